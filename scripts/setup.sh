@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs what tune needs on a Debian/Ubuntu machine and builds it into build/.
+# Idempotent: it only installs what is missing. Run as root or with sudo available.
+#   TORCH_VERSION   PyTorch wheel to install when no `torch` is importable (default 2.13.0)
+#   Torch_DIR       an unpacked LibTorch's share/cmake/Torch; skips the Python torch entirely
+#   BUILD_DIR       build directory (default build)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root_cmd=()
+[ "$(id -u)" -eq 0 ] || root_cmd=(sudo)
+
+debs=(g++ cmake make libgtest-dev nlohmann-json3-dev libcxxopts-dev libsqlite3-dev zlib1g-dev
+      dataset-fashion-mnist)
+missing=()
+for p in "${debs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  "${root_cmd[@]}" apt-get install -y -q "${missing[@]}" >/dev/null 2>&1 || {
+    "${root_cmd[@]}" apt-get update -q >/dev/null
+    "${root_cmd[@]}" apt-get install -y -q "${missing[@]}" >/dev/null
+  }
+fi
+
+python=${PYTHON:-python3}
+cmake_args=(-DCMAKE_BUILD_TYPE=Release)
+if [ -n "${Torch_DIR:-}" ]; then
+  cmake_args+=("-DTorch_DIR=$Torch_DIR")
+elif ! "$python" -c 'import torch' >/dev/null 2>&1; then
+  echo "setup: installing torch==${TORCH_VERSION:-2.13.0} (CPU build) for $python" >&2
+  "$python" -m pip install -q "torch==${TORCH_VERSION:-2.13.0}" >&2
+fi
+cmake_args+=("-DTUNE_PYTHON=$(command -v "$python")")
+
+build=${BUILD_DIR:-build}
+generator=()
+command -v ninja >/dev/null && generator=(-G Ninja)
+if [ ! -f "$build/CMakeCache.txt" ]; then
+  cmake -S . -B "$build" "${generator[@]}" "${cmake_args[@]}" >&2
+fi
+cmake --build "$build" -j "$(nproc)" >&2

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Quick start, command 2: set up, build, and run the whole test suite (GPU tests skip without CUDA).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+ctest --test-dir "${BUILD_DIR:-build}" --output-on-failure -j "$(nproc)" "$@"

@@ -1,0 +1,87 @@
+#include "common/hparams.h"
+
+#include <cmath>
+#include <sstream>
+
+#include "common/error.h"
+
+namespace tune {
+
+Hyperparameters::Hyperparameters(Json config, std::string source)
+    : config_(std::move(config)), source_(std::move(source)) {
+  if (!config_.is_object()) throw ConfigError(source_, "expected a JSON object");
+}
+
+bool Hyperparameters::has(const std::string& name) const {
+  return config_.contains(name) && !config_.at(name).is_null();
+}
+
+void Hyperparameters::fail(const std::string& name, const std::string& message) const {
+  throw ConfigError(source_ + "." + name, message);
+}
+
+long long Hyperparameters::integer(const std::string& name, long long fallback, long long min,
+                                   long long max) const {
+  if (!has(name)) return fallback;
+  const Json& v = config_.at(name);
+  long long out = 0;
+  if (v.is_number_integer()) {
+    out = v.get<long long>();
+  } else if (v.is_number_float() && std::floor(v.get<double>()) == v.get<double>()) {
+    out = static_cast<long long>(v.get<double>());
+  } else {
+    fail(name, "expected an integer, got " + describe(v));
+  }
+  if (out < min || out > max) {
+    std::ostringstream msg;
+    msg << "must be in [" << min << ", " << max << "], got " << out;
+    fail(name, msg.str());
+  }
+  return out;
+}
+
+double Hyperparameters::real(const std::string& name, double fallback, double min,
+                             double max) const {
+  if (!has(name)) return fallback;
+  const Json& v = config_.at(name);
+  if (!v.is_number()) fail(name, "expected a number, got " + describe(v));
+  double out = v.get<double>();
+  if (!std::isfinite(out) || out < min || out > max) {
+    std::ostringstream msg;
+    msg << "must be in [" << min << ", " << max << "], got " << out;
+    fail(name, msg.str());
+  }
+  return out;
+}
+
+bool Hyperparameters::boolean(const std::string& name, bool fallback) const {
+  if (!has(name)) return fallback;
+  const Json& v = config_.at(name);
+  if (!v.is_boolean()) fail(name, "expected true or false, got " + describe(v));
+  return v.get<bool>();
+}
+
+std::string Hyperparameters::text(const std::string& name, const std::string& fallback) const {
+  if (!has(name)) return fallback;
+  const Json& v = config_.at(name);
+  if (!v.is_string()) fail(name, "expected a string, got " + describe(v));
+  return v.get<std::string>();
+}
+
+std::string Hyperparameters::choice(const std::string& name, const std::string& fallback,
+                                    const std::vector<std::string>& allowed) const {
+  std::string out = text(name, fallback);
+  for (const auto& a : allowed)
+    if (a == out) return out;
+  fail(name, "unknown value \"" + out + "\"; allowed: " + join(allowed));
+}
+
+std::string describe(const Json& value) { return value.dump(); }
+
+std::string join(const std::vector<std::string>& items, const std::string& sep) {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) out += (i ? sep : "") + items[i];
+  return out;
+}
+
+}  // namespace tune

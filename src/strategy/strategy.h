@@ -1,0 +1,47 @@
+#pragma once
+// A search strategy decides the next config from the space and the history. It never touches
+// LibTorch, devices or storage. Strategies may keep caches (a fitted surrogate) but must give
+// correct answers from the history alone, since several processes can share one study.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/json.h"
+#include "common/trial.h"
+
+namespace tune {
+
+class Space;
+
+struct ProposalContext {
+  const Space& space;
+  // Every trial of the study so far, finished and running (running ones are pending: a
+  // strategy must not hand out the same point twice while they run).
+  const std::vector<TrialSnapshot>& history;
+  int trial_number;  // the number the proposed trial will get
+  uint64_t seed;     // the study's seed; derive per-trial streams from (seed, trial_number)
+  Direction direction;
+};
+
+class Strategy {
+ public:
+  virtual ~Strategy() = default;
+  // The next config, or nullopt when the strategy has nothing left (an exhausted grid).
+  virtual std::optional<Config> propose(const ProposalContext& ctx) = 0;
+  // How many configs the strategy can produce at most (grid size), or nullopt if unbounded.
+  virtual std::optional<size_t> capacity(const Space&) const { return std::nullopt; }
+};
+
+// `options` is the config's "strategy" object (may be empty); `where` names it for errors.
+using StrategyFactory =
+    std::function<std::unique_ptr<Strategy>(const Json& options, const std::string& where)>;
+
+// Names of the registered strategies, and a new strategy by name (ConfigError if unknown).
+std::vector<std::string> strategy_names();
+std::unique_ptr<Strategy> make_strategy(const std::string& name, const Json& options,
+                                        const std::string& where);
+
+}  // namespace tune
