@@ -1,0 +1,108 @@
+#include "common/experiment.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "common/error.h"
+#include "common/hparams.h"
+
+namespace tune {
+namespace {
+
+const std::vector<std::string> kSections = {"name",     "data",    "params", "callbacks",
+                                            "objective", "space",  "strategy", "devices",
+                                            "trials",   "timeout", "seed",   "description"};
+
+std::string stem(const std::string& path) {
+  size_t slash = path.find_last_of('/');
+  std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+  size_t dot = base.find_last_of('.');
+  return dot == std::string::npos ? base : base.substr(0, dot);
+}
+
+Json object_section(const Json& root, const std::string& key, const std::string& source) {
+  if (!root.contains(key) || root.at(key).is_null()) return Json::object();
+  const Json& v = root.at(key);
+  if (!v.is_object()) throw ConfigError(source + ": " + key, "expected an object, got " + v.dump());
+  return v;
+}
+
+}  // namespace
+
+std::string Experiment::where(const std::string& section) const {
+  return (path.empty() ? std::string("experiment") : path) + ": " + section;
+}
+
+Config Experiment::trial_config(const Config& sampled) const {
+  Config out = params;
+  for (const auto& [k, v] : sampled.items()) out[k] = v;
+  return out;
+}
+
+Json Experiment::to_json() const {
+  Json j = {{"name", name},           {"data", data},       {"params", params},
+            {"callbacks", callbacks}, {"objective", objective}, {"space", space},
+            {"strategy", strategy},   {"devices", devices}, {"seed", seed}};
+  if (trials) j["trials"] = *trials;
+  if (timeout) j["timeout"] = *timeout;
+  return j;
+}
+
+Experiment parse_experiment(const Json& root, const std::string& source) {
+  if (!root.is_object()) throw ConfigError(source, "expected a JSON object at the top level");
+  for (const auto& [key, value] : root.items()) {
+    bool known = false;
+    for (const auto& s : kSections) known = known || s == key;
+    if (!known)
+      throw ConfigError(source + ": " + key,
+                        "unknown top-level key; allowed: " + join(kSections));
+  }
+  Experiment e;
+  e.path = source;
+  Hyperparameters top(root, source);
+  e.name = top.text("name", stem(source));
+  e.data = object_section(root, "data", source);
+  e.params = object_section(root, "params", source);
+  e.callbacks = object_section(root, "callbacks", source);
+  e.objective = object_section(root, "objective", source);
+  e.space = object_section(root, "space", source);
+  e.devices = object_section(root, "devices", source);
+  if (root.contains("strategy") && root.at("strategy").is_string())
+    e.strategy = Json{{"name", root.at("strategy")}};
+  else
+    e.strategy = object_section(root, "strategy", source);
+  if (top.has("trials")) e.trials = static_cast<int>(top.integer("trials", 0, 1, 10000000));
+  if (top.has("timeout")) e.timeout = top.real("timeout", 0, 0);
+  e.seed = static_cast<uint64_t>(top.integer("seed", 0, 0));
+  return e;
+}
+
+Experiment load_experiment(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw ConfigError(path, "cannot open the experiment file");
+  std::stringstream text;
+  text << in.rdbuf();
+  Json root;
+  try {
+    root = Json::parse(text.str());
+  } catch (const Json::parse_error& e) {
+    throw ConfigError(path, std::string("invalid JSON: ") + e.what());
+  }
+  return parse_experiment(root, path);
+}
+
+void apply_set(Json& params, const std::string& assignment) {
+  size_t eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw ConfigError("--set " + assignment, "expected name=value");
+  std::string name = assignment.substr(0, eq), text = assignment.substr(eq + 1);
+  Json value;
+  try {
+    value = Json::parse(text);
+  } catch (const Json::parse_error&) {
+    value = text;
+  }
+  params[name] = value;
+}
+
+}  // namespace tune
