@@ -9,9 +9,9 @@
 namespace tune {
 namespace {
 
-const std::vector<std::string> kSections = {"name",     "data",    "params", "callbacks",
-                                            "objective", "space",  "strategy", "devices",
-                                            "trials",   "timeout", "seed",   "description"};
+const std::vector<std::string> kSections = {"name",      "data",    "params",   "callbacks",
+                                            "objective", "space",   "strategy", "devices",
+                                            "trials",    "timeout", "seed",     "description"};
 
 std::string stem(const std::string& path) {
   size_t slash = path.find_last_of('/');
@@ -40,9 +40,9 @@ Config Experiment::trial_config(const Config& sampled) const {
 }
 
 Json Experiment::to_json() const {
-  Json j = {{"name", name},           {"data", data},       {"params", params},
+  Json j = {{"name", name},           {"data", data},           {"params", params},
             {"callbacks", callbacks}, {"objective", objective}, {"space", space},
-            {"strategy", strategy},   {"devices", devices}, {"seed", seed}};
+            {"strategy", strategy},   {"devices", devices},     {"seed", seed}};
   if (trials) j["trials"] = *trials;
   if (timeout) j["timeout"] = *timeout;
   return j;
@@ -54,8 +54,7 @@ Experiment parse_experiment(const Json& root, const std::string& source) {
     bool known = false;
     for (const auto& s : kSections) known = known || s == key;
     if (!known)
-      throw ConfigError(source + ": " + key,
-                        "unknown top-level key; allowed: " + join(kSections));
+      throw ConfigError(source + ": " + key, "unknown top-level key; allowed: " + join(kSections));
   }
   Experiment e;
   e.path = source;

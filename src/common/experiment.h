@@ -10,8 +10,8 @@
 namespace tune {
 
 struct Experiment {
-  std::string path;           // the file it came from ("" when built in code)
-  std::string name;           // "name", else the file's stem
+  std::string path;                 // the file it came from ("" when built in code)
+  std::string name;                 // "name", else the file's stem
   Json data = Json::object();       // "data": dataset section
   Json params = Json::object();     // "params": fixed hyperparameters (trial defaults)
   Json callbacks = Json::object();  // "callbacks": early stopping and friends
@@ -20,7 +20,7 @@ struct Experiment {
   Json strategy = Json::object();   // "strategy": {"name": ..., options}
   Json devices = Json::object();    // "devices": gpus, per_device, cpu_workers
   std::optional<int> trials;
-  std::optional<double> timeout;    // seconds, wall clock for a study
+  std::optional<double> timeout;  // seconds, wall clock for a study
   uint64_t seed = 0;
 
   // "configs/x.json: params" — the prefix for errors about `section`.

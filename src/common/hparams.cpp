@@ -76,7 +76,9 @@ std::string Hyperparameters::choice(const std::string& name, const std::string& 
   fail(name, "unknown value \"" + out + "\"; allowed: " + join(allowed));
 }
 
-std::string describe(const Json& value) { return value.dump(); }
+std::string describe(const Json& value) {
+  return value.dump();
+}
 
 std::string join(const std::vector<std::string>& items, const std::string& sep) {
   std::string out;

@@ -8,10 +8,14 @@ namespace tune {
 
 const char* to_string(TrialState state) {
   switch (state) {
-    case TrialState::Running: return "running";
-    case TrialState::Complete: return "complete";
-    case TrialState::Pruned: return "pruned";
-    case TrialState::Failed: return "failed";
+    case TrialState::Running:
+      return "running";
+    case TrialState::Complete:
+      return "complete";
+    case TrialState::Pruned:
+      return "pruned";
+    case TrialState::Failed:
+      return "failed";
   }
   return "unknown";
 }

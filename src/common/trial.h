@@ -18,16 +18,16 @@ const char* to_string(Direction direction);
 Direction direction_from_string(const std::string& text, const std::string& where);
 
 struct TrialSnapshot {
-  int number = -1;              // 0, 1, 2... in the order trials were claimed
+  int number = -1;  // 0, 1, 2... in the order trials were claimed
   TrialState state = TrialState::Running;
   Config params = Json::object();
-  std::optional<double> value;  // set for Complete (and Pruned: the last reported value)
+  std::optional<double> value;   // set for Complete (and Pruned: the last reported value)
   Json metrics = Json::array();  // one object per epoch, as reported
-  double start_time = 0;        // seconds since the epoch (wall clock)
-  double end_time = 0;          // 0 while running
+  double start_time = 0;         // seconds since the epoch (wall clock)
+  double end_time = 0;           // 0 while running
   std::string device;
-  std::string error;            // why it failed
-  std::string worker;           // host:pid/slot that ran it
+  std::string error;   // why it failed
+  std::string worker;  // host:pid/slot that ran it
 
   bool finished() const { return state != TrialState::Running; }
 };

@@ -18,21 +18,21 @@ enum class ParamKind { Int, Float, Categorical };
 // "when": {"optimizer": "sgd"} / {"optimizer": ["sgd", "rmsprop"]} / {"layers": {">=": 3}}.
 struct Condition {
   std::string parent;
-  std::string op = "in";       // "in" (value among `values`), "==", "!=", ">=", ">", "<=", "<"
-  std::vector<Json> values;    // one value except for "in"
+  std::string op = "in";     // "in" (value among `values`), "==", "!=", ">=", ">", "<=", "<"
+  std::vector<Json> values;  // one value except for "in"
   bool holds(const Json& parent_value) const;
 };
 
 struct Param {
   std::string name;
   ParamKind kind = ParamKind::Float;
-  double low = 0, high = 1;      // Int and Float
-  std::optional<double> step;    // Int and Float: values low, low+step, ... <= high
-  bool log = false;              // Int and Float: log-uniform
-  bool pow2 = false;             // Int: powers of two between low and high ("type": "pow2")
-  std::vector<Json> choices;     // Categorical
-  std::vector<Json> grid_values; // explicit grid ("values"), else derived (see grid())
-  int grid_points = 0;           // Float without step: points on the grid (log-spaced if log)
+  double low = 0, high = 1;       // Int and Float
+  std::optional<double> step;     // Int and Float: values low, low+step, ... <= high
+  bool log = false;               // Int and Float: log-uniform
+  bool pow2 = false;              // Int: powers of two between low and high ("type": "pow2")
+  std::vector<Json> choices;      // Categorical
+  std::vector<Json> grid_values;  // explicit grid ("values"), else derived (see grid())
+  int grid_points = 0;            // Float without step: points on the grid (log-spaced if log)
   std::optional<Condition> when;
 
   // The value at unit coordinate u in [0,1] (log, step, pow2 and rounding applied).

@@ -1,0 +1,101 @@
+#include "sched/slots.h"
+
+#include <algorithm>
+#include <set>
+
+#include "common/error.h"
+#include "common/hparams.h"
+
+namespace tune {
+namespace {
+
+std::vector<int> parse_gpu_list(const std::string& text, int cuda_count) {
+  if (cuda_count == 0)
+    throw ConfigError("--gpus " + text,
+                      "no CUDA device is available on this machine (CPU-only LibTorch or no GPU); "
+                      "use --cpu-workers N instead");
+  std::vector<int> out;
+  if (text == "all") {
+    for (int i = 0; i < cuda_count; ++i) out.push_back(i);
+    return out;
+  }
+  std::set<int> seen;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    std::string item =
+        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (item.empty() || item.find_first_not_of("0123456789") != std::string::npos ||
+        item.size() > 4)
+      throw ConfigError(
+          "--gpus " + text,
+          "expected \"all\" or comma-separated GPU indices like 0,1; got \"" + item + "\"");
+    int gpu = std::stoi(item);
+    if (gpu >= cuda_count)
+      throw ConfigError("--gpus " + text, "GPU " + item + " does not exist; this machine has " +
+                                              std::to_string(cuda_count) + " (0.." +
+                                              std::to_string(cuda_count - 1) + ")");
+    if (seen.insert(gpu).second) out.push_back(gpu);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+DeviceOptions DeviceOptions::from_json(const Json& devices, const std::string& where) {
+  DeviceOptions out;
+  if (devices.is_null()) return out;
+  if (!devices.is_object()) throw ConfigError(where, "expected an object");
+  for (const auto& [key, value] : devices.items()) {
+    if (key != "gpus" && key != "per_device" && key != "cpu_workers")
+      throw ConfigError(where + "." + key, "unknown key; allowed: gpus, per_device, cpu_workers");
+    (void)value;
+  }
+  if (devices.contains("gpus")) {
+    const Json& g = devices.at("gpus");
+    if (g.is_string()) {
+      out.gpus = g.get<std::string>();
+    } else if (g.is_array()) {
+      for (const auto& i : g) {
+        if (!i.is_number_integer() || i.get<int>() < 0)
+          throw ConfigError(where + ".gpus", "expected GPU indices, got " + g.dump());
+        out.gpus += (out.gpus.empty() ? "" : ",") + std::to_string(i.get<int>());
+      }
+    } else if (!g.is_null()) {
+      throw ConfigError(where + ".gpus", "expected \"all\", \"0,1\" or [0, 1], got " + g.dump());
+    }
+  }
+  Hyperparameters hp(devices, where);
+  out.per_device = static_cast<int>(hp.integer("per_device", 1, 1, 256));
+  out.cpu_workers = static_cast<int>(hp.integer("cpu_workers", 0, 0, 1024));
+  return out;
+}
+
+std::vector<Slot> plan_slots(const DeviceOptions& options, int cuda_count, int cpu_cores) {
+  if (options.per_device < 1)
+    throw ConfigError("--per-device",
+                      "must be at least 1, got " + std::to_string(options.per_device));
+  if (options.cpu_workers < 0)
+    throw ConfigError("--cpu-workers",
+                      "must be at least 0, got " + std::to_string(options.cpu_workers));
+  std::vector<Slot> slots;
+  if (!options.gpus.empty()) {
+    for (int gpu : parse_gpu_list(options.gpus, cuda_count))
+      for (int k = 0; k < options.per_device; ++k)
+        slots.push_back({0, "cuda:" + std::to_string(gpu), 1});
+  }
+  int cpu_workers = options.cpu_workers;
+  if (slots.empty() && cpu_workers == 0) cpu_workers = 1;
+  int cores = std::max(1, cpu_cores);
+  for (int k = 0; k < cpu_workers; ++k) {
+    // Split the cores evenly; the first workers take the remainder.
+    int threads = std::max(1, cores / cpu_workers + (k < cores % cpu_workers ? 1 : 0));
+    slots.push_back({0, "cpu", threads});
+  }
+  for (size_t i = 0; i < slots.size(); ++i) slots[i].index = static_cast<int>(i);
+  return slots;
+}
+
+}  // namespace tune

@@ -1,0 +1,32 @@
+#pragma once
+// Where trials run: a list of worker slots, each a device with a share of the CPU cores.
+// `--gpus 0,1 --per-device 2` gives four slots (cuda:0, cuda:0, cuda:1, cuda:1);
+// `--cpu-workers 2` two CPU slots splitting the cores between them.
+#include <string>
+#include <vector>
+
+#include "common/json.h"
+
+namespace tune {
+
+struct Slot {
+  int index = 0;               // 0..n-1, stable names for progress lines
+  std::string device = "cpu";  // "cpu" or "cuda:N"
+  int threads = 1;             // intra-op threads for this worker
+};
+
+struct DeviceOptions {
+  std::string gpus;     // "", "all", or a comma-separated list of indices ("0,1")
+  int per_device = 1;   // concurrent trials per GPU
+  int cpu_workers = 0;  // concurrent trials on the CPU (0: one CPU worker when no GPU is named)
+  // Reads the experiment's "devices" section ({"gpus": "0,1" | [0,1] | "all", "per_device": 2,
+  // "cpu_workers": 2}); `where` names it in errors.
+  static DeviceOptions from_json(const Json& devices, const std::string& where);
+};
+
+// The slots for `options` on a machine with `cuda_count` GPUs and `cpu_cores` cores. Throws
+// ConfigError (before any trial starts) for a GPU that does not exist, `--gpus` without CUDA,
+// or counts below 1.
+std::vector<Slot> plan_slots(const DeviceOptions& options, int cuda_count, int cpu_cores);
+
+}  // namespace tune

@@ -1,0 +1,74 @@
+#include "sched/slots.h"
+
+#include <gtest/gtest.h>
+
+#include "common/error.h"
+
+namespace tune {
+namespace {
+
+std::string error_of(const DeviceOptions& o, int cuda, int cores = 2) {
+  try {
+    plan_slots(o, cuda, cores);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Slots, DefaultIsOneCpuWorkerWithAllCores) {
+  auto slots = plan_slots(DeviceOptions{}, 0, 8);
+  ASSERT_EQ(slots.size(), 1u);
+  EXPECT_EQ(slots[0].device, "cpu");
+  EXPECT_EQ(slots[0].threads, 8);
+}
+
+TEST(Slots, CpuWorkersSplitTheCores) {
+  DeviceOptions o;
+  o.cpu_workers = 3;
+  auto slots = plan_slots(o, 0, 8);
+  ASSERT_EQ(slots.size(), 3u);
+  EXPECT_EQ(slots[0].threads + slots[1].threads + slots[2].threads, 8);
+  o.cpu_workers = 4;
+  for (const auto& s : plan_slots(o, 0, 2)) EXPECT_EQ(s.threads, 1);
+}
+
+TEST(Slots, GpusTimesPerDevice) {
+  DeviceOptions o;
+  o.gpus = "0,1";
+  o.per_device = 2;
+  auto slots = plan_slots(o, 2, 16);
+  ASSERT_EQ(slots.size(), 4u);
+  EXPECT_EQ(slots[0].device, "cuda:0");
+  EXPECT_EQ(slots[1].device, "cuda:0");
+  EXPECT_EQ(slots[3].device, "cuda:1");
+  EXPECT_EQ(slots[3].index, 3);
+  o.gpus = "all";
+  o.per_device = 1;
+  EXPECT_EQ(plan_slots(o, 3, 16).size(), 3u);
+}
+
+TEST(Slots, InvalidDevicesFailEarly) {
+  DeviceOptions o;
+  o.gpus = "0,1";
+  EXPECT_NE(error_of(o, 0).find("no CUDA device"), std::string::npos);
+  EXPECT_NE(error_of(o, 1).find("GPU 1 does not exist"), std::string::npos);
+  o.gpus = "0,x";
+  EXPECT_NE(error_of(o, 2).find("\"x\""), std::string::npos);
+  o.gpus = "0,";
+  EXPECT_NE(error_of(o, 2), "");
+  o.gpus = "0";
+  o.per_device = 0;
+  EXPECT_NE(error_of(o, 1).find("--per-device"), std::string::npos);
+}
+
+TEST(Slots, ReadsTheDevicesSection) {
+  auto o = DeviceOptions::from_json(Json{{"gpus", {0, 1}}, {"per_device", 4}}, "x.json: devices");
+  EXPECT_EQ(o.gpus, "0,1");
+  EXPECT_EQ(o.per_device, 4);
+  EXPECT_THROW(DeviceOptions::from_json(Json{{"gpu", "0"}}, "x"), ConfigError);
+  EXPECT_THROW(DeviceOptions::from_json(Json{{"per_device", 0}}, "x"), ConfigError);
+}
+
+}  // namespace
+}  // namespace tune
