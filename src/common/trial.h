@@ -28,6 +28,7 @@ struct TrialSnapshot {
   std::string device;
   std::string error;   // why it failed
   std::string worker;  // host:pid/slot that ran it
+  Json summary = Json::object();  // what the objective returned beside its value
 
   bool finished() const { return state != TrialState::Running; }
 };
