@@ -1,0 +1,238 @@
+#include "study/run_loop.h"
+
+#include <cmath>
+#include <exception>
+#include <stdexcept>
+#include <thread>
+
+#include "sched/progress.h"
+#include "study/best_file.h"
+
+namespace tune {
+
+void RunControl::interrupt() {
+  interrupted_.store(true);
+  stop_asking_.store(true);
+  stop_trials_.store(true);
+}
+
+void RunControl::stop(Reason reason, const std::string& detail) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (reason_ == Reason::None) {
+      reason_ = reason;
+      detail_ = detail;
+    }
+  }
+  stop_asking_.store(true);
+}
+
+RunControl::Reason RunControl::reason() const {
+  if (interrupted_.load()) return Reason::Interrupted;
+  std::lock_guard<std::mutex> lock(mutex_);
+  return reason_;
+}
+
+std::string RunControl::detail() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return detail_;
+}
+
+void RunControl::record_outcome(bool failed, const std::string& error) {
+  int in_a_row = 0;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    consecutive_failures_ = failed ? consecutive_failures_ + 1 : 0;
+    in_a_row = consecutive_failures_;
+  }
+  if (failed && max_consecutive_failures > 0 && in_a_row >= max_consecutive_failures)
+    stop(Reason::TooManyFailures,
+         std::to_string(in_a_row) + " trials failed in a row; the last error: " + error);
+}
+
+std::string to_string(RunControl::Reason reason) {
+  switch (reason) {
+    case RunControl::Reason::None:
+      return "stopped";
+    case RunControl::Reason::BudgetSpent:
+      return "the trial budget is spent";
+    case RunControl::Reason::StrategyDone:
+      return "the strategy has no more configs";
+    case RunControl::Reason::Timeout:
+      return "the study timeout passed";
+    case RunControl::Reason::TooManyFailures:
+      return "too many trials failed in a row";
+    case RunControl::Reason::Interrupted:
+      return "interrupted";
+  }
+  return "stopped";
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+bool past_deadline(const RunControl& control) {
+  return control.deadline && Clock::now() >= *control.deadline;
+}
+
+// Sleeps up to `seconds`, waking early when the run is stopping or the deadline passes.
+void pause(double seconds, const RunControl& control) {
+  auto until = Clock::now() +
+               std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  while (Clock::now() < until && !control.stopping() && !past_deadline(control))
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+}
+
+struct Outcome {
+  std::optional<double> value;  // set: complete
+  std::string error;            // otherwise: why it failed
+  Json summary = Json::object();
+};
+
+Outcome run_objective(Study& study, Objective& objective, const ActiveTrial& trial,
+                      const WorkerSpec& worker, RunControl& control, Progress* progress) {
+  TrialContext ctx;
+  ctx.number = trial.number;
+  ctx.device = trial.device;
+  ctx.stop = control.trial_stop_flag();
+  ctx.report = [&](const Json& metrics) {
+    study.report(trial.number, metrics);
+    if (progress) progress->epoch(worker.slot, metrics);
+  };
+  Outcome out;
+  try {
+    ObjectiveResult result = objective.run(trial.config, ctx);
+    out.summary = result.summary;
+    if (std::isfinite(result.value))
+      out.value = result.value;
+    else
+      out.error = "the objective returned " + std::to_string(result.value);
+  } catch (const std::exception& e) {
+    out.error = *e.what() ? e.what() : "an exception without a message";
+  } catch (...) {
+    out.error = "an exception of unknown type";
+  }
+  // A trial asked to stop may return early with a partial value: it did not complete.
+  if (control.trial_stop_flag()->load()) {
+    out.value.reset();
+    out.error = "interrupted";
+  }
+  return out;
+}
+
+void write_best(Study& study, const std::string& path, Progress* progress) {
+  auto best = study.best();
+  if (!best) return;
+  try {
+    write_json_file(path, best_trial_json(*best, study.direction(), study.options().base_params));
+  } catch (const std::exception& e) {
+    if (progress) progress->message(std::string("warning: ") + e.what());
+  }
+}
+
+void run_trial(Study& study, Objective& objective, const ActiveTrial& trial,
+               const WorkerSpec& worker, RunControl& control, const RunOptions& options,
+               WorkerStats& stats) {
+  Progress* progress = options.progress;
+  if (progress) progress->trial_started(worker.slot, trial.number, trial.device, trial.params);
+  Outcome out = run_objective(study, objective, trial, worker, control, progress);
+  bool recorded = out.value ? study.tell_complete(trial.number, *out.value, out.summary)
+                            : study.tell_failed(trial.number, out.error, out.summary);
+  if (!recorded) {
+    ++stats.lost;
+    if (progress)
+      progress->message("warning: trial " + std::to_string(trial.number) +
+                        " finished but was no longer running in the study (marked failed as "
+                        "stale by another process); its result is not recorded");
+    return;
+  }
+  (out.value ? stats.complete : stats.failed) += 1;
+  if (out.error != "interrupted") control.record_outcome(!out.value, out.error);
+  auto best = study.best();
+  if (progress) {
+    auto finished = study.trial(trial.number);
+    if (finished)
+      progress->trial_finished(worker.slot, *finished,
+                               best ? best->value : std::optional<double>());
+  }
+  if (out.value && best && best->number == trial.number && !options.best_path.empty())
+    write_best(study, options.best_path, progress);
+}
+
+}  // namespace
+
+WorkerStats run_worker(Study& study, Objective& objective, const WorkerSpec& worker,
+                       RunControl& control, const RunOptions& options) {
+  WorkerStats stats;
+  while (!control.stopping()) {
+    if (past_deadline(control)) {
+      control.stop(RunControl::Reason::Timeout);
+      break;
+    }
+    AskResult ask = study.ask(worker.device, worker.name);
+    if (ask.status == AskStatus::Wait) {
+      pause(study.wait_interval(), control);
+      continue;
+    }
+    if (!ask.trial) {
+      control.stop(ask.status == AskStatus::StrategyDone ? RunControl::Reason::StrategyDone
+                                                         : RunControl::Reason::BudgetSpent);
+      break;
+    }
+    run_trial(study, objective, *ask.trial, worker, control, options, stats);
+  }
+  return stats;
+}
+
+namespace {
+
+void add(WorkerStats& total, const WorkerStats& part) {
+  total.complete += part.complete;
+  total.failed += part.failed;
+  total.pruned += part.pruned;
+  total.lost += part.lost;
+}
+
+}  // namespace
+
+RunSummary run_study(Study& study, const std::vector<WorkerSpec>& workers,
+                     const ObjectiveFactory& make_objective, RunControl& control,
+                     const RunOptions& options) {
+  if (workers.empty()) throw std::invalid_argument("run_study: no workers");
+  // Built up front so that a bad objective config fails before any trial starts.
+  std::vector<std::unique_ptr<Objective>> objectives;
+  for (const auto& w : workers) objectives.push_back(make_objective(w));
+
+  std::vector<WorkerStats> stats(workers.size());
+  std::exception_ptr error;
+  std::mutex error_mutex;
+  auto work = [&](size_t i) {
+    try {
+      stats[i] = run_worker(study, *objectives[i], workers[i], control, options);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(error_mutex);
+      if (!error) error = std::current_exception();
+      control.interrupt();  // the others stop too: the study itself is in trouble
+    }
+  };
+  if (workers.size() == 1) {
+    work(0);
+  } else {
+    std::vector<std::thread> threads;
+    for (size_t i = 0; i < workers.size(); ++i) threads.emplace_back(work, i);
+    for (auto& t : threads) t.join();
+  }
+  // Only trials interrupted mid-tell (a study error) can remain.
+  study.fail_own_running("interrupted");
+  if (error) std::rethrow_exception(error);
+
+  RunSummary summary;
+  for (const auto& s : stats) add(summary.totals, s);
+  summary.reason = control.reason();
+  summary.detail = control.detail();
+  if (!options.best_path.empty()) write_best(study, options.best_path, options.progress);
+  return summary;
+}
+
+}  // namespace tune

@@ -1,0 +1,99 @@
+#pragma once
+// The worker loop every runner shares: ask, run the objective, tell; until the budget, the
+// strategy, the study's timeout, the failure cap or a stop request ends it. `run_worker` is
+// what one worker (a thread on one device slot) runs; `run_study` runs a set of them.
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "objective/objective.h"
+#include "study/study.h"
+
+namespace tune {
+
+class Progress;
+
+// Shared by every worker of a run; the CLI's signal handler may call `interrupt`.
+class RunControl {
+ public:
+  // Why a run ended, most urgent last: a later reason never overrides an earlier one
+  // except that an interrupt always wins.
+  enum class Reason { None, BudgetSpent, StrategyDone, Timeout, TooManyFailures, Interrupted };
+
+  // Async-signal-safe: only lock-free atomics. Stops handing out trials and asks running ones
+  // to stop (they are then recorded as failed, "interrupted").
+  void interrupt();
+  // Stops handing out trials; running ones finish. The first reason is kept.
+  void stop(Reason reason, const std::string& detail = "");
+  // Asks running trials to stop (TrialContext::stop).
+  void stop_trials() { stop_trials_.store(true); }
+
+  bool stopping() const { return stop_asking_.load() || interrupted_.load(); }
+  bool interrupted() const { return interrupted_.load(); }
+  const std::atomic<bool>* trial_stop_flag() const { return &stop_trials_; }
+  Reason reason() const;
+  std::string detail() const;
+
+  // Stop asking once this instant passes (the study's --timeout).
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  // Stop after this many failed trials in a row across all workers (0: never).
+  int max_consecutive_failures = 5;
+
+  // Called by workers with each outcome; trips the failure cap.
+  void record_outcome(bool failed, const std::string& error);
+
+ private:
+  std::atomic<bool> stop_asking_{false};
+  std::atomic<bool> stop_trials_{false};
+  std::atomic<bool> interrupted_{false};
+  mutable std::mutex mutex_;
+  Reason reason_ = Reason::None;
+  std::string detail_;
+  int consecutive_failures_ = 0;
+};
+
+std::string to_string(RunControl::Reason reason);
+
+struct WorkerSpec {
+  int slot = 0;                // index for progress display
+  std::string device = "cpu";  // passed to the objective
+  std::string name;            // recorded as the trial's worker ("host:pid/slot")
+};
+
+struct RunOptions {
+  Progress* progress = nullptr;  // optional: per-trial lines and worker status
+  std::string best_path;         // optional: best.json rewritten after each improvement
+};
+
+struct WorkerStats {
+  int complete = 0, failed = 0, pruned = 0;
+  int lost = 0;  // finished here but refused by storage (marked stale by another process)
+};
+
+// Runs trials on the calling thread until told to stop. Everything the objective throws is
+// recorded as the trial's failure; errors of the study itself (storage) propagate.
+WorkerStats run_worker(Study& study, Objective& objective, const WorkerSpec& worker,
+                       RunControl& control, const RunOptions& options);
+
+using ObjectiveFactory = std::function<std::unique_ptr<Objective>(const WorkerSpec&)>;
+
+struct RunSummary {
+  WorkerStats totals;
+  RunControl::Reason reason = RunControl::Reason::None;
+  std::string detail;  // e.g. the last error when failures stopped the run
+};
+
+// One objective per worker (from `make_objective`); a single worker runs on the calling
+// thread, more run on threads of their own. If a worker hits a study error the others are
+// stopped and the error rethrown after all have joined. Trials still running when the run
+// ends (interrupt) are marked failed.
+RunSummary run_study(Study& study, const std::vector<WorkerSpec>& workers,
+                     const ObjectiveFactory& make_objective, RunControl& control,
+                     const RunOptions& options);
+
+}  // namespace tune

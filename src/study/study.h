@@ -1,0 +1,121 @@
+#pragma once
+// A study: the trials of one search, kept in a Storage, proposed by a Strategy over a Space.
+// Workers use it ask/tell style (ask, run the objective, report epochs, tell the outcome), from
+// any number of threads and processes at once:
+// - `ask` claims through the storage with the strategy as chooser, so the budget check and the
+//   proposal happen atomically with the insert (no number or point handed out twice).
+// - Every tell is committed before it returns, so nothing finished is lost.
+// - A background thread refreshes the heartbeat of the trials this Study object is running;
+//   trials of dead processes (no heartbeat for `stale_after` seconds) are marked failed on
+//   open and before each ask, which frees their budget.
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/json.h"
+#include "common/trial.h"
+#include "space/space.h"
+#include "store/storage.h"
+#include "strategy/strategy.h"
+
+namespace tune {
+
+struct StudyOptions {
+  // Total trials across resumes, counting complete, pruned and running ones (failed trials
+  // do not use the budget). nullopt: until the strategy runs out.
+  std::optional<int> trials;
+  uint64_t seed = 0;
+  Direction direction = Direction::Minimize;
+  Config base_params = Json::object();  // fixed params that each trial's sampled ones overlay
+  double stale_after = 30;              // seconds without a heartbeat before a trial is dead
+  double heartbeat_every = 0;           // seconds; 0 picks min(5, stale_after / 4)
+};
+
+// A trial this worker holds: what it runs and where.
+struct ActiveTrial {
+  int number = -1;
+  Config params;  // the sampled values (what the strategy chose and storage keeps)
+  Config config;  // base_params overlaid with params: what the objective runs
+  std::string device;
+  std::string worker;
+};
+
+enum class AskStatus {
+  Claimed,       // `trial` is set
+  BudgetSpent,   // the budget is used by finished trials: stop
+  StrategyDone,  // the strategy has nothing left (an exhausted grid): stop
+  Wait,          // declined, but running trials may still fail and free budget or points:
+                 // ask again later
+};
+
+struct AskResult {
+  AskStatus status = AskStatus::BudgetSpent;
+  std::optional<ActiveTrial> trial;
+};
+
+class Study {
+ public:
+  // Marks stale running trials failed (see stale_failed_at_open) and starts the heartbeat.
+  Study(std::shared_ptr<Storage> storage, Space space, std::unique_ptr<Strategy> strategy,
+        StudyOptions options);
+  ~Study();
+  Study(const Study&) = delete;
+  Study& operator=(const Study&) = delete;
+
+  AskResult ask(const std::string& device, const std::string& worker);
+  // Stores one epoch's metrics (and refreshes the heartbeat).
+  void report(int number, const Json& epoch_metrics);
+  // Outcomes. Each returns false when the trial was no longer running (another process marked
+  // it stale): the result could not be recorded. A non-finite value makes the trial failed.
+  bool tell_complete(int number, double value, const Json& summary = Json::object());
+  bool tell_failed(int number, const std::string& error, const Json& summary = Json::object());
+  bool tell_pruned(int number, std::optional<double> value, const Json& summary = Json::object());
+  // Fails every trial this Study object is still running (Ctrl-C); returns how many.
+  int fail_own_running(const std::string& reason);
+
+  std::vector<TrialSnapshot> trials() const;
+  std::optional<TrialSnapshot> trial(int number) const;
+  std::optional<TrialSnapshot> best() const;
+
+  int stale_failed_at_open() const { return stale_at_open_; }
+  const StudyOptions& options() const { return options_; }
+  Direction direction() const { return options_.direction; }
+  const Space& space() const { return space_; }
+  Storage& storage() const { return *storage_; }
+  // Seconds a worker told to Wait should pause before asking again.
+  double wait_interval() const;
+
+ private:
+  std::optional<Config> choose(const std::vector<TrialSnapshot>& trials, int number,
+                               AskStatus& status);
+  bool finish(int number, TrialState state, std::optional<double> value, const std::string& error,
+              const Json& summary);
+  void heartbeat_loop();
+
+  std::shared_ptr<Storage> storage_;
+  Space space_;
+  std::unique_ptr<Strategy> strategy_;
+  StudyOptions options_;
+  int stale_at_open_ = 0;
+
+  std::mutex strategy_mutex_;  // strategies need not be thread-safe
+  std::mutex own_mutex_;
+  std::set<int> own_;  // trials this object claimed and has not told yet
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread heartbeat_;
+};
+
+// Trials that use the budget: complete, pruned and running.
+int budget_used(const std::vector<TrialSnapshot>& trials);
+// Complete trials with a finite value, best first (ties: lower number first).
+std::vector<TrialSnapshot> ranked(const std::vector<TrialSnapshot>& trials, Direction direction);
+std::optional<TrialSnapshot> best_trial(const std::vector<TrialSnapshot>& trials,
+                                        Direction direction);
+
+}  // namespace tune

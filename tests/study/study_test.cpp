@@ -1,0 +1,349 @@
+#include "study/study.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <set>
+#include <stdexcept>
+#include <thread>
+
+#include "../store/temp_dir.h"
+#include "fakes.h"
+#include "study/run_loop.h"
+
+namespace tune {
+namespace {
+
+using testing::CountingStrategy;
+using testing::FunctionObjective;
+using testing::RunFunction;
+using testing::TempDir;
+
+StudyOptions budget(int trials, double stale_after = 30) {
+  StudyOptions o;
+  o.trials = trials;
+  o.stale_after = stale_after;
+  return o;
+}
+
+std::unique_ptr<Study> open_study(const TempDir& dir, StudyOptions options, int points = 0) {
+  return std::make_unique<Study>(open_sqlite_storage(dir.file("study.db")), Space(),
+                                 std::make_unique<CountingStrategy>(points), std::move(options));
+}
+
+RunSummary run(Study& study, RunFunction f, RunControl& control, int workers = 1,
+               const RunOptions& options = {}) {
+  std::vector<WorkerSpec> specs;
+  for (int i = 0; i < workers; ++i) specs.push_back({i, "cpu", "test/" + std::to_string(i)});
+  return run_study(
+      study, specs, [&](const WorkerSpec&) { return std::make_unique<FunctionObjective>(f); },
+      control, options);
+}
+
+RunSummary run(Study& study, RunFunction f, int workers = 1) {
+  RunControl control;
+  return run(study, std::move(f), control, workers);
+}
+
+int count(const std::vector<TrialSnapshot>& trials, TrialState state) {
+  int n = 0;
+  for (const auto& t : trials) n += t.state == state;
+  return n;
+}
+
+std::set<int> complete_points(const std::vector<TrialSnapshot>& trials) {
+  std::set<int> points;
+  for (const auto& t : trials)
+    if (t.state == TrialState::Complete) points.insert(t.params.at("x").get<int>());
+  return points;
+}
+
+TEST(Study, RunsExactlyTheBudgetAndKnowsTheBest) {
+  TempDir dir;
+  StudyOptions options = budget(5);
+  options.direction = Direction::Maximize;
+  auto study = open_study(dir, options);
+  RunSummary summary = run(*study, testing::value_of_x);
+  EXPECT_EQ(summary.totals.complete, 5);
+  EXPECT_EQ(summary.reason, RunControl::Reason::BudgetSpent);
+  auto trials = study->trials();
+  ASSERT_EQ(trials.size(), 5u);
+  EXPECT_EQ(complete_points(trials), (std::set<int>{0, 1, 2, 3, 4}));
+  ASSERT_TRUE(study->best());
+  EXPECT_EQ(study->best()->number, 4);
+  EXPECT_DOUBLE_EQ(*study->best()->value, 4.0);
+}
+
+TEST(Study, ResumingCountsTheBudgetAcrossRuns) {
+  TempDir dir;
+  run(*open_study(dir, budget(3)), testing::value_of_x);
+  auto study = open_study(dir, budget(5));
+  RunSummary summary = run(*study, testing::value_of_x);
+  EXPECT_EQ(summary.totals.complete, 2);
+  auto trials = study->trials();
+  ASSERT_EQ(trials.size(), 5u);
+  EXPECT_EQ(complete_points(trials).size(), 5u);
+  // A third run with the same budget has nothing left to do.
+  EXPECT_EQ(run(*open_study(dir, budget(5)), testing::value_of_x).totals.complete, 0);
+}
+
+TEST(Study, ThrowingAndNanTrialsFailAndTheStudyGoesOn) {
+  TempDir dir;
+  auto study = open_study(dir, budget(4));
+  std::atomic<int> calls{0};
+  RunSummary summary = run(*study, [&](const Json& config, TrialContext&) -> ObjectiveResult {
+    int call = calls++;
+    if (call == 1) throw std::runtime_error("out of memory on purpose");
+    if (call == 2) return {std::numeric_limits<double>::quiet_NaN(), Json::object()};
+    return {config.at("x").get<double>(), Json::object()};
+  });
+  EXPECT_EQ(summary.totals.complete, 4);
+  EXPECT_EQ(summary.totals.failed, 2);
+  auto trials = study->trials();
+  ASSERT_EQ(trials.size(), 6u);
+  EXPECT_EQ(trials[1].state, TrialState::Failed);
+  EXPECT_EQ(trials[1].error, "out of memory on purpose");
+  EXPECT_EQ(trials[2].state, TrialState::Failed);
+  EXPECT_NE(trials[2].error.find("nan"), std::string::npos);
+  EXPECT_FALSE(trials[2].value);
+  // Failed points are offered again, so all four points ended complete.
+  EXPECT_EQ(complete_points(trials), (std::set<int>{0, 1, 2, 3}));
+}
+
+TEST(Study, StopsAfterFiveFailuresInARow) {
+  TempDir dir;
+  auto study = open_study(dir, budget(50));
+  RunSummary summary = run(*study, [](const Json&, TrialContext&) -> ObjectiveResult {
+    throw std::runtime_error("bad config");
+  });
+  EXPECT_EQ(summary.reason, RunControl::Reason::TooManyFailures);
+  EXPECT_NE(summary.detail.find("5 trials failed in a row"), std::string::npos);
+  EXPECT_NE(summary.detail.find("bad config"), std::string::npos);
+  EXPECT_EQ(count(study->trials(), TrialState::Failed), 5);
+  EXPECT_FALSE(study->best());
+}
+
+TEST(Study, SuccessResetsTheFailureCount) {
+  TempDir dir;
+  auto study = open_study(dir, budget(3));
+  std::atomic<int> calls{0};
+  RunSummary summary = run(*study, [&](const Json& config, TrialContext&) -> ObjectiveResult {
+    if (calls++ % 5 != 4) throw std::runtime_error("flaky");  // 4 failures, then a success
+    return {config.at("x").get<double>(), Json::object()};
+  });
+  EXPECT_EQ(summary.reason, RunControl::Reason::BudgetSpent);  // never 5 in a row
+  EXPECT_EQ(summary.totals.complete, 3);
+  EXPECT_EQ(summary.totals.failed, 12);
+}
+
+TEST(Study, EndsWhenTheStrategyRunsOut) {
+  TempDir dir;
+  auto study = open_study(dir, budget(10), /*points=*/3);
+  RunSummary summary = run(*study, testing::value_of_x);
+  EXPECT_EQ(summary.reason, RunControl::Reason::StrategyDone);
+  EXPECT_EQ(summary.totals.complete, 3);
+}
+
+TEST(Study, StaleTrialsAreFailedOnOpenAndTheirBudgetReused) {
+  TempDir dir;
+  {
+    auto dead = open_sqlite_storage(dir.file("study.db"));
+    dead->claim(
+        [](const std::vector<TrialSnapshot>&, int) -> std::optional<Config> {
+          return Config{{"x", 0}};
+        },
+        "cpu", "dead:1/0");
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto study = open_study(dir, budget(2, /*stale_after=*/0.2));
+  EXPECT_EQ(study->stale_failed_at_open(), 1);
+  run(*study, testing::value_of_x);
+  auto trials = study->trials();
+  ASSERT_EQ(trials.size(), 3u);
+  EXPECT_EQ(trials[0].state, TrialState::Failed);
+  EXPECT_NE(trials[0].error.find("no heartbeat"), std::string::npos);
+  EXPECT_EQ(complete_points(trials), (std::set<int>{0, 1}));
+}
+
+// The budget is full only because another worker holds a trial: wait until it either
+// finishes or goes stale, then use the freed budget.
+TEST(Study, WaitsForTrialsRunningElsewhere) {
+  TempDir dir;
+  auto dead = open_sqlite_storage(dir.file("study.db"));
+  dead->claim(
+      [](const std::vector<TrialSnapshot>&, int) -> std::optional<Config> {
+        return Config{{"x", 0}};
+      },
+      "cpu", "dead:1/0");
+  auto study = open_study(dir, budget(2, /*stale_after=*/0.3));
+  EXPECT_EQ(study->stale_failed_at_open(), 0);  // still fresh
+  RunSummary summary = run(*study, testing::value_of_x);
+  EXPECT_EQ(summary.reason, RunControl::Reason::BudgetSpent);
+  auto trials = study->trials();
+  EXPECT_EQ(count(trials, TrialState::Complete), 2);
+  EXPECT_EQ(count(trials, TrialState::Failed), 1);
+}
+
+TEST(Study, HeartbeatKeepsItsOwnLongTrialsAlive) {
+  TempDir dir;
+  auto study = open_study(dir, budget(1, /*stale_after=*/0.2));
+  auto other = open_sqlite_storage(dir.file("study.db"));
+  int stale_seen = 0;
+  run(*study, [&](const Json& config, TrialContext&) -> ObjectiveResult {
+    for (int i = 0; i < 6; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      stale_seen += other->fail_stale(0.2);
+    }
+    return {config.at("x").get<double>(), Json::object()};
+  });
+  EXPECT_EQ(stale_seen, 0);
+  EXPECT_EQ(study->trial(0)->state, TrialState::Complete);
+}
+
+TEST(Study, ReportedEpochsAreStored) {
+  TempDir dir;
+  auto study = open_study(dir, budget(1));
+  run(*study, [](const Json&, TrialContext& ctx) -> ObjectiveResult {
+    ctx.report({{"epoch", 1}, {"val_loss", 0.9}});
+    ctx.report({{"epoch", 2}, {"val_loss", 0.4}});
+    return {0.4, {{"best_epoch", 2}}};
+  });
+  auto t = study->trial(0);
+  ASSERT_EQ(t->metrics.size(), 2u);
+  EXPECT_EQ(t->metrics[1].at("val_loss"), 0.4);
+  EXPECT_EQ(t->summary.at("best_epoch"), 2);
+}
+
+TEST(Study, InterruptFailsTheRunningTrialAndStops) {
+  TempDir dir;
+  auto study = open_study(dir, budget(10));
+  RunControl control;
+  RunSummary summary = run(
+      *study,
+      [&](const Json&, TrialContext& ctx) -> ObjectiveResult {
+        control.interrupt();  // Ctrl-C while the trial runs
+        EXPECT_TRUE(ctx.stop_requested());
+        return {1.0, Json::object()};
+      },
+      control);
+  EXPECT_EQ(summary.reason, RunControl::Reason::Interrupted);
+  auto trials = study->trials();
+  ASSERT_EQ(trials.size(), 1u);
+  EXPECT_EQ(trials[0].state, TrialState::Failed);
+  EXPECT_EQ(trials[0].error, "interrupted");
+}
+
+TEST(Study, TimeoutStopsHandingOutTrials) {
+  TempDir dir;
+  auto study = open_study(dir, budget(1000));
+  RunControl control;
+  control.deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(250);
+  RunSummary summary = run(
+      *study,
+      [](const Json& config, TrialContext&) -> ObjectiveResult {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        return {config.at("x").get<double>(), Json::object()};
+      },
+      control);
+  EXPECT_EQ(summary.reason, RunControl::Reason::Timeout);
+  EXPECT_GE(summary.totals.complete, 2);
+  EXPECT_LE(summary.totals.complete, 4);
+  EXPECT_EQ(count(study->trials(), TrialState::Running), 0);
+}
+
+TEST(Study, ParallelWorkersRunEveryPointOnceAndOverlap) {
+  TempDir dir;
+  auto study = open_study(dir, budget(24), /*points=*/24);
+  std::atomic<int> in_flight{0}, most{0};
+  RunSummary summary = run(
+      *study,
+      [&](const Json& config, TrialContext&) -> ObjectiveResult {
+        int now = ++in_flight;
+        int seen = most.load();
+        while (now > seen && !most.compare_exchange_weak(seen, now)) {
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        --in_flight;
+        return {config.at("x").get<double>(), Json::object()};
+      },
+      /*workers=*/4);
+  EXPECT_EQ(summary.totals.complete, 24);
+  auto trials = study->trials();
+  EXPECT_EQ(trials.size(), 24u);
+  EXPECT_EQ(complete_points(trials).size(), 24u);
+  EXPECT_GE(most.load(), 2);
+}
+
+TEST(Study, TellRefusesNonFiniteValuesAndFinishedTrials) {
+  TempDir dir;
+  auto study = open_study(dir, budget(3));
+  auto a = study->ask("cpu", "w").trial;
+  auto b = study->ask("cpu", "w").trial;
+  ASSERT_TRUE(a && b);
+  EXPECT_TRUE(study->tell_complete(a->number, std::numeric_limits<double>::infinity()));
+  EXPECT_EQ(study->trial(a->number)->state, TrialState::Failed);
+  EXPECT_TRUE(study->tell_pruned(b->number, 0.5));
+  EXPECT_EQ(study->trial(b->number)->state, TrialState::Pruned);
+  EXPECT_FALSE(study->tell_complete(b->number, 1.0));
+}
+
+TEST(Study, ActiveTrialConfigOverlaysBaseParams) {
+  TempDir dir;
+  StudyOptions options = budget(1);
+  options.base_params = {{"epochs", 3}, {"x", 99}};
+  auto study = open_study(dir, options);
+  auto t = study->ask("cuda:0", "w").trial;
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->params, (Json{{"x", 0}}));
+  EXPECT_EQ(t->config, (Json{{"epochs", 3}, {"x", 0}}));
+  EXPECT_EQ(t->device, "cuda:0");
+}
+
+TEST(Study, RankingIgnoresFailedAndNonFiniteValues) {
+  std::vector<TrialSnapshot> trials(4);
+  for (int i = 0; i < 4; ++i) {
+    trials[i].number = i;
+    trials[i].state = TrialState::Complete;
+  }
+  trials[0].value = 3;
+  trials[1].value = std::numeric_limits<double>::quiet_NaN();
+  trials[2].state = TrialState::Failed;
+  trials[3].value = 1;
+  auto order = ranked(trials, Direction::Minimize);
+  ASSERT_EQ(order.size(), 2u);
+  EXPECT_EQ(order[0].number, 3);
+  EXPECT_EQ(best_trial(trials, Direction::Maximize)->number, 0);
+  EXPECT_EQ(budget_used(trials), 3);
+}
+
+TEST(Study, BestJsonIsWrittenBesideTheDatabase) {
+  TempDir dir;
+  StudyOptions options = budget(4);
+  options.base_params = {{"epochs", 2}};
+  auto study = open_study(dir, options);
+  RunControl control;
+  RunOptions run_options;
+  run_options.best_path = dir.file("best.json");
+  run(
+      *study,
+      [](const Json& config, TrialContext&) -> ObjectiveResult {
+        double x = config.at("x").get<double>();
+        return {(x - 2) * (x - 2), Json::object()};
+      },
+      control, 1, run_options);
+  std::ifstream in(dir.file("best.json"));
+  ASSERT_TRUE(in);
+  Json best = Json::parse(in);
+  EXPECT_EQ(best.at("number"), 2);
+  EXPECT_EQ(best.at("value"), 0.0);
+  EXPECT_EQ(best.at("params"), (Json{{"x", 2}}));
+  EXPECT_EQ(best.at("config"), (Json{{"epochs", 2}, {"x", 2}}));
+  EXPECT_EQ(best.at("direction"), "minimize");
+}
+
+}  // namespace
+}  // namespace tune
