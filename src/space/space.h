@@ -4,6 +4,7 @@
 // enumerates a grid, and maps configs to and from the unit cube (the encoding every
 // model-based strategy uses).
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <random>
 #include <string>
@@ -39,8 +40,27 @@ struct Param {
   Json from_unit(double u) const;
   // The inverse: a valid value's coordinate in [0,1]. (Categoricals: see Space::encode.)
   double to_unit(const Json& value) const;
-  // Every value this parameter takes on a grid.
+  // Every value this parameter takes on a grid. Throws ConfigError for a float with neither
+  // "step", "values" nor "grid_points".
   std::vector<Json> grid() const;
+  // How many values grid() returns, and the i-th of them, without building the list.
+  size_t grid_count() const;
+  Json grid_value(size_t i) const;
+
+  // A random value: uniform (log-uniform if log) over the domain; ints inclusive, steps and
+  // pow2 exponents uniform, categoricals uniform.
+  Json sample(std::mt19937_64& rng) const;
+  // Whether `value` is in the domain (numbers with a small tolerance).
+  bool contains(const Json& value) const;
+  // `value` with this parameter's JSON type (ints as integers, floats as doubles), so that
+  // configs read back from storage compare equal to freshly sampled ones.
+  Json normalize(const Json& value) const;
+  // Number of distinct values random sampling can give; 0 for a continuous float.
+  size_t level_count() const;
+  // The i-th of those values (i < level_count()), in increasing order.
+  Json level(size_t i) const;
+  // The domain in words for messages: "int in [1, 3]", "one of [\"adam\",\"sgd\"]".
+  std::string describe_domain() const;
 };
 
 class Space {
@@ -79,9 +99,24 @@ class Space {
   // Throws ConfigError if `config` has a value outside its domain (used for --set and resumes).
   void validate(const Config& config, const std::string& where) const;
 
+  // Calls `visit` on each grid config in grid() order without building the whole list; stops
+  // early when `visit` returns false.
+  void visit_grid(const std::function<bool(const Config&)>& visit) const;
+  // Number of distinct configs random sampling can give (conditions respected; saturates at
+  // SIZE_MAX), or nullopt when some float is continuous.
+  std::optional<size_t> finite_size() const;
+  // The space's active parameters of `config` only, each normalized: the form in which two
+  // configs are compared for equality (a stored trial config holds fixed params too).
+  Config normalize(const Config& config) const;
+  // The source named in errors ("configs/x.json: space").
+  const std::string& where() const { return where_; }
+
  private:
+  std::vector<size_t> grid_counts() const;  // per parameter; ConfigError naming a gridless float
+
   std::vector<Param> params_;
   std::vector<size_t> dim_owner_;
+  std::string where_ = "space";
 };
 
 }  // namespace tune
