@@ -110,6 +110,10 @@ void read_float(Param& p, const Json& spec, const std::string& where) {
   }
   read_log(p, spec, where);
   read_step(p, spec, where);
+  if (p.step && !p.grid_values.empty())
+    throw ConfigError(where,
+                      "\"values\" cannot be combined with \"step\": the step already "
+                      "defines the grid");
   for (const Json& v : p.grid_values)
     if (!p.contains(v))
       throw ConfigError(where, "grid value " + v.dump() + " is not " + p.describe_domain());

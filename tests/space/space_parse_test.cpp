@@ -208,6 +208,8 @@ TEST(SpaceParse, GridOptionsOfFloats) {
   expect_invalid(
       R"({"x": {"type": "float", "low": 0, "high": 1, "values": [0.5], "grid_points": 3}})", "x",
       "cannot be combined");
+  expect_invalid(R"({"x": {"type": "float", "low": 0, "high": 1, "values": [0.5], "step": 0.5}})",
+                 "x", "cannot be combined");
   // Bounds default to the values' range.
   Space s = Space::from_json(Json::parse(R"({"x": {"type": "float", "values": [0.3, 0.1]}})"), "s");
   EXPECT_DOUBLE_EQ(s.find("x")->low, 0.1);
