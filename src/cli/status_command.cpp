@@ -1,11 +1,68 @@
-// Placeholder until the owning change lands.
+// tune status --study DIR: counts by state, the best trial and the time spent.
+#include <algorithm>
+#include <chrono>
 #include <iostream>
 
-#include "cli/cli.h"
+#include "cli/study_cli.h"
+#include "sched/progress.h"
+#include "study/study.h"
+#include "study/study_dir.h"
 
 namespace tune::cli {
-int status_command(const Args&) {
-  std::cerr << "tune: 'status' is not built yet\n";
-  return 1;
+namespace {
+
+double now_seconds() {
+  using namespace std::chrono;
+  return duration<double>(system_clock::now().time_since_epoch()).count();
 }
+
+// From the first trial's start to the last end (or now while trials run).
+double elapsed(const std::vector<TrialSnapshot>& trials) {
+  if (trials.empty()) return 0;
+  double first = trials.front().start_time, last = first;
+  for (const auto& t : trials) {
+    first = std::min(first, t.start_time);
+    last = std::max(last, t.finished() ? t.end_time : now_seconds());
+  }
+  return last - first;
+}
+
+}  // namespace
+
+int status_command(const Args& args) {
+  cxxopts::Options options(args[0], "Shows a study's progress.");
+  options.add_options()("study", "study directory", cxxopts::value<std::string>())(
+      "h,help", "show this help");
+  auto parsed = parse_options(options, args);
+  if (parsed.count("help")) {
+    std::cout << options.help();
+    return 0;
+  }
+  std::string dir = required_study(parsed, args[0]);
+  auto storage = open_existing_study(dir, args[0] + " --study");
+  Direction direction = study_direction(*storage);
+  auto trials = storage->trials();
+  int counts[4] = {0, 0, 0, 0};
+  for (const auto& t : trials) ++counts[static_cast<int>(t.state)];
+
+  auto experiment = storage->attr(kExperimentAttr);
+  std::string name = experiment && experiment->contains("name") ? experiment->at("name").dump()
+                                                                : std::string("(unnamed)");
+  std::cout << "study " << dir << ": " << name << ", " << to_string(direction) << "\n";
+  std::cout << "trials: " << trials.size();
+  if (auto budget = storage->attr(kBudgetAttr); budget && budget->is_number_integer())
+    std::cout << " (budget " << budget->get<int>() << ")";
+  std::cout << ": " << counts[static_cast<int>(TrialState::Complete)] << " complete, "
+            << counts[static_cast<int>(TrialState::Running)] << " running, "
+            << counts[static_cast<int>(TrialState::Pruned)] << " pruned, "
+            << counts[static_cast<int>(TrialState::Failed)] << " failed\n";
+  if (auto best = best_trial(trials, direction))
+    std::cout << "best: trial " << best->number << ", value " << *best->value << "  "
+              << Progress::short_config(best->params, 80) << "\n";
+  else
+    std::cout << "best: none yet\n";
+  std::cout << "elapsed: " << Progress::format_duration(elapsed(trials)) << "\n";
+  return 0;
+}
+
 }  // namespace tune::cli

@@ -1,0 +1,22 @@
+#pragma once
+// Option parsing shared by the study commands (run, status, best, export).
+#include <cxxopts.hpp>
+#include <string>
+#include <vector>
+
+#include "cli/cli.h"
+
+namespace tune::cli {
+
+// Parses `args` (args[0] is the command's name). cxxopts errors and stray positional
+// arguments become ConfigError, so they exit 2 with one line.
+cxxopts::ParseResult parse_options(cxxopts::Options& options, const Args& args);
+
+// Removes each `--name VALUE` and `--name=VALUE` from `args` and returns the values in order:
+// a repeatable flag whose values may contain commas (cxxopts would split them).
+std::vector<std::string> take_repeated(Args& args, const std::string& name);
+
+// The value of --study, or ConfigError naming the command when it is missing.
+std::string required_study(const cxxopts::ParseResult& parsed, const std::string& command);
+
+}  // namespace tune::cli
