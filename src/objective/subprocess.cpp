@@ -1,0 +1,238 @@
+#include "objective/subprocess.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <stdexcept>
+
+extern char** environ;
+
+namespace tune {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+// The environment for the child: ours, with `extra` added or replacing same-named entries.
+std::vector<std::string> child_environment(const std::vector<std::string>& extra) {
+  std::vector<std::string> env;
+  for (char** e = environ; e && *e; ++e) {
+    std::string entry = *e;
+    bool replaced = false;
+    for (const std::string& x : extra)
+      replaced = replaced || entry.compare(0, x.find('=') + 1, x, 0, x.find('=') + 1) == 0;
+    if (!replaced) env.push_back(entry);
+  }
+  env.insert(env.end(), extra.begin(), extra.end());
+  return env;
+}
+
+std::vector<char*> pointers(std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  for (std::string& s : strings) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+// In the child between fork and exec: only async-signal-safe calls.
+[[noreturn]] void exec_child(int out_fd, int err_fd, int report_fd, char** argv, char** envp) {
+  setpgid(0, 0);  // its own group, so that stopping it also stops what it started
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  struct sigaction dfl;
+  std::memset(&dfl, 0, sizeof dfl);
+  dfl.sa_handler = SIG_DFL;
+  for (int sig : {SIGPIPE, SIGINT, SIGTERM, SIGQUIT}) sigaction(sig, &dfl, nullptr);
+  int null_fd = open("/dev/null", O_RDONLY);
+  if (null_fd >= 0) dup2(null_fd, STDIN_FILENO);
+  dup2(out_fd, STDOUT_FILENO);
+  dup2(err_fd, STDERR_FILENO);
+  execvpe(argv[0], argv, envp);
+  int err = errno;
+  ssize_t ignored = write(report_fd, &err, sizeof err);
+  (void)ignored;
+  _exit(127);
+}
+
+void close_fd(int& fd) {
+  if (fd >= 0) close(fd);
+  fd = -1;
+}
+
+void keep_tail(std::string& buffer, const char* data, size_t n, size_t keep) {
+  buffer.append(data, n);
+  if (buffer.size() > 2 * keep + 4096) buffer.erase(0, buffer.size() - keep);
+}
+
+// Reads what is available on `fd`; closes it at end of file.
+void drain(int& fd, std::string& buffer, size_t keep) {
+  char chunk[4096];
+  for (;;) {
+    ssize_t n = read(fd, chunk, sizeof chunk);
+    if (n > 0) {
+      keep_tail(buffer, chunk, static_cast<size_t>(n), keep);
+      if (static_cast<size_t>(n) < sizeof chunk) return;
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) return;
+    close_fd(fd);  // end of file, or an error we cannot recover from
+    return;
+  }
+}
+
+struct Pipes {
+  int fds[6] = {-1, -1, -1, -1, -1, -1};  // out r/w, err r/w, report r/w
+  ~Pipes() {
+    for (int& fd : fds) close_fd(fd);
+  }
+};
+
+// Waits for events on the open pipes, at most `ms` milliseconds.
+void wait_output(Pipes& p, int ms) {
+  pollfd set[2];
+  nfds_t n = 0;
+  for (int i : {0, 2})
+    if (p.fds[i] >= 0) set[n++] = pollfd{p.fds[i], POLLIN, 0};
+  poll(n ? set : nullptr, n, ms);
+}
+
+class Child {
+ public:
+  Child(pid_t pid, const ProcessSpec& spec) : pid_(pid), spec_(spec) {}
+  // Sends SIGTERM once asked to end, SIGKILL once the grace period is over.
+  void enforce(ProcessResult& result) {
+    if (!terminating_) {
+      if (spec_.should_stop && spec_.should_stop())
+        result.stopped = true;
+      else if (spec_.timeout && since(start_) > *spec_.timeout)
+        result.timed_out = true;
+      else
+        return;
+      kill(-pid_, SIGTERM);
+      terminating_ = true;
+      term_at_ = Clock::now();
+    } else if (!killed_ && since(term_at_) > spec_.kill_grace) {
+      kill(-pid_, SIGKILL);
+      killed_ = true;
+    }
+  }
+  bool poll_exit(ProcessResult& result) {
+    if (reaped_) return true;
+    int status = 0;
+    pid_t r = waitpid(pid_, &status, WNOHANG);
+    if (r == pid_) record(status, result);
+    return reaped_;
+  }
+  // Ends and reaps it for sure (used when leaving for any reason).
+  void finish(ProcessResult& result) {
+    if (reaped_) return;
+    kill(-pid_, SIGKILL);
+    int status = 0;
+    while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+    record(status, result);
+  }
+  bool reaped() const { return reaped_; }
+  bool terminating() const { return terminating_; }
+  double seconds() const { return since(start_); }
+
+ private:
+  void record(int status, ProcessResult& result) {
+    reaped_ = true;
+    exited_at_ = Clock::now();
+    if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) result.signal = WTERMSIG(status);
+  }
+  pid_t pid_;
+  const ProcessSpec& spec_;
+  Clock::time_point start_ = Clock::now(), term_at_, exited_at_;
+  bool terminating_ = false, killed_ = false, reaped_ = false;
+
+ public:
+  double since_exit() const { return since(exited_at_); }
+};
+
+}  // namespace
+
+ProcessResult run_process(const ProcessSpec& spec) {
+  if (spec.argv.empty()) throw std::runtime_error("run_process: empty command");
+  std::vector<std::string> args = spec.argv, env = child_environment(spec.env);
+  std::vector<char*> argv = pointers(args), envp = pointers(env);
+  Pipes p;
+  for (int i : {0, 2, 4})
+    if (pipe2(p.fds + i, O_CLOEXEC) != 0)
+      throw std::runtime_error(std::string("cannot create a pipe: ") + std::strerror(errno));
+  pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error(std::string("cannot fork: ") + std::strerror(errno));
+  if (pid == 0) exec_child(p.fds[1], p.fds[3], p.fds[5], argv.data(), envp.data());
+  setpgid(pid, pid);  // also here, so a kill right away reaches the group
+  for (int i : {1, 3, 5}) close_fd(p.fds[i]);
+
+  ProcessResult result;
+  Child child(pid, spec);
+  int exec_errno = 0;
+  ssize_t got;
+  while ((got = read(p.fds[4], &exec_errno, sizeof exec_errno)) < 0 && errno == EINTR) {
+  }
+  if (got == static_cast<ssize_t>(sizeof exec_errno)) {
+    child.finish(result);
+    throw std::runtime_error("cannot run \"" + spec.argv[0] + "\": " + std::strerror(exec_errno));
+  }
+  for (int i : {0, 2}) fcntl(p.fds[i], F_SETFL, fcntl(p.fds[i], F_GETFL) | O_NONBLOCK);
+
+  for (;;) {
+    // With both pipes closed the program is about to exit: check back soon.
+    wait_output(p, p.fds[0] < 0 && p.fds[2] < 0 ? 1 : 20);
+    if (p.fds[0] >= 0) drain(p.fds[0], result.out, spec.stdout_keep);
+    if (p.fds[2] >= 0) drain(p.fds[2], result.err, spec.stderr_keep);
+    child.enforce(result);
+    bool output_closed = p.fds[0] < 0 && p.fds[2] < 0;
+    // Once it has exited, stop waiting for pipes that a program it started may still hold.
+    if (child.poll_exit(result) && (output_closed || child.since_exit() > 0.2)) break;
+  }
+  child.finish(result);
+  result.seconds = child.seconds();
+  if (result.out.size() > spec.stdout_keep)
+    result.out.erase(0, result.out.size() - spec.stdout_keep);
+  if (result.err.size() > spec.stderr_keep)
+    result.err.erase(0, result.err.size() - spec.stderr_keep);
+  return result;
+}
+
+std::string valid_utf8(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  size_t i = 0;
+  while (i < text.size()) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    size_t len = c < 0x80           ? 1
+                 : (c >> 5) == 0x6  ? 2
+                 : (c >> 4) == 0xE  ? 3
+                 : (c >> 3) == 0x1E ? 4
+                                    : 0;
+    bool ok = len > 0 && i + len <= text.size();
+    for (size_t k = 1; ok && k < len; ++k)
+      ok = (static_cast<unsigned char>(text[i + k]) >> 6) == 0x2;
+    if (ok) {
+      out.append(text, i, len);
+      i += len;
+    } else {
+      out += '?';
+      ++i;
+    }
+  }
+  return out;
+}
+
+}  // namespace tune
