@@ -1,11 +1,57 @@
-// Placeholder until the owning change lands.
+// tune sample --config FILE --n N [--seed S] [--strategy random|grid]: the configs a strategy
+// would propose, one JSON object per line on stdout, without training. Only the sampled
+// parameters are printed (a trial runs the experiment's "params" overlaid with them), so the
+// output shows the space itself.
 #include <iostream>
 
-#include "cli/cli.h"
+#include "cli/study_cli.h"
+#include "common/error.h"
+#include "common/experiment.h"
+#include "space/space.h"
+#include "strategy/preview.h"
+#include "strategy/strategy.h"
 
 namespace tune::cli {
-int sample_command(const Args&) {
-  std::cerr << "tune: 'sample' is not built yet\n";
-  return 1;
+namespace {
+
+// The config's strategy options when it names the same strategy, else just the name.
+Json strategy_options(const Experiment& experiment, const std::string& name) {
+  if (experiment.strategy.value("name", std::string()) == name) return experiment.strategy;
+  return Json{{"name", name}};
 }
+
+}  // namespace
+
+int sample_command(const Args& args) {
+  cxxopts::Options options(args[0],
+                           "Prints N configs sampled from an experiment's space as JSON lines "
+                           "(only the searched parameters; trials add the fixed \"params\"), "
+                           "without training.");
+  options.add_options()("config", "experiment file (JSON)", cxxopts::value<std::string>())(
+      "n", "number of configs", cxxopts::value<int>()->default_value("10"))(
+      "seed", "seed (default: the experiment's)", cxxopts::value<uint64_t>())(
+      "strategy", "random or grid (default: random)",
+      cxxopts::value<std::string>()->default_value("random"))("h,help", "show this help");
+  auto parsed = parse_options(options, args);
+  if (parsed.count("help")) {
+    std::cout << options.help();
+    return 0;
+  }
+  if (!parsed.count("config")) throw ConfigError(args[0], "--config FILE is required");
+  const int n = parsed["n"].as<int>();
+  if (n < 1) throw ConfigError(args[0] + " --n", "expected a count >= 1, got " + std::to_string(n));
+  Experiment experiment = load_experiment(parsed["config"].as<std::string>());
+  Space space = Space::from_json(experiment.space, experiment.where("space"));
+  const std::string name = parsed["strategy"].as<std::string>();
+  auto strategy =
+      make_strategy(name, strategy_options(experiment, name), experiment.where("strategy"));
+  uint64_t seed = parsed.count("seed") ? parsed["seed"].as<uint64_t>() : experiment.seed;
+  std::vector<Config> configs = preview_configs(*strategy, space, n, seed);
+  for (const Config& c : configs) std::cout << c.dump() << "\n";
+  if (static_cast<int>(configs.size()) < n)
+    std::cerr << "tune sample: the " << name << " strategy has only " << configs.size()
+              << " configs\n";
+  return 0;
+}
+
 }  // namespace tune::cli
