@@ -14,6 +14,16 @@
 namespace tune::cli {
 namespace {
 
+// cxxopts reads one-letter names as short options only, so `--n N` (the documented form)
+// becomes `--count N`.
+Args long_n_as_count(Args args) {
+  for (std::string& a : args) {
+    if (a == "--n") a = "--count";
+    if (a.rfind("--n=", 0) == 0) a = "--count=" + a.substr(4);
+  }
+  return args;
+}
+
 // The config's strategy options when it names the same strategy, else just the name.
 Json strategy_options(const Experiment& experiment, const std::string& name) {
   if (experiment.strategy.value("name", std::string()) == name) return experiment.strategy;
@@ -28,17 +38,17 @@ int sample_command(const Args& args) {
                            "(only the searched parameters; trials add the fixed \"params\"), "
                            "without training.");
   options.add_options()("config", "experiment file (JSON)", cxxopts::value<std::string>())(
-      "n", "number of configs", cxxopts::value<int>()->default_value("10"))(
+      "n,count", "number of configs (--n N)", cxxopts::value<int>()->default_value("10"))(
       "seed", "seed (default: the experiment's)", cxxopts::value<uint64_t>())(
       "strategy", "random or grid (default: random)",
       cxxopts::value<std::string>()->default_value("random"))("h,help", "show this help");
-  auto parsed = parse_options(options, args);
+  auto parsed = parse_options(options, long_n_as_count(args));
   if (parsed.count("help")) {
     std::cout << options.help();
     return 0;
   }
   if (!parsed.count("config")) throw ConfigError(args[0], "--config FILE is required");
-  const int n = parsed["n"].as<int>();
+  const int n = parsed["count"].as<int>();
   if (n < 1) throw ConfigError(args[0] + " --n", "expected a count >= 1, got " + std::to_string(n));
   Experiment experiment = load_experiment(parsed["config"].as<std::string>());
   Space space = Space::from_json(experiment.space, experiment.where("space"));
