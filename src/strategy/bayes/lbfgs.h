@@ -1,0 +1,33 @@
+#pragma once
+// A small box-constrained quasi-Newton minimiser (L-BFGS on the free variables, projection onto
+// the box, Armijo backtracking). Used for the GP hyperparameters and to refine acquisition
+// maxima; both problems have a handful of variables and cheap-enough analytic gradients.
+#include <functional>
+#include <vector>
+
+namespace tune::bayes {
+
+// Returns f(x) and writes the gradient. May return +inf (or NaN) where undefined: the line
+// search then backs off.
+using Objective = std::function<double(const std::vector<double>& x, std::vector<double>& grad)>;
+
+struct MinimizeOptions {
+  int max_iters = 100;
+  int memory = 8;
+  double gradient_tol = 1e-6;   // stop when the projected gradient's max-norm is below this
+  double relative_tol = 1e-10;  // ...or when f improves by less than this (relative)
+};
+
+struct MinimizeResult {
+  double value = 0;
+  int iterations = 0;
+  int evaluations = 0;
+};
+
+// Minimises f over lo <= x <= hi starting from x (clamped into the box first); x ends at the
+// best point found.
+MinimizeResult minimize_box(const Objective& f, std::vector<double>& x,
+                            const std::vector<double>& lo, const std::vector<double>& hi,
+                            const MinimizeOptions& options = {});
+
+}  // namespace tune::bayes
