@@ -1,0 +1,61 @@
+#pragma once
+// A classification dataset held as tensors: train, validation and (optionally) test splits,
+// already normalised with statistics of the training split only. Moved to a device once with
+// `to()`; the trainer slices batches on that device.
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tune {
+
+// Features x (float32, [N, ...input_shape]) and labels y (int64, [N], values 0..classes-1).
+struct Split {
+  torch::Tensor x;
+  torch::Tensor y;
+  int64_t size() const { return y.defined() ? y.size(0) : 0; }
+  bool empty() const { return size() == 0; }
+  Split to(const torch::Device& device) const;
+};
+
+struct Dataset {
+  std::string name;
+  Split train;
+  Split val;
+  Split test;  // empty when the source has no test split
+  int64_t num_classes = 0;
+  std::vector<int64_t> input_shape;  // one example's shape: {1, 28, 28}, {20}
+
+  bool has_test() const { return !test.empty(); }
+  // A copy whose tensors live on `device` (the same tensors when already there).
+  Dataset to(const torch::Device& device) const;
+};
+
+// Labelled examples before splitting.
+struct Examples {
+  torch::Tensor x;  // float32 [N, ...]
+  torch::Tensor y;  // int64 [N]
+};
+
+enum class Normalization { None, Global, PerFeature };
+
+struct SplitOptions {
+  double validation_fraction = 0.1;  // of the training examples, in (0, 1)
+  uint64_t seed = 0;                 // which examples go to validation
+  Normalization normalization = Normalization::Global;
+};
+
+// 0..n-1 shuffled by a Fisher-Yates pass over std::mt19937_64(seed): the same on every
+// platform, so a split seed names the same split everywhere.
+std::vector<int64_t> shuffled_indices(int64_t n, uint64_t seed);
+
+// Splits `train` into train/validation by `options.seed`, normalises every split with the
+// training part's statistics and keeps `test` apart. Throws std::invalid_argument when the
+// shapes disagree or a split would be empty.
+Dataset make_dataset(std::string name, const Examples& train, const std::optional<Examples>& test,
+                     int64_t num_classes, std::vector<int64_t> input_shape,
+                     const SplitOptions& options);
+
+}  // namespace tune

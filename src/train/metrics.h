@@ -1,0 +1,30 @@
+#pragma once
+// One epoch's measurements, as the trainer reports them to callbacks and to the study.
+#include <string>
+#include <vector>
+
+#include "common/json.h"
+
+namespace tune {
+
+struct EpochMetrics {
+  int epoch = 0;  // 1-based
+  double train_loss = 0;
+  double train_accuracy = 0;
+  double val_loss = 0;
+  double val_accuracy = 0;
+  double seconds = 0;             // wall time of the epoch, validation included
+  double samples_per_second = 0;  // training examples per second of training
+
+  // The metric named `name` (one of metric_names()); throws std::invalid_argument otherwise.
+  double get(const std::string& name) const;
+  Json to_json() const;
+};
+
+// Names a callback or an objective may monitor.
+const std::vector<std::string>& metric_names();
+
+// "min" for losses, "max" for accuracies: the natural direction of a metric.
+bool metric_is_loss(const std::string& name);
+
+}  // namespace tune

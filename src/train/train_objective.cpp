@@ -1,0 +1,116 @@
+#include "train/train_objective.h"
+
+#include <cmath>
+
+#include "common/error.h"
+#include "common/hparams.h"
+#include "common/trial.h"
+#include "data/cache.h"
+#include "models/builders.h"
+#include "train/device.h"
+#include "train/optimizer.h"
+#include "train/trainer.h"
+
+namespace tune {
+namespace {
+
+struct ObjectiveSpec {
+  std::string monitor;
+  Mode mode;
+};
+
+ObjectiveSpec objective_spec(const Experiment& e) {
+  Hyperparameters hp(e.objective, e.where("objective"));
+  ObjectiveSpec s;
+  s.monitor = hp.choice("monitor", "val_accuracy", metric_names());
+  std::string natural = metric_is_loss(s.monitor) ? "minimize" : "maximize";
+  Direction d =
+      direction_from_string(hp.text("direction", natural), e.where("objective.direction"));
+  s.mode = d == Direction::Minimize ? Mode::Min : Mode::Max;
+  return s;
+}
+
+// Catches a bad optimizer knob before any data is read.
+void check_optimizer(const Hyperparameters& hp) {
+  auto probe = torch::zeros({1}, torch::requires_grad());
+  make_optimizer(hp, {probe});
+}
+
+class TrainObjective : public Objective {
+ public:
+  explicit TrainObjective(Experiment e) : experiment_(std::move(e)) {
+    objective_spec(experiment_);
+    make_callbacks(experiment_.callbacks, experiment_.where("callbacks"));
+  }
+
+  ObjectiveResult run(const Json& config, TrialContext& ctx) override {
+    Json out = train_config(experiment_, config, ctx, cache_);
+    const std::string reason = out.at("stop_reason");
+    if (reason == stop_reason::kDiverged)
+      throw std::runtime_error("training diverged at epoch " +
+                               std::to_string(out.at("history").size()) + " (" +
+                               out.at("history").back().dump() + ")");
+    if (out.at("best_value").is_null())
+      throw std::runtime_error("no epoch gave a finite " + out.at("monitor").get<std::string>() +
+                               " (stop reason " + reason + ")");
+    ObjectiveResult r;
+    r.value = out.at("best_value").get<double>();
+    r.summary = {{"stop_reason", reason},
+                 {"best_epoch", out.at("best_epoch")},
+                 {"epochs", out.at("history").size()}};
+    if (out.contains("test_accuracy")) {
+      r.summary["test_accuracy"] = out.at("test_accuracy");
+      r.summary["test_loss"] = out.at("test_loss");
+    }
+    return r;
+  }
+
+ private:
+  const Experiment experiment_;
+  DatasetCache cache_;
+};
+
+}  // namespace
+
+Json train_config(const Experiment& experiment, const Config& config, TrialContext& ctx,
+                  DatasetCache& cache) {
+  const std::string device = check_device(ctx.device, "device");
+  Hyperparameters hp(config, experiment.where("params"));
+  TrainOptions options = TrainOptions::from(hp);
+  ObjectiveSpec spec = objective_spec(experiment);
+  options.monitor = spec.monitor;
+  options.mode = spec.mode;
+  check_optimizer(hp);
+  auto callbacks = make_callbacks(experiment.callbacks, experiment.where("callbacks"));
+  ModelRegistry models = builtin_models();
+  hp.choice("model", "mlp", models.names());  // an unknown builder fails before data loads
+  auto data = cache.get(experiment.data, device, experiment.where("data"));
+
+  torch::nn::Sequential model = models.build(hp, data->input_shape, data->num_classes);
+  initialize_parameters(*model, options.seed);
+  model->to(torch::Device(device));
+  auto optimizer = make_optimizer(hp, model->parameters());
+  int64_t parameters = count_parameters(*model);
+
+  Trainer trainer(model, std::move(optimizer), options);
+  for (auto& c : callbacks) trainer.add_callback(std::move(c));
+  trainer.on_epoch([&ctx](const EpochMetrics& m) {
+    if (ctx.report) ctx.report(m.to_json());
+  });
+  trainer.stop_when([&ctx] { return ctx.stop_requested(); });
+  Json out = trainer.fit(*data).to_json();
+  out["parameters"] = parameters;
+  out["device"] = device;
+  return out;
+}
+
+Json train_config(const Experiment& experiment, const Config& config, TrialContext& ctx) {
+  DatasetCache cache;
+  return train_config(experiment, config, ctx, cache);
+}
+
+std::unique_ptr<Objective> make_train_objective(const Experiment& experiment) {
+  return std::make_unique<TrainObjective>(experiment);
+}
+
+}  // namespace tune

@@ -1,0 +1,34 @@
+#pragma once
+// Training one config with LibTorch, behind a torch-free header so the CLI, the study and the
+// scheduler can use it without LibTorch's headers.
+#include <memory>
+
+#include "common/experiment.h"
+#include "objective/objective.h"
+
+namespace tune {
+
+class DatasetCache;
+
+// Trains `config` (a trial's flat config: experiment.trial_config(sampled)) on ctx.device with
+// the experiment's data, callbacks and objective monitor. Each epoch's metrics go to
+// ctx.report; ctx.stop_requested() ends training with stop reason "stopped". Datasets come
+// from `cache`, so trials in one process share them.
+// Returns {"history": [{epoch, train_loss, train_accuracy, val_loss, val_accuracy, seconds,
+// samples_per_second}...], "stop_reason", "monitor", "best_epoch", "best_value",
+// "test_loss", "test_accuracy" (with a test split), "parameters" (trainable values)}.
+// Bad config, data or device: ConfigError. A diverged run is a normal result here.
+Json train_config(const Experiment& experiment, const Config& config, TrialContext& ctx,
+                  DatasetCache& cache);
+// The same with a dataset cache of its own (one run by hand).
+Json train_config(const Experiment& experiment, const Config& config, TrialContext& ctx);
+
+// The objective a study runs for experiments without an "objective.command": value = the best
+// value of objective.monitor (default val_accuracy; direction maximize, or minimize for a
+// loss) over the epochs, summary = {stop_reason, best_epoch, epochs, test_accuracy, test_loss}.
+// A diverged run (NaN/inf loss, or the divergence callback) throws: the trial failed.
+// Safe to run from several threads at once; they share one dataset cache.
+// Checks the objective and callbacks sections now (ConfigError).
+std::unique_ptr<Objective> make_train_objective(const Experiment& experiment);
+
+}  // namespace tune

@@ -1,0 +1,195 @@
+#include "train/trainer.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <chrono>
+#include <cmath>
+
+namespace tune {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+torch::Device device_of(torch::nn::Module& model) {
+  auto params = model.parameters();
+  return params.empty() ? torch::Device(torch::kCPU) : params.front().device();
+}
+
+// A generator of the device's own kind (randperm on CUDA needs a CUDA generator), private to
+// this trainer and seeded by the trial.
+at::Generator make_generator(const torch::Device& device, uint64_t seed) {
+  if (device.is_cpu()) return at::make_generator<at::CPUGeneratorImpl>(seed);
+  at::Generator base = at::globalContext().defaultGenerator(device);
+  at::Generator own;
+  {
+    std::lock_guard<std::mutex> lock(base.mutex());
+    own = base.clone();
+  }
+  own.set_current_seed(seed);
+  return own;
+}
+
+bool better_value(double a, double b, Mode mode) {
+  return mode == Mode::Min ? a < b : a > b;
+}
+
+}  // namespace
+
+TrainOptions TrainOptions::from(const Hyperparameters& hp) {
+  TrainOptions o;
+  o.batch_size = hp.integer("batch_size", o.batch_size, 1, 1 << 20);
+  o.epochs = static_cast<int>(hp.integer("epochs", o.epochs, 1, 100000));
+  o.seed = static_cast<uint64_t>(hp.integer("seed", 0, 0));
+  return o;
+}
+
+Json TrainResult::to_json() const {
+  Json h = Json::array();
+  for (const auto& m : history) h.push_back(m.to_json());
+  Json j = {{"history", h},
+            {"stop_reason", stop_reason},
+            {"monitor", monitor},
+            {"best_epoch", best_epoch},
+            {"best_value", std::isfinite(best_value) ? Json(best_value) : Json(nullptr)}};
+  if (test) {
+    j["test_loss"] = std::isfinite(test->loss) ? Json(test->loss) : Json(nullptr);
+    j["test_accuracy"] = test->accuracy;
+  }
+  return j;
+}
+
+Trainer::Trainer(torch::nn::Sequential model, std::unique_ptr<torch::optim::Optimizer> optimizer,
+                 TrainOptions options)
+    : model_(std::move(model)),
+      optimizer_(std::move(optimizer)),
+      options_(std::move(options)),
+      generator_(make_generator(device_of(*model_), options_.seed)) {}
+
+void Trainer::add_callback(std::unique_ptr<Callback> callback) {
+  callbacks_.push_back(std::move(callback));
+}
+
+bool Trainer::train_epoch(const Split& train, EpochMetrics& m) {
+  model_->train();
+  const torch::Device device = train.x.device();
+  const int64_t n = train.size(), batch = options_.batch_size;
+  auto order = torch::randperm(n, generator_, torch::dtype(torch::kLong).device(device));
+  auto loss_sum = torch::zeros({}, torch::dtype(torch::kFloat).device(device));
+  auto correct = torch::zeros({}, torch::dtype(torch::kLong).device(device));
+  int64_t seen = 0;
+  auto start = Clock::now();
+  for (int64_t first = 0; first < n; first += batch) {
+    if (stop_ && stop_()) return false;
+    int64_t size = std::min(batch, n - first);
+    // A lone trailing example would break batch norm's batch statistics; it is skipped.
+    if (size < 2 && seen > 0) break;
+    auto index = order.narrow(0, first, size);
+    auto x = train.x.index_select(0, index);
+    auto y = train.y.index_select(0, index);
+    optimizer_->zero_grad(/*set_to_none=*/true);
+    auto logits = model_->forward(x);
+    auto loss = torch::nn::functional::cross_entropy(logits, y);
+    loss.backward();
+    optimizer_->step();
+    torch::NoGradGuard no_grad;
+    loss_sum.add_(loss.detach(), static_cast<double>(size));
+    correct.add_(logits.detach().argmax(1).eq(y).sum());
+    seen += size;
+  }
+  // The one host-device synchronisation of the epoch.
+  m.train_loss = loss_sum.item<double>() / static_cast<double>(seen);
+  m.train_accuracy = static_cast<double>(correct.item<int64_t>()) / static_cast<double>(seen);
+  m.samples_per_second = static_cast<double>(seen) / std::max(seconds_since(start), 1e-9);
+  return true;
+}
+
+Evaluation Trainer::evaluate(const Split& split) {
+  torch::InferenceMode inference;
+  model_->eval();
+  const torch::Device device = split.x.device();
+  auto loss_sum = torch::zeros({}, torch::dtype(torch::kDouble).device(device));
+  auto correct = torch::zeros({}, torch::dtype(torch::kLong).device(device));
+  const int64_t n = split.size();
+  for (int64_t first = 0; first < n; first += options_.eval_batch_size) {
+    int64_t size = std::min(options_.eval_batch_size, n - first);
+    auto x = split.x.narrow(0, first, size);
+    auto y = split.y.narrow(0, first, size);
+    auto logits = model_->forward(x);
+    loss_sum.add_(torch::nn::functional::cross_entropy(
+        logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum)));
+    correct.add_(logits.argmax(1).eq(y).sum());
+  }
+  Evaluation e;
+  e.loss = loss_sum.item<double>() / static_cast<double>(std::max<int64_t>(n, 1));
+  e.accuracy =
+      static_cast<double>(correct.item<int64_t>()) / static_cast<double>(std::max<int64_t>(n, 1));
+  return e;
+}
+
+TrainResult Trainer::fit(const Dataset& data) {
+  TrainResult result;
+  result.monitor = options_.monitor;
+  // Dropout masks draw from LibTorch's global generator; seeding it makes a lone run
+  // repeatable (trials running side by side in one process share it, so theirs are not).
+  torch::manual_seed(options_.seed);
+  TrainerControl control(model_.ptr().get());
+  for (auto& c : callbacks_) c->on_train_begin(control);
+  for (int epoch = 1; epoch <= options_.epochs && result.stop_reason.empty(); ++epoch) {
+    EpochMetrics m;
+    m.epoch = epoch;
+    auto start = Clock::now();
+    if (!train_epoch(data.train, m)) {
+      result.stop_reason = stop_reason::kStopped;  // the unfinished epoch is not reported
+      break;
+    }
+    Evaluation val = evaluate(data.val);
+    m.val_loss = val.loss;
+    m.val_accuracy = val.accuracy;
+    m.seconds = seconds_since(start);
+    result.history.push_back(m);
+    double value = m.get(options_.monitor);
+    if (std::isfinite(value) &&
+        (result.best_epoch == 0 || better_value(value, result.best_value, options_.mode))) {
+      result.best_epoch = epoch;
+      result.best_value = value;
+    }
+    for (auto& c : callbacks_) {
+      auto reason = c->on_epoch_end(m, control);
+      if (reason && result.stop_reason.empty()) result.stop_reason = *reason;
+    }
+    if (!std::isfinite(m.train_loss)) result.stop_reason = stop_reason::kDiverged;
+    if (hook_) hook_(m);
+    if (result.stop_reason.empty() && stop_ && stop_()) result.stop_reason = stop_reason::kStopped;
+  }
+  if (result.stop_reason.empty()) result.stop_reason = stop_reason::kMaxEpochs;
+  for (auto& c : callbacks_) c->on_train_end(control);
+  if (data.has_test()) result.test = evaluate(data.test);
+  return result;
+}
+
+void initialize_parameters(torch::nn::Module& model, uint64_t seed) {
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+  torch::NoGradGuard no_grad;
+  for (const auto& module : model.modules(/*include_self=*/false)) {
+    torch::Tensor weight, bias;
+    if (auto* linear = module->as<torch::nn::Linear>()) {
+      weight = linear->weight;
+      bias = linear->bias;
+    } else if (auto* conv = module->as<torch::nn::Conv2d>()) {
+      weight = conv->weight;
+      bias = conv->bias;
+    } else {
+      continue;
+    }
+    double bound = 1.0 / std::sqrt(static_cast<double>(weight[0].numel()));  // 1/sqrt(fan_in)
+    // Drawn on the CPU so the same seed gives the same weights on every device.
+    weight.copy_(torch::empty(weight.sizes()).uniform_(-bound, bound, gen));
+    if (bias.defined()) bias.copy_(torch::empty(bias.sizes()).uniform_(-bound, bound, gen));
+  }
+}
+
+}  // namespace tune

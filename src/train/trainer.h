@@ -1,0 +1,91 @@
+#pragma once
+// The epoch loop. Data already lives on the model's device; each epoch draws one permutation
+// there, slices batches with index_select, and keeps loss and accuracy sums on the device so
+// the host waits for the device once per epoch, not once per batch.
+#include <torch/torch.h>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/hparams.h"
+#include "common/json.h"
+#include "data/dataset.h"
+#include "train/callbacks.h"
+#include "train/metrics.h"
+
+namespace tune {
+
+// Knobs of the loop itself (the optimizer's are in optimizer.h):
+//   batch_size  1..1048576 (default 128)
+//   epochs      1..100000 (default 10)
+//   seed        >= 0 (default 0): initial weights, batch order and dropout
+struct TrainOptions {
+  int64_t batch_size = 128;
+  int epochs = 10;
+  uint64_t seed = 0;
+  std::string monitor = "val_accuracy";  // what best_epoch / best_value follow
+  Mode mode = Mode::Max;
+  int64_t eval_batch_size = 4096;
+
+  static TrainOptions from(const Hyperparameters& hp);
+};
+
+struct Evaluation {
+  double loss = 0;
+  double accuracy = 0;
+};
+
+struct TrainResult {
+  std::vector<EpochMetrics> history;
+  std::string stop_reason;  // see stop_reason:: in callbacks.h
+  std::string monitor;
+  int best_epoch = 0;  // 0 when no epoch gave a finite value
+  double best_value = std::numeric_limits<double>::quiet_NaN();
+  std::optional<Evaluation> test;  // with the weights training ended with
+
+  // {"history": [...], "stop_reason", "monitor", "best_epoch", "best_value",
+  //  "test_loss", "test_accuracy" (when there is a test split)}
+  Json to_json() const;
+};
+
+class Trainer {
+ public:
+  // `model` already on its device; `optimizer` over its parameters.
+  Trainer(torch::nn::Sequential model, std::unique_ptr<torch::optim::Optimizer> optimizer,
+          TrainOptions options);
+
+  void add_callback(std::unique_ptr<Callback> callback);
+  // Called with each epoch's metrics after the callbacks have seen them.
+  void on_epoch(std::function<void(const EpochMetrics&)> hook) { hook_ = std::move(hook); }
+  // Polled between batches; true ends training with stop reason "stopped".
+  void stop_when(std::function<bool()> requested) { stop_ = std::move(requested); }
+
+  // Trains on data.train, validates on data.val each epoch, tests on data.test at the end.
+  TrainResult fit(const Dataset& data);
+  // Mean loss and accuracy over `split`, without gradients, in evaluation mode.
+  Evaluation evaluate(const Split& split);
+
+  torch::nn::Sequential& model() { return model_; }
+
+ private:
+  // One pass over the training split; false when a stop request cut it short.
+  bool train_epoch(const Split& train, EpochMetrics& metrics);
+
+  torch::nn::Sequential model_;
+  std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  TrainOptions options_;
+  std::vector<std::unique_ptr<Callback>> callbacks_;
+  std::function<void(const EpochMetrics&)> hook_;
+  std::function<bool()> stop_;
+  at::Generator generator_;
+};
+
+// Re-draws every Linear and Conv2d weight and bias from U(-1/sqrt(fan_in), 1/sqrt(fan_in))
+// (PyTorch's default scheme) with a generator seeded by `seed`, so a trial's initial weights
+// depend on its seed only, not on other threads drawing from the global generator.
+void initialize_parameters(torch::nn::Module& model, uint64_t seed);
+
+}  // namespace tune

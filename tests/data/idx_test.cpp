@@ -1,0 +1,100 @@
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "data/idx.h"
+
+namespace tune {
+namespace {
+
+namespace fs = std::filesystem;
+
+class IdxTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("tune_idx_" + std::to_string(getpid()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  void write_bytes(const std::string& name, const std::vector<uint8_t>& bytes) const {
+    std::ofstream(path(name), std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes.data()), static_cast<long>(bytes.size()));
+  }
+  fs::path dir_;
+};
+
+torch::Tensor sample_images() {
+  return torch::arange(2 * 3 * 4, torch::kInt).remainder(256).to(torch::kUInt8).reshape({2, 3, 4});
+}
+
+TEST_F(IdxTest, RoundTripsRawAndGzip) {
+  auto images = sample_images();
+  for (bool gzip : {false, true}) {
+    std::string p = path(gzip ? "images.gz" : "images");
+    write_idx(p, images, gzip);
+    auto back = read_idx(p);
+    EXPECT_EQ(back.sizes(), images.sizes());
+    EXPECT_TRUE(torch::equal(back, images)) << p;
+  }
+  // The compressed file really is gzip (magic 1f 8b), the raw one IDX (00 00 08 03).
+  std::ifstream gz(path("images.gz"), std::ios::binary), raw(path("images"), std::ios::binary);
+  EXPECT_EQ(gz.get(), 0x1f);
+  EXPECT_EQ(raw.get(), 0x00);
+}
+
+TEST_F(IdxTest, ReadsHandWrittenLabelFile) {
+  write_bytes("labels", {0, 0, 8, 1, 0, 0, 0, 3, 7, 1, 9});
+  auto labels = read_idx(path("labels"));
+  ASSERT_EQ(labels.dim(), 1);
+  EXPECT_EQ(labels.size(0), 3);
+  EXPECT_EQ(labels[2].item<int>(), 9);
+}
+
+void expect_error(const std::string& file, const std::string& needle) {
+  try {
+    read_idx(file);
+    FAIL() << "expected an error for " << file;
+  } catch (const std::runtime_error& e) {
+    std::string what = e.what();
+    EXPECT_NE(what.find(file), std::string::npos) << what;
+    EXPECT_NE(what.find(needle), std::string::npos) << what;
+  }
+}
+
+TEST_F(IdxTest, RejectsBadMagic) {
+  write_bytes("bad", {1, 2, 8, 1, 0, 0, 0, 1, 5});
+  expect_error(path("bad"), "magic");
+}
+
+TEST_F(IdxTest, RejectsUnsupportedType) {
+  write_bytes("float", {0, 0, 0x0D, 1, 0, 0, 0, 1, 5, 5, 5, 5});
+  expect_error(path("float"), "element type");
+}
+
+TEST_F(IdxTest, RejectsTruncatedHeaderAndData) {
+  write_bytes("short_header", {0, 0, 8, 3, 0, 0});
+  expect_error(path("short_header"), "truncated IDX header");
+  write_bytes("short_data", {0, 0, 8, 1, 0, 0, 0, 4, 1, 2});
+  expect_error(path("short_data"), "truncated");
+  write_bytes("long_data", {0, 0, 8, 1, 0, 0, 0, 1, 1, 2});
+  expect_error(path("long_data"), "trailing data");
+}
+
+TEST_F(IdxTest, RejectsTruncatedGzip) {
+  write_idx(path("full.gz"), sample_images(), true);
+  std::ifstream in(path("full.gz"), std::ios::binary);
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), {});
+  bytes.resize(bytes.size() / 2);
+  write_bytes("cut.gz", bytes);
+  EXPECT_THROW(read_idx(path("cut.gz")), std::runtime_error);
+}
+
+TEST_F(IdxTest, MissingFileNamesThePath) {
+  expect_error(path("nope"), "cannot open");
+}
+
+}  // namespace
+}  // namespace tune

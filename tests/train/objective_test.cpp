@@ -1,0 +1,110 @@
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "common/error.h"
+#include "common/experiment.h"
+#include "train/train_objective.h"
+
+namespace tune {
+namespace {
+
+Experiment experiment(Json extra = Json::object()) {
+  Json root = {
+      {"name", "t"},
+      {"data", {{"dataset", "synthetic"}, {"samples", 400}, {"features", 6}, {"classes", 3}}},
+      {"params", {{"units", 16}, {"epochs", 4}, {"lr", 0.01}, {"batch_size", 32}}},
+      {"callbacks", {{"early_stopping", {{"patience", 2}}}}},
+      {"objective", {{"monitor", "val_accuracy"}}}};
+  root.update(extra);
+  return parse_experiment(root, "t.json");
+}
+
+TEST(TrainObjective, RunsReportsAndSummarises) {
+  Experiment e = experiment();
+  auto objective = make_train_objective(e);
+  TrialContext ctx;
+  std::vector<Json> reported;
+  ctx.report = [&](const Json& m) { reported.push_back(m); };
+  ObjectiveResult r = objective->run(e.trial_config(Json{{"units", 8}}), ctx);
+  EXPECT_GT(r.value, 0.9);
+  EXPECT_LE(r.value, 1.0);
+  EXPECT_EQ(r.summary.at("epochs").get<size_t>(), reported.size());
+  EXPECT_TRUE(r.summary.contains("stop_reason"));
+  EXPECT_TRUE(r.summary.contains("test_accuracy"));
+  ASSERT_FALSE(reported.empty());
+  for (const char* key : {"epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy",
+                          "seconds", "samples_per_second"})
+    EXPECT_TRUE(reported[0].contains(key)) << key;
+  // The value is the best val_accuracy over the reported epochs.
+  double best = 0;
+  for (const auto& m : reported) best = std::max(best, m.at("val_accuracy").get<double>());
+  EXPECT_DOUBLE_EQ(r.value, best);
+}
+
+TEST(TrainObjective, LossMonitorMinimises) {
+  Experiment e = experiment({{"objective", {{"monitor", "val_loss"}}}});
+  TrialContext ctx;
+  std::vector<double> losses;
+  ctx.report = [&](const Json& m) { losses.push_back(m.at("val_loss").get<double>()); };
+  ObjectiveResult r = make_train_objective(e)->run(e.trial_config(Json::object()), ctx);
+  EXPECT_DOUBLE_EQ(r.value, *std::min_element(losses.begin(), losses.end()));
+}
+
+TEST(TrainObjective, DivergedTrialThrows) {
+  Experiment e = experiment();
+  TrialContext ctx;
+  Json config =
+      e.trial_config(Json{{"optimizer", "sgd"}, {"lr", 10.0}, {"momentum", 0.99}, {"units", 256}});
+  e.callbacks["divergence"] = Json{{"factor", 2.0}};
+  try {
+    make_train_objective(e)->run(config, ctx);
+    FAIL() << "a diverged trial must throw";
+  } catch (const ConfigError& e) {
+    FAIL() << e.what();
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("diverged"), std::string::npos) << e.what();
+  }
+}
+
+TEST(TrainObjective, StopRequestEndsTheTrial) {
+  Experiment e = experiment();
+  std::atomic<bool> stop{false};
+  TrialContext ctx;
+  ctx.stop = &stop;
+  ctx.report = [&](const Json&) { stop = true; };
+  ObjectiveResult r = make_train_objective(e)->run(e.trial_config(Json::object()), ctx);
+  EXPECT_EQ(r.summary.at("stop_reason"), "stopped");
+  EXPECT_EQ(r.summary.at("epochs"), 1);
+}
+
+TEST(TrainObjective, BadSectionsAreConfigErrors) {
+  EXPECT_THROW(make_train_objective(experiment({{"objective", {{"monitor", "f1"}}}})), ConfigError);
+  EXPECT_THROW(make_train_objective(experiment({{"callbacks", {{"nope", 1}}}})), ConfigError);
+  Experiment e = experiment();
+  TrialContext ctx;
+  auto objective = make_train_objective(e);
+  EXPECT_THROW(objective->run(e.trial_config(Json{{"model", "rnn"}}), ctx), ConfigError);
+  EXPECT_THROW(objective->run(e.trial_config(Json{{"activation", "swish"}}), ctx), ConfigError);
+  ctx.device = "cuda:7";
+  EXPECT_THROW(objective->run(e.trial_config(Json::object()), ctx), ConfigError);
+}
+
+TEST(TrainObjective, ConcurrentTrialsShareOneObjective) {
+  Experiment e = experiment();
+  auto objective = make_train_objective(e);
+  std::vector<double> values(3);
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < values.size(); ++i)
+    threads.emplace_back([&, i] {
+      TrialContext ctx;
+      ctx.number = static_cast<int>(i);
+      values[i] = objective->run(e.trial_config(Json{{"seed", i}}), ctx).value;
+    });
+  for (auto& t : threads) t.join();
+  for (double v : values) EXPECT_GT(v, 0.8);
+}
+
+}  // namespace
+}  // namespace tune

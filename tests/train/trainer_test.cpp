@@ -1,0 +1,123 @@
+#include <gtest/gtest.h>
+
+#include <atomic>
+
+#include "common/error.h"
+#include "data/load.h"
+#include "models/builders.h"
+#include "train/optimizer.h"
+#include "train/trainer.h"
+
+namespace tune {
+namespace {
+
+const Json kData = {{"dataset", "synthetic"},
+                    {"samples", 600},
+                    {"test_samples", 200},
+                    {"features", 10},
+                    {"classes", 4},
+                    {"separation", 1.5},
+                    {"seed", 2}};
+
+Trainer make_trainer(const Json& config) {
+  Hyperparameters hp(config, "test");
+  auto model = builtin_models().build(hp, {10}, 4);
+  TrainOptions o = TrainOptions::from(hp);
+  initialize_parameters(*model, o.seed);
+  auto opt = make_optimizer(hp, model->parameters());
+  return Trainer(model, std::move(opt), o);
+}
+
+TEST(Trainer, LearnsASeparableProblem) {
+  Dataset data = load_dataset(kData, "data");
+  for (const std::string optimizer : {"adam", "sgd", "adamw", "rmsprop"}) {
+    Json config = {{"optimizer", optimizer},
+                   {"units", 32},
+                   {"epochs", 15},
+                   {"batch_size", 32},
+                   {"lr", optimizer == "sgd" ? 0.1 : 0.005},
+                   {"momentum", optimizer == "sgd" ? 0.9 : 0.0}};
+    Trainer t = make_trainer(config);
+    TrainResult r = t.fit(data);
+    EXPECT_EQ(r.stop_reason, "max_epochs");
+    ASSERT_EQ(r.history.size(), 15u);
+    EXPECT_GT(r.history.back().val_accuracy, 0.95) << optimizer;
+    ASSERT_TRUE(r.test);
+    EXPECT_GT(r.test->accuracy, 0.95) << optimizer;
+    EXPECT_LT(r.history.back().train_loss, r.history.front().train_loss);
+    EXPECT_GE(r.best_epoch, 1);
+    EXPECT_GT(r.history.front().samples_per_second, 0);
+  }
+}
+
+TEST(Trainer, SameSeedSameRun) {
+  Dataset data = load_dataset(kData, "data");
+  Json config = {{"epochs", 2}, {"seed", 5}, {"dropout", 0.2}};
+  TrainResult a = make_trainer(config).fit(data), b = make_trainer(config).fit(data);
+  EXPECT_DOUBLE_EQ(a.history[1].train_loss, b.history[1].train_loss);
+  EXPECT_DOUBLE_EQ(a.history[1].val_loss, b.history[1].val_loss);
+  config["seed"] = 6;
+  TrainResult c = make_trainer(config).fit(data);
+  EXPECT_NE(a.history[1].train_loss, c.history[1].train_loss);
+}
+
+TEST(Trainer, EarlyStoppingEndsBeforeMaxEpochsAndReportsEachEpoch) {
+  Dataset data = load_dataset(kData, "data");
+  // A high learning rate plateaus quickly; patience 1 on val_loss with a large min_delta.
+  Trainer t = make_trainer({{"epochs", 30}, {"lr", 0.05}});
+  t.add_callback(std::make_unique<EarlyStopping>(
+      EarlyStopping::Options{"val_loss", Mode::Min, 2, 0.05, true}));
+  std::vector<int> reported;
+  t.on_epoch([&](const EpochMetrics& m) { reported.push_back(m.epoch); });
+  TrainResult r = t.fit(data);
+  EXPECT_EQ(r.stop_reason, "early_stopping");
+  EXPECT_LT(r.history.size(), 30u);
+  EXPECT_EQ(reported.size(), r.history.size());
+}
+
+TEST(Trainer, NaNLossIsDiverged) {
+  Dataset data = load_dataset(kData, "data");
+  Trainer t = make_trainer({{"epochs", 5},
+                            {"optimizer", "sgd"},
+                            {"lr", 10.0},
+                            {"momentum", 0.99},
+                            {"activation", "selu"},
+                            {"units", 256}});
+  t.add_callback(std::make_unique<Divergence>(Divergence::Options{"train_loss", 2.0}));
+  TrainResult r = t.fit(data);
+  EXPECT_EQ(r.stop_reason, "diverged");
+  EXPECT_LT(r.history.size(), 5u);
+}
+
+TEST(Trainer, StopRequestEndsWithStopped) {
+  Dataset data = load_dataset(kData, "data");
+  Trainer t = make_trainer({{"epochs", 50}});
+  int epochs = 0;
+  t.on_epoch([&](const EpochMetrics&) { ++epochs; });
+  t.stop_when([&] { return epochs >= 2; });
+  TrainResult r = t.fit(data);
+  EXPECT_EQ(r.stop_reason, "stopped");
+  EXPECT_EQ(r.history.size(), 2u);
+}
+
+TEST(Optimizer, RejectsBadKnobs) {
+  auto p = torch::zeros({1}, torch::requires_grad());
+  auto expect_field = [&](const Json& c, const std::string& field) {
+    try {
+      make_optimizer(Hyperparameters(c, "cfg"), {p});
+      FAIL() << c.dump();
+    } catch (const ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find("cfg." + field), std::string::npos) << e.what();
+    }
+  };
+  expect_field({{"optimizer", "lbfgs"}}, "optimizer");
+  expect_field({{"lr", 0}}, "lr");
+  expect_field({{"lr", "fast"}}, "lr");
+  expect_field({{"optimizer", "sgd"}, {"momentum", 1.0}}, "momentum");
+  expect_field({{"optimizer", "sgd"}, {"nesterov", true}}, "nesterov");
+  expect_field({{"weight_decay", -0.1}}, "weight_decay");
+  expect_field({{"beta2", 1.0}}, "beta2");
+}
+
+}  // namespace
+}  // namespace tune
