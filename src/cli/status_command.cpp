@@ -46,8 +46,9 @@ int status_command(const Args& args) {
   for (const auto& t : trials) ++counts[static_cast<int>(t.state)];
 
   auto experiment = storage->attr(kExperimentAttr);
-  std::string name = experiment && experiment->contains("name") ? experiment->at("name").dump()
-                                                                : std::string("(unnamed)");
+  std::string name = "(unnamed)";
+  if (experiment && experiment->contains("name") && experiment->at("name").is_string())
+    name = experiment->at("name").get<std::string>();
   std::cout << "study " << dir << ": " << name << ", " << to_string(direction) << "\n";
   std::cout << "trials: " << trials.size();
   if (auto budget = storage->attr(kBudgetAttr); budget && budget->is_number_integer())

@@ -1,0 +1,81 @@
+#pragma once
+// Runs the tune binary from tests: to completion (capturing output), or in the background to
+// be killed or interrupted.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace tune::testing {
+
+struct Finished {
+  int code = -1;  // exit status, or 128 + signal
+  std::string out, err;
+};
+
+class Process {
+ public:
+  // Starts `args` (args[0] is the program) in `cwd` (default: here) with stdout and stderr
+  // sent to files.
+  Process(const std::vector<std::string>& args, const std::string& output_prefix,
+          const std::string& cwd = "")
+      : out_path_(output_prefix + ".out"), err_path_(output_prefix + ".err") {
+    pid_ = fork();
+    if (pid_ == 0) {
+      if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(126);
+      int out = open(out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      int err = open(err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      dup2(out, 1);
+      dup2(err, 2);
+      std::vector<char*> argv;
+      for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+      argv.push_back(nullptr);
+      execv(argv[0], argv.data());
+      _exit(127);
+    }
+  }
+  ~Process() {
+    if (pid_ > 0 && !reaped_) {
+      kill(pid_, SIGKILL);
+      wait();
+    }
+  }
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  pid_t pid() const { return pid_; }
+  void signal(int sig) { kill(pid_, sig); }
+
+  Finished wait() {
+    Finished f;
+    int status = 0;
+    if (!reaped_ && waitpid(pid_, &status, 0) == pid_) {
+      reaped_ = true;
+      code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    f.code = code_;
+    f.out = read(out_path_);
+    f.err = read(err_path_);
+    return f;
+  }
+
+ private:
+  static std::string read(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
+
+  pid_t pid_ = -1;
+  bool reaped_ = false;
+  int code_ = -1;
+  std::string out_path_, err_path_;
+};
+
+}  // namespace tune::testing

@@ -1,0 +1,297 @@
+// The study commands end to end: the tune binary with command objectives (Python one-liners),
+// killed, resumed, shared between processes, exported.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "../store/temp_dir.h"
+#include "common/json.h"
+#include "process.h"
+#include "store/storage.h"
+
+namespace tune {
+namespace {
+
+using testing::Finished;
+using testing::Process;
+using testing::TempDir;
+
+// f(x) = (x - 1)^2 after `sleep` seconds; the last line of stdout is the value.
+Json python_objective(double sleep = 0) {
+  std::string code = "import sys, time; time.sleep(" + std::to_string(sleep) +
+                     "); x = float(sys.argv[1]); print('trying', x); print((x - 1) ** 2)";
+  return {{"command", {"python3", "-c", code, "{x}"}}, {"direction", "minimize"}};
+}
+
+std::string write_experiment(const TempDir& dir, const Json& experiment,
+                             const std::string& name = "experiment.json") {
+  std::ofstream(dir.file(name)) << experiment.dump(2);
+  return dir.file(name);
+}
+
+Json quadratic_experiment(double sleep = 0) {
+  return {{"name", "quadratic"},
+          {"space", {{"x", {{"type", "float"}, {"low", -4.0}, {"high", 4.0}}}}},
+          {"objective", python_objective(sleep)},
+          {"strategy", {{"name", "random"}}},
+          {"seed", 3}};
+}
+
+std::vector<std::string> tune(std::vector<std::string> args) {
+  args.insert(args.begin(), TUNE_BINARY);
+  return args;
+}
+
+Finished run_tune(const TempDir& dir, const std::vector<std::string>& args,
+                  const std::string& cwd = "") {
+  static int runs = 0;
+  Process p(tune(args), dir.file("run" + std::to_string(runs++)), cwd);
+  return p.wait();
+}
+
+std::vector<TrialSnapshot> study_trials(const std::string& study_dir) {
+  return open_sqlite_storage(study_dir + "/study.db")->trials();
+}
+
+int count(const std::vector<TrialSnapshot>& trials, TrialState state) {
+  int n = 0;
+  for (const auto& t : trials) n += t.state == state;
+  return n;
+}
+
+std::set<std::string> complete_params(const std::vector<TrialSnapshot>& trials) {
+  std::set<std::string> params;
+  for (const auto& t : trials)
+    if (t.state == TrialState::Complete) params.insert(t.params.dump());
+  return params;
+}
+
+TEST(StudyCli, CommandObjectiveRunsAndMinimises) {
+  TempDir dir;
+  std::string config = write_experiment(dir, quadratic_experiment());
+  std::string study = dir.file("study");
+  Finished run = run_tune(dir, {"--config", config, "--trials", "6", "--study", study});
+  ASSERT_EQ(run.code, 0) << run.err;
+  EXPECT_NE(run.err.find("leaderboard"), std::string::npos) << run.err;
+
+  auto trials = study_trials(study);
+  ASSERT_EQ(count(trials, TrialState::Complete), 6);
+  double lowest = 1e300;
+  for (const auto& t : trials) {
+    double x = t.params.at("x").get<double>();
+    EXPECT_NEAR(*t.value, (x - 1) * (x - 1), 1e-9);
+    lowest = std::min(lowest, *t.value);
+  }
+  Finished best = run_tune(dir, {"best", "--study", study});
+  ASSERT_EQ(best.code, 0) << best.err;
+  Json json = Json::parse(best.out);
+  EXPECT_DOUBLE_EQ(json.at("value").get<double>(), lowest);
+  std::ifstream best_file(study + "/best.json");
+  ASSERT_TRUE(best_file);
+  EXPECT_EQ(Json::parse(best_file).at("number"), json.at("number"));
+
+  Finished status = run_tune(dir, {"status", "--study", study});
+  ASSERT_EQ(status.code, 0) << status.err;
+  EXPECT_NE(status.out.find("6 complete"), std::string::npos) << status.out;
+}
+
+TEST(StudyCli, GridOverTwoCategoricalsRunsEachConfigOnce) {
+  TempDir dir;
+  Json experiment = {
+      {"name", "grid"},
+      {"space",
+       {{"optimizer", {{"type", "categorical"}, {"choices", {"adam", "sgd"}}}},
+        {"activation", {{"type", "categorical"}, {"choices", {"relu", "tanh", "gelu"}}}}}},
+      {"objective",
+       {{"command",
+         {"python3", "-c", "import sys; print(len(sys.argv[1]) * 10 + len(sys.argv[2]))",
+          "{optimizer}", "{activation}"}}}},
+      {"strategy", "grid"}};
+  std::string config = write_experiment(dir, experiment);
+  std::string study = dir.file("study");
+  Finished run = run_tune(dir, {"--config", config, "--study", study, "--trials", "20"});
+  ASSERT_EQ(run.code, 0) << run.err;
+  auto trials = study_trials(study);
+  EXPECT_EQ(trials.size(), 6u);
+  EXPECT_EQ(complete_params(trials).size(), 6u);
+  // Rerunning finds the grid done and runs nothing again.
+  ASSERT_EQ(run_tune(dir, {"--config", config, "--study", study, "--trials", "20"}).code, 0);
+  EXPECT_EQ(study_trials(study).size(), 6u);
+
+  Finished csv = run_tune(dir, {"export", "--study", study, "--format", "csv"});
+  ASSERT_EQ(csv.code, 0) << csv.err;
+  std::istringstream lines(csv.out);
+  std::string header, line;
+  std::getline(lines, header);
+  EXPECT_NE(header.find("optimizer"), std::string::npos) << header;
+  EXPECT_NE(header.find("activation"), std::string::npos) << header;
+  EXPECT_NE(header.find("value"), std::string::npos) << header;
+  int rows = 0;
+  while (std::getline(lines, line)) {
+    ++rows;
+    EXPECT_NE(line.find(",complete,"), std::string::npos) << line;
+  }
+  EXPECT_EQ(rows, 6);
+  // Params in name order; sgd with gelu scored len("sgd") * 10 + len("gelu").
+  EXPECT_NE(csv.out.find(",complete,34.0,"), std::string::npos) << csv.out;
+  EXPECT_NE(csv.out.find(",gelu,sgd,"), std::string::npos) << csv.out;
+
+  std::string json_path = dir.file("trials.json");
+  Finished json =
+      run_tune(dir, {"export", "--study", study, "--format", "json", "--output", json_path});
+  ASSERT_EQ(json.code, 0) << json.err;
+  std::ifstream in(json_path);
+  Json all = Json::parse(in);
+  ASSERT_EQ(all.size(), 6u);
+  for (const auto& t : all) {
+    EXPECT_EQ(t.at("state"), "complete");
+    EXPECT_TRUE(t.at("params").contains("optimizer"));
+    EXPECT_TRUE(t.at("params").contains("activation"));
+    EXPECT_TRUE(t.at("value").is_number());
+    EXPECT_TRUE(t.contains("metrics"));
+  }
+}
+
+// Killed with SIGKILL mid-trial and rerun: the completed trials are kept as they were, the
+// dead one is failed as stale, and the study ends with exactly the budget of distinct trials.
+TEST(StudyCli, KilledStudyResumesWithoutLosingOrRepeatingTrials) {
+  TempDir dir;
+  std::string config = write_experiment(dir, quadratic_experiment(0.3));
+  std::string study = dir.file("study");
+  std::vector<std::string> args = {"--config", config, "--trials",      "8",
+                                   "--study",  study,  "--stale-after", "1"};
+  std::vector<TrialSnapshot> before;
+  {
+    Process victim(tune(args), dir.file("victim"));
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      if (!std::ifstream(study + "/study.db")) continue;
+      before = study_trials(study);
+      // Three complete and the fourth running: kill it mid-trial.
+      if (count(before, TrialState::Complete) >= 3 && count(before, TrialState::Running) == 1)
+        break;
+    }
+    victim.signal(SIGKILL);
+    EXPECT_EQ(victim.wait().code, 128 + SIGKILL);
+  }
+  before = study_trials(study);
+  ASSERT_GE(count(before, TrialState::Complete), 3);
+  ASSERT_EQ(count(before, TrialState::Running), 1);
+
+  Finished rerun = run_tune(dir, args);
+  ASSERT_EQ(rerun.code, 0) << rerun.err;
+  auto after = study_trials(study);
+  EXPECT_EQ(count(after, TrialState::Complete), 8);
+  EXPECT_EQ(complete_params(after).size(), 8u);
+  EXPECT_EQ(count(after, TrialState::Running), 0);
+  for (const auto& t : before) {
+    const TrialSnapshot& now = after.at(t.number);
+    if (t.state == TrialState::Complete) {
+      EXPECT_EQ(now.state, TrialState::Complete);
+      EXPECT_EQ(now.params, t.params);
+      EXPECT_EQ(now.value, t.value);
+      EXPECT_EQ(now.end_time, t.end_time);
+    } else if (t.state == TrialState::Running) {
+      EXPECT_EQ(now.state, TrialState::Failed);
+      EXPECT_NE(now.error.find("no heartbeat"), std::string::npos) << now.error;
+    }
+  }
+}
+
+TEST(StudyCli, FourProcessesShareOneStudy) {
+  TempDir dir;
+  Json experiment = quadratic_experiment(0.1);
+  experiment["space"] = {{"x", {{"type", "int"}, {"low", 0}, {"high", 99}}}};
+  std::string config = write_experiment(dir, experiment);
+  std::string study = dir.file("study");
+  std::vector<std::unique_ptr<Process>> workers;
+  for (int i = 0; i < 4; ++i)
+    workers.push_back(
+        std::make_unique<Process>(tune({"--config", config, "--trials", "12", "--study", study}),
+                                  dir.file("worker" + std::to_string(i))));
+  std::set<std::string> workers_seen;
+  for (auto& w : workers) {
+    Finished f = w->wait();
+    EXPECT_EQ(f.code, 0) << f.err;
+  }
+  auto trials = study_trials(study);
+  EXPECT_EQ(trials.size(), 12u);
+  EXPECT_EQ(count(trials, TrialState::Complete), 12);
+  EXPECT_EQ(complete_params(trials).size(), 12u);
+  for (const auto& t : trials) workers_seen.insert(t.worker);
+  EXPECT_GE(workers_seen.size(), 2u);  // the work was really shared
+}
+
+TEST(StudyCli, InterruptFailsTheRunningTrialAndKeepsTheRest) {
+  TempDir dir;
+  std::string config = write_experiment(dir, quadratic_experiment(0.5));
+  std::string study = dir.file("study");
+  Process p(tune({"--config", config, "--trials", "50", "--study", study}), dir.file("int"));
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (!std::ifstream(study + "/study.db")) continue;
+    auto trials = study_trials(study);
+    if (count(trials, TrialState::Complete) >= 1 && count(trials, TrialState::Running) == 1) break;
+  }
+  p.signal(SIGINT);
+  Finished f = p.wait();
+  EXPECT_EQ(f.code, 130) << f.err;
+  auto trials = study_trials(study);
+  EXPECT_GE(count(trials, TrialState::Complete), 1);
+  EXPECT_EQ(count(trials, TrialState::Running), 0);
+  EXPECT_EQ(trials.back().state, TrialState::Failed);
+  EXPECT_EQ(trials.back().error, "interrupted");
+}
+
+TEST(StudyCli, ConsecutiveFailuresStopTheStudy) {
+  TempDir dir;
+  Json experiment = quadratic_experiment();
+  experiment["objective"]["command"] = {"python3", "-c", "import sys; sys.exit('broken')"};
+  std::string study = dir.file("study");
+  Finished f = run_tune(
+      dir, {"--config", write_experiment(dir, experiment), "--trials", "20", "--study", study});
+  EXPECT_EQ(f.code, 1) << f.err;
+  EXPECT_NE(f.err.find("5 trials failed in a row"), std::string::npos) << f.err;
+  EXPECT_EQ(count(study_trials(study), TrialState::Failed), 5);
+}
+
+TEST(StudyCli, BadInputExitsTwoWithOneLine) {
+  TempDir dir;
+  Finished missing = run_tune(dir, {"status", "--study", dir.file("nowhere")});
+  EXPECT_EQ(missing.code, 2);
+  EXPECT_NE(missing.err.find("nowhere"), std::string::npos) << missing.err;
+  EXPECT_EQ(run_tune(dir, {"best", "--study", dir.file("nowhere")}).code, 2);
+  EXPECT_EQ(run_tune(dir, {"export", "--study", dir.file("nowhere"), "--format", "csv"}).code, 2);
+  EXPECT_EQ(run_tune(dir, {"status"}).code, 2);
+
+  std::string config = write_experiment(dir, quadratic_experiment());
+  EXPECT_EQ(run_tune(dir, {"--config", config, "--trials", "many"}).code, 2);
+  EXPECT_EQ(run_tune(dir, {"--config", config, "--strategy", "nope"}).code, 2);
+  EXPECT_EQ(run_tune(dir, {"--config", config, "--set", "noequals"}).code, 2);
+  Finished no_config = run_tune(dir, {"--trials", "1"}, /*cwd=*/dir.path());
+  EXPECT_EQ(no_config.code, 2);
+  EXPECT_NE(no_config.err.find("configs/fashion_mlp.json"), std::string::npos) << no_config.err;
+}
+
+TEST(StudyCli, SetFixesAParameter) {
+  TempDir dir;
+  std::string config = write_experiment(dir, quadratic_experiment());
+  std::string study = dir.file("study");
+  Finished f =
+      run_tune(dir, {"--config", config, "--trials", "2", "--study", study, "--set", "x=1.5"});
+  ASSERT_EQ(f.code, 0) << f.err;
+  Finished best = run_tune(dir, {"best", "--study", study});
+  ASSERT_EQ(best.code, 0) << best.err;
+  Json json = Json::parse(best.out);
+  EXPECT_EQ(json.at("config").at("x"), 1.5);
+  EXPECT_DOUBLE_EQ(json.at("value").get<double>(), 0.25);
+}
+
+}  // namespace
+}  // namespace tune
