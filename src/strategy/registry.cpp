@@ -3,6 +3,7 @@
 
 #include "common/error.h"
 #include "common/hparams.h"
+#include "strategy/bayes/bayes_strategy.h"
 #include "strategy/grid.h"
 #include "strategy/random.h"
 #include "strategy/strategy.h"
@@ -12,6 +13,7 @@ namespace {
 
 const std::vector<std::pair<std::string, StrategyFactory>>& registry() {
   static const std::vector<std::pair<std::string, StrategyFactory>> table = {
+      {"bayes", bayes::make_bayes_strategy},
       {"grid", GridStrategy::create},
       {"random", RandomStrategy::create},
   };

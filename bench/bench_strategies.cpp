@@ -1,0 +1,386 @@
+// Strategies on standard test functions with known optima, through the library (Space +
+// Strategy propose loop, in-process objective): median simple regret after 10, 25, 50, 100
+// evaluations over seeds, the median ask time, and the same functions and seeds under Optuna's
+// TPE (bench/tpe_baseline.py, run through TUNE_PYTHON) side by side.
+//
+//   bench_strategies [--seeds 10] [--budget 100] [--functions branin,hartmann6,...]
+//                    [--strategies random,grid,bayes] [--jobs 2] [--no-tpe] [--no-ask-time]
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/json.h"
+#include "common/trial.h"
+#include "space/space.h"
+#include "strategy/strategy.h"
+
+namespace {
+
+using tune::Json;
+
+struct TestFunction {
+  std::string name;
+  std::vector<std::pair<double, double>> bounds;
+  double optimum;
+  double (*f)(const std::vector<double>&);
+};
+
+double branin(const std::vector<double>& x) {
+  const double b = 5.1 / (4 * M_PI * M_PI), c = 5 / M_PI, t = 1 / (8 * M_PI);
+  const double u = x[1] - b * x[0] * x[0] + c * x[0] - 6;
+  return u * u + 10 * (1 - t) * std::cos(x[0]) + 10;
+}
+
+double hartmann(const std::vector<double>& x, const double* a, const double* p, size_t d) {
+  static const double alpha[4] = {1.0, 1.2, 3.0, 3.2};
+  double s = 0;
+  for (size_t i = 0; i < 4; ++i) {
+    double e = 0;
+    for (size_t j = 0; j < d; ++j)
+      e += a[i * d + j] * (x[j] - p[i * d + j]) * (x[j] - p[i * d + j]);
+    s += alpha[i] * std::exp(-e);
+  }
+  return -s;
+}
+
+double hartmann3(const std::vector<double>& x) {
+  static const double a[12] = {3, 10, 30, 0.1, 10, 35, 3, 10, 30, 0.1, 10, 35};
+  static const double p[12] = {0.3689, 0.1170, 0.2673, 0.4699, 0.4387, 0.7470,
+                               0.1091, 0.8732, 0.5547, 0.0381, 0.5743, 0.8828};
+  return hartmann(x, a, p, 3);
+}
+
+double hartmann6(const std::vector<double>& x) {
+  static const double a[24] = {10, 3,   17,  3.5, 1.7, 8, 0.05, 10, 17,   0.1, 8,   14,
+                               3,  3.5, 1.7, 10,  17,  8, 17,   8,  0.05, 10,  0.1, 14};
+  static const double p[24] = {0.1312, 0.1696, 0.5569, 0.0124, 0.8283, 0.5886, 0.2329, 0.4135,
+                               0.8307, 0.3736, 0.1004, 0.9991, 0.2348, 0.1451, 0.3522, 0.2883,
+                               0.3047, 0.6650, 0.4047, 0.8828, 0.8732, 0.5743, 0.1091, 0.0381};
+  return hartmann(x, a, p, 6);
+}
+
+double rosenbrock(const std::vector<double>& x) {
+  double s = 0;
+  for (size_t i = 0; i + 1 < x.size(); ++i)
+    s += 100 * std::pow(x[i + 1] - x[i] * x[i], 2) + std::pow(1 - x[i], 2);
+  return s;
+}
+
+double ackley(const std::vector<double>& x) {
+  double sq = 0, cs = 0;
+  for (double v : x) {
+    sq += v * v;
+    cs += std::cos(2 * M_PI * v);
+  }
+  const double n = static_cast<double>(x.size());
+  return -20 * std::exp(-0.2 * std::sqrt(sq / n)) - std::exp(cs / n) + 20 + std::exp(1.0);
+}
+
+const std::vector<TestFunction>& functions() {
+  static const std::vector<TestFunction> all = {
+      {"branin", {{-5, 10}, {0, 15}}, 0.397887357729739, branin},
+      {"hartmann6", std::vector<std::pair<double, double>>(6, {0, 1}), -3.32236801141551,
+       hartmann6},
+      {"hartmann3", std::vector<std::pair<double, double>>(3, {0, 1}), -3.86278214782076,
+       hartmann3},
+      {"rosenbrock4", std::vector<std::pair<double, double>>(4, {-5, 10}), 0.0, rosenbrock},
+      {"ackley5", std::vector<std::pair<double, double>>(5, {-32.768, 32.768}), 0.0, ackley},
+  };
+  return all;
+}
+
+std::string param_name(size_t i) {
+  return "x" + std::to_string(i);
+}
+
+Json space_json(const TestFunction& f, int grid_points) {
+  Json s = Json::object();
+  for (size_t i = 0; i < f.bounds.size(); ++i)
+    s[param_name(i)] = {{"type", "float"},
+                        {"low", f.bounds[i].first},
+                        {"high", f.bounds[i].second},
+                        {"grid_points", grid_points}};
+  return s;
+}
+
+// Grid points per dimension that fit the budget (at least 3), or 0 when no grid fits.
+int grid_points_for(const TestFunction& f, int budget) {
+  const int k = static_cast<int>(std::floor(std::pow(budget, 1.0 / f.bounds.size()) + 1e-9));
+  return k >= 3 ? k : 0;
+}
+
+struct Run {
+  std::vector<double> best_regret;  // after each evaluation
+  std::vector<double> ask_seconds;
+};
+
+Run run_one(const TestFunction& f, const std::string& strategy, int seed, int budget) {
+  const int grid_points = std::max(2, grid_points_for(f, budget));
+  const tune::Space space = tune::Space::from_json(space_json(f, grid_points), "bench");
+  Json options = Json::object();
+  if (strategy == "bayes") options["threads"] = 1;  // jobs already use the cores
+  auto s = tune::make_strategy(strategy, options, "bench.strategy");
+  std::vector<tune::TrialSnapshot> history;
+  Run run;
+  double best = 1e300;
+  for (int i = 0; i < budget; ++i) {
+    const tune::ProposalContext ctx{space, history, i, static_cast<uint64_t>(seed),
+                                    tune::Direction::Minimize};
+    const auto start = std::chrono::steady_clock::now();
+    const std::optional<tune::Config> c = s->propose(ctx);
+    run.ask_seconds.push_back(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    if (!c) break;  // grid exhausted
+    std::vector<double> x;
+    for (size_t d = 0; d < f.bounds.size(); ++d) x.push_back(c->at(param_name(d)).get<double>());
+    const double y = f.f(x);
+    best = std::min(best, y);
+    run.best_regret.push_back(best - f.optimum);
+    tune::TrialSnapshot t;
+    t.number = i;
+    t.state = tune::TrialState::Complete;
+    t.params = *c;
+    t.value = y;
+    t.end_time = i + 1;
+    history.push_back(std::move(t));
+  }
+  return run;
+}
+
+double median(std::vector<double> v) {
+  if (v.empty()) return NAN;
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ','))
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+// Regret trajectories: key (function, method) -> one trajectory per seed.
+using Results = std::map<std::pair<std::string, std::string>, std::vector<std::vector<double>>>;
+
+double regret_at(const std::vector<std::vector<double>>& runs, int evals) {
+  std::vector<double> v;
+  for (const auto& r : runs)
+    if (!r.empty()) v.push_back(r[std::min<size_t>(r.size(), static_cast<size_t>(evals)) - 1]);
+  return median(v);
+}
+
+// Optuna TPE on the same functions and seeds; its trajectories are JSON lines on stdout.
+bool run_tpe(const std::string& fns, int seeds, int budget, Results& results) {
+  const std::string cmd = std::string("\"") + TUNE_PYTHON + "\" \"" + TUNE_SOURCE_DIR +
+                          "/bench/tpe_baseline.py\" --functions " + fns + " --seeds " +
+                          std::to_string(seeds) + " --budget " + std::to_string(budget);
+  std::fprintf(stderr, "running: %s\n", cmd.c_str());
+  FILE* pipe = popen(cmd.c_str(), "r");
+  if (!pipe) return false;
+  std::string line;
+  char buf[1 << 16];
+  int count = 0;
+  while (std::fgets(buf, sizeof buf, pipe)) {
+    line += buf;
+    if (line.empty() || line.back() != '\n') continue;
+    try {
+      const Json j = Json::parse(line);
+      results[{j.at("function").get<std::string>(), j.at("sampler").get<std::string>()}].push_back(
+          j.at("regret").get<std::vector<double>>());
+      ++count;
+    } catch (const std::exception&) {
+      std::fprintf(stderr, "tpe: %s", line.c_str());
+    }
+    line.clear();
+  }
+  const int rc = pclose(pipe);
+  return rc == 0 && count > 0;
+}
+
+void ask_time_benchmark() {
+  // 500 observed trials in 6 dimensions (Hartmann6 at random points), then timed asks each
+  // followed by its result, as a growing study would see them. Default options (2 threads).
+  const TestFunction& f = functions()[1];
+  const tune::Space space = tune::Space::from_json(space_json(f, 2), "bench");
+  auto random = tune::make_strategy("random", Json::object(), "bench");
+  auto bayes = tune::make_strategy("bayes", Json::object(), "bench");
+  std::vector<tune::TrialSnapshot> history;
+  auto add = [&](const tune::Config& c, int i) {
+    std::vector<double> x;
+    for (size_t d = 0; d < 6; ++d) x.push_back(c.at(param_name(d)).get<double>());
+    tune::TrialSnapshot t;
+    t.number = i;
+    t.state = tune::TrialState::Complete;
+    t.params = c;
+    t.value = f.f(x);
+    t.end_time = i + 1;
+    history.push_back(std::move(t));
+  };
+  for (int i = 0; i < 500; ++i)
+    add(*random->propose({space, history, i, 1, tune::Direction::Minimize}), i);
+  std::vector<double> times;
+  for (int i = 500; i < 540; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    const auto c = bayes->propose({space, history, i, 1, tune::Direction::Minimize});
+    times.push_back(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    add(*c, i);
+  }
+  const double first = times.front();
+  std::vector<double> rest(times.begin() + 1, times.end());
+  std::printf(
+      "\nAsk time, 500-539 observed trials, 6 dims (Hartmann6), %u hardware threads:\n"
+      "  first ask (cold: full hyperparameter fit) %.0f ms; next 39 asks: median %.1f ms, "
+      "max %.0f ms (the max includes a scheduled warm refit)\n",
+      std::thread::hardware_concurrency(), 1e3 * first, 1e3 * median(rest),
+      1e3 * *std::max_element(rest.begin(), rest.end()));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int seeds = 10, budget = 100, jobs = 2;
+  std::string fn_list = "branin,hartmann6,hartmann3,rosenbrock4";
+  std::string strategy_list = "random,grid,bayes";
+  bool tpe = true, ask_time = true;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto next = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "%s needs a value\n", a.c_str());
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (a == "--seeds")
+      seeds = std::atoi(next().c_str());
+    else if (a == "--budget")
+      budget = std::atoi(next().c_str());
+    else if (a == "--functions")
+      fn_list = next();
+    else if (a == "--strategies")
+      strategy_list = next();
+    else if (a == "--jobs")
+      jobs = std::max(1, std::atoi(next().c_str()));
+    else if (a == "--no-tpe")
+      tpe = false;
+    else if (a == "--no-ask-time")
+      ask_time = false;
+    else {
+      std::fprintf(stderr,
+                   "usage: %s [--seeds N] [--budget N] [--functions a,b] [--strategies a,b] "
+                   "[--jobs N] [--no-tpe] [--no-ask-time]\nfunctions:",
+                   argv[0]);
+      for (const auto& f : functions()) std::fprintf(stderr, " %s", f.name.c_str());
+      std::fprintf(stderr, "\n");
+      return 2;
+    }
+  }
+  std::vector<const TestFunction*> fns;
+  for (const std::string& name : split(fn_list)) {
+    auto it = std::find_if(functions().begin(), functions().end(),
+                           [&](const TestFunction& f) { return f.name == name; });
+    if (it == functions().end()) {
+      std::fprintf(stderr, "unknown function %s\n", name.c_str());
+      return 2;
+    }
+    fns.push_back(&*it);
+  }
+  const std::vector<std::string> strategies = split(strategy_list);
+
+  struct Job {
+    const TestFunction* f;
+    std::string strategy;
+    int seed;
+  };
+  std::vector<Job> todo;
+  for (const TestFunction* f : fns)
+    for (const std::string& s : strategies) {
+      if (s == "grid" && grid_points_for(*f, budget) == 0) continue;
+      for (int seed = 0; seed < (s == "grid" ? 1 : seeds); ++seed) todo.push_back({f, s, seed});
+    }
+  Results results;
+  std::map<std::pair<std::string, std::string>, std::vector<double>> ask_times;
+  std::mutex mutex;
+  std::atomic<size_t> next_job{0};
+  const auto t0 = std::chrono::steady_clock::now();
+  auto worker = [&]() {
+    for (size_t j; (j = next_job++) < todo.size();) {
+      const Job& job = todo[j];
+      Run r = run_one(*job.f, job.strategy, job.seed, budget);
+      std::lock_guard<std::mutex> lock(mutex);
+      results[{job.f->name, job.strategy}].push_back(r.best_regret);
+      auto& at = ask_times[{job.f->name, job.strategy}];
+      at.insert(at.end(), r.ask_seconds.begin(), r.ask_seconds.end());
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 0; t < jobs; ++t) pool.emplace_back(worker);
+  for (auto& t : pool) t.join();
+  std::fprintf(stderr, "library runs: %.0f s\n",
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+
+  bool have_tpe = false;
+  if (tpe) {
+    have_tpe = run_tpe(fn_list, seeds, budget, results);
+    if (!have_tpe) std::printf("(Optuna TPE baseline unavailable: is optuna installed?)\n");
+  }
+
+  std::vector<int> checkpoints;
+  for (int c : {10, 25, 50, 100})
+    if (c <= budget) checkpoints.push_back(c);
+  std::vector<std::string> methods = strategies;
+  if (have_tpe) {
+    methods.push_back("tpe");
+    methods.push_back("tpe-multivariate");
+  }
+  std::printf("\nMedian simple regret over %d seeds (grid: one deterministic run)\n", seeds);
+  std::printf("%-12s %-17s", "function", "method");
+  for (int c : checkpoints) std::printf(" %10s", ("@" + std::to_string(c)).c_str());
+  std::printf(" %12s\n", "ask ms (med)");
+  for (const TestFunction* f : fns)
+    for (const std::string& m : methods) {
+      auto it = results.find({f->name, m});
+      if (it == results.end()) continue;
+      std::printf("%-12s %-17s", f->name.c_str(), m.c_str());
+      for (int c : checkpoints) std::printf(" %10.4g", regret_at(it->second, c));
+      auto at = ask_times.find({f->name, m});
+      if (at != ask_times.end())
+        std::printf(" %12.2f\n", 1e3 * median(at->second));
+      else
+        std::printf(" %12s\n", "-");
+    }
+  if (have_tpe) {
+    std::printf("\nRatio TPE regret / bayes regret (> 1: bayes better; goal >= 3 @50)\n");
+    std::printf("%-12s %-17s", "function", "baseline");
+    for (int c : checkpoints) std::printf(" %10s", ("@" + std::to_string(c)).c_str());
+    std::printf("\n");
+    for (const TestFunction* f : fns)
+      for (const char* base : {"tpe", "tpe-multivariate"}) {
+        auto b = results.find({f->name, "bayes"}), t = results.find({f->name, std::string(base)});
+        if (b == results.end() || t == results.end()) continue;
+        std::printf("%-12s %-17s", f->name.c_str(), base);
+        for (int c : checkpoints) {
+          const double rb = regret_at(b->second, c), rt = regret_at(t->second, c);
+          std::printf(" %10.3g", rb > 0 ? rt / rb : INFINITY);
+        }
+        std::printf("\n");
+      }
+  }
+  if (ask_time) ask_time_benchmark();
+  return 0;
+}

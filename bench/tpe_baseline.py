@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""Optuna TPE (independent and multivariate) on the test functions of bench_strategies.cpp.
+
+Prints one JSON line per (function, sampler, seed): the simple regret after each evaluation.
+Same functions, bounds, seeds and budget as the C++ benchmark, which runs this script.
+"""
+import argparse
+import json
+import math
+import sys
+
+import optuna
+
+
+def branin(x):
+    b, c, t = 5.1 / (4 * math.pi ** 2), 5 / math.pi, 1 / (8 * math.pi)
+    u = x[1] - b * x[0] ** 2 + c * x[0] - 6
+    return u * u + 10 * (1 - t) * math.cos(x[0]) + 10
+
+
+def hartmann(x, a, p):
+    alpha = [1.0, 1.2, 3.0, 3.2]
+    s = 0.0
+    for i in range(4):
+        e = sum(a[i][j] * (x[j] - p[i][j]) ** 2 for j in range(len(x)))
+        s += alpha[i] * math.exp(-e)
+    return -s
+
+
+H3_A = [[3, 10, 30], [0.1, 10, 35], [3, 10, 30], [0.1, 10, 35]]
+H3_P = [[0.3689, 0.1170, 0.2673], [0.4699, 0.4387, 0.7470],
+        [0.1091, 0.8732, 0.5547], [0.0381, 0.5743, 0.8828]]
+H6_A = [[10, 3, 17, 3.5, 1.7, 8], [0.05, 10, 17, 0.1, 8, 14],
+        [3, 3.5, 1.7, 10, 17, 8], [17, 8, 0.05, 10, 0.1, 14]]
+H6_P = [[0.1312, 0.1696, 0.5569, 0.0124, 0.8283, 0.5886],
+        [0.2329, 0.4135, 0.8307, 0.3736, 0.1004, 0.9991],
+        [0.2348, 0.1451, 0.3522, 0.2883, 0.3047, 0.6650],
+        [0.4047, 0.8828, 0.8732, 0.5743, 0.1091, 0.0381]]
+
+
+def rosenbrock(x):
+    return sum(100 * (x[i + 1] - x[i] ** 2) ** 2 + (1 - x[i]) ** 2 for i in range(len(x) - 1))
+
+
+def ackley(x):
+    n = len(x)
+    sq = sum(v * v for v in x) / n
+    cs = sum(math.cos(2 * math.pi * v) for v in x) / n
+    return -20 * math.exp(-0.2 * math.sqrt(sq)) - math.exp(cs) + 20 + math.e
+
+
+FUNCTIONS = {
+    "branin": ([(-5, 10), (0, 15)], 0.397887357729739, branin),
+    "hartmann6": ([(0, 1)] * 6, -3.32236801141551, lambda x: hartmann(x, H6_A, H6_P)),
+    "hartmann3": ([(0, 1)] * 3, -3.86278214782076, lambda x: hartmann(x, H3_A, H3_P)),
+    "rosenbrock4": ([(-5, 10)] * 4, 0.0, rosenbrock),
+    "ackley5": ([(-32.768, 32.768)] * 5, 0.0, ackley),
+}
+
+
+def run(name, multivariate, seed, budget):
+    bounds, optimum, f = FUNCTIONS[name]
+    sampler = optuna.samplers.TPESampler(seed=seed, multivariate=multivariate)
+    study = optuna.create_study(direction="minimize", sampler=sampler)
+
+    def objective(trial):
+        x = [trial.suggest_float("x%d" % i, lo, hi) for i, (lo, hi) in enumerate(bounds)]
+        return f(x)
+
+    study.optimize(objective, n_trials=budget)
+    best, regret = math.inf, []
+    for t in study.trials:
+        best = min(best, t.value)
+        regret.append(best - optimum)
+    return regret
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--functions", default="branin,hartmann6,hartmann3,rosenbrock4")
+    parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--budget", type=int, default=100)
+    args = parser.parse_args()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    for name in args.functions.split(","):
+        if name not in FUNCTIONS:
+            sys.exit("unknown function " + name)
+        for multivariate in (False, True):
+            for seed in range(args.seeds):
+                regret = run(name, multivariate, seed, args.budget)
+                print(json.dumps({"function": name,
+                                  "sampler": "tpe-multivariate" if multivariate else "tpe",
+                                  "seed": seed, "regret": regret}), flush=True)
+
+
+if __name__ == "__main__":
+    main()

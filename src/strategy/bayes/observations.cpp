@@ -1,0 +1,52 @@
+#include "strategy/bayes/observations.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "space/space.h"
+
+namespace tune::bayes {
+
+namespace {
+
+void append_row(Matrix& m, const std::vector<double>& row) {
+  if (m.rows == 0) m.cols = row.size();
+  m.data.insert(m.data.end(), row.begin(), row.end());
+  ++m.rows;
+}
+
+}  // namespace
+
+Observations collect_observations(const Space& space, const std::vector<TrialSnapshot>& history,
+                                  Direction direction) {
+  Observations obs;
+  obs.x.cols = obs.pending.cols = space.encoded_dims();
+  // Completion order (then number) keeps the data a growing prefix from one ask to the next.
+  std::vector<const TrialSnapshot*> trials;
+  for (const TrialSnapshot& t : history) trials.push_back(&t);
+  std::stable_sort(trials.begin(), trials.end(),
+                   [](const TrialSnapshot* a, const TrialSnapshot* b) {
+                     const double ea = a->finished() ? a->end_time : 1e300,
+                                  eb = b->finished() ? b->end_time : 1e300;
+                     return ea != eb ? ea < eb : a->number < b->number;
+                   });
+  for (const TrialSnapshot* t : trials) {
+    std::vector<double> e;
+    try {
+      e = space.encode(space.normalize(t->params));
+    } catch (const std::exception&) {
+      continue;  // a config from another version of the space: not comparable
+    }
+    obs.seen.insert(e);
+    const bool has_value = t->value && std::isfinite(*t->value);
+    if (t->state == TrialState::Running) {
+      append_row(obs.pending, e);
+    } else if ((t->state == TrialState::Complete || t->state == TrialState::Pruned) && has_value) {
+      append_row(obs.x, e);
+      obs.y.push_back(direction == Direction::Minimize ? *t->value : -*t->value);
+    }
+  }
+  return obs;
+}
+
+}  // namespace tune::bayes

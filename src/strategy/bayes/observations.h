@@ -1,0 +1,27 @@
+#pragma once
+// What the surrogate learns from: the study's history turned into unit-cube points and
+// minimisation targets. Completed trials (and pruned ones, at their last value) are data;
+// failed trials are not, but like running ones their configs must not be proposed again.
+#include <vector>
+
+#include "common/trial.h"
+#include "strategy/bayes/acq_optimizer.h"
+#include "strategy/bayes/linalg.h"
+
+namespace tune {
+class Space;
+}
+
+namespace tune::bayes {
+
+struct Observations {
+  Matrix x;               // usable points, one row each, in completion order
+  std::vector<double> y;  // their values, negated when maximising (so lower is better)
+  Matrix pending;         // running trials' points
+  PointSet seen;          // every config in the history (any state), encoded
+};
+
+Observations collect_observations(const Space& space, const std::vector<TrialSnapshot>& history,
+                                  Direction direction);
+
+}  // namespace tune::bayes
