@@ -1,11 +1,116 @@
-// Placeholder until the owning change lands.
+// tune train: one config trained by hand, with a progress line per epoch on stderr and the
+// full record (config, per-epoch history, stop reason, best epoch, test accuracy) in --output.
+#include <cxxopts.hpp>
+
+#include <cstdio>
+#include <fstream>
 #include <iostream>
 
 #include "cli/cli.h"
+#include "common/error.h"
+#include "common/experiment.h"
+#include "common/hparams.h"
+#include "train/device.h"
+#include "train/train_objective.h"
 
 namespace tune::cli {
-int train_command(const Args&) {
-  std::cerr << "tune: 'train' is not built yet\n";
-  return 1;
+namespace {
+
+cxxopts::Options train_options(const std::string& program) {
+  cxxopts::Options o(program, "Train one config of an experiment and report its epochs");
+  o.add_options()("config", "experiment file (JSON)", cxxopts::value<std::string>())(
+      "set", "override a parameter: name=value (repeatable)",
+      cxxopts::value<std::vector<std::string>>())(
+      "epochs", "maximum epochs (overrides params.epochs)", cxxopts::value<std::string>())(
+      "device", "cpu, cuda or cuda:N", cxxopts::value<std::string>()->default_value("cpu"))(
+      "output", "write the run as JSON to FILE", cxxopts::value<std::string>())(
+      "data", "dataset directory (overrides data.dir)", cxxopts::value<std::string>())(
+      "h,help", "show this help");
+  return o;
 }
+
+cxxopts::ParseResult parse(cxxopts::Options& options, const Args& args) {
+  std::vector<const char*> argv;
+  for (const auto& a : args) argv.push_back(a.c_str());
+  try {
+    auto result = options.parse(static_cast<int>(argv.size()), argv.data());
+    if (!result.unmatched().empty())
+      throw ConfigError(args[0], "unexpected argument \"" + result.unmatched().front() + "\"");
+    return result;
+  } catch (const cxxopts::exceptions::exception& e) {
+    throw ConfigError(args[0], e.what());
+  }
+}
+
+// Parsed here rather than by cxxopts so that the message names the flag.
+long long parse_epochs(const std::string& text) {
+  size_t used = 0;
+  long long epochs = 0;
+  try {
+    epochs = std::stoll(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != text.size() || used == 0 || epochs < 1)
+    throw ConfigError("--epochs", "expected a positive integer, got \"" + text + "\"");
+  return epochs;
+}
+
+std::string format_epoch(const Json& m, long long epochs) {
+  auto num = [&](const char* key) { return m.at(key).is_null() ? NAN : m.at(key).get<double>(); };
+  char line[256];
+  std::snprintf(line, sizeof line,
+                "epoch %lld/%lld  train_loss %.4f  train_acc %.4f  val_loss %.4f  val_acc %.4f  "
+                "%.1fs  %.0f samples/s",
+                m.at("epoch").get<long long>(), epochs, num("train_loss"), num("train_accuracy"),
+                num("val_loss"), num("val_accuracy"), num("seconds"), num("samples_per_second"));
+  return line;
+}
+
+void write_output(const std::string& path, const Json& record) {
+  std::ofstream out(path);
+  if (!out) throw ConfigError("--output", "cannot write \"" + path + "\"");
+  out << record.dump(2) << "\n";
+  if (!out) throw ConfigError("--output", "writing \"" + path + "\" failed");
+}
+
+}  // namespace
+
+int train_command(const Args& args) {
+  cxxopts::Options options = train_options(args[0]);
+  auto flags = parse(options, args);
+  if (flags.count("help")) {
+    std::cout << options.help() << "\n";
+    return 0;
+  }
+  if (!flags.count("config")) throw ConfigError(args[0], "--config FILE is required");
+  Experiment experiment = load_experiment(flags["config"].as<std::string>());
+  if (flags.count("set"))
+    for (const auto& s : flags["set"].as<std::vector<std::string>>())
+      apply_set(experiment.params, s);
+  if (flags.count("epochs"))
+    experiment.params["epochs"] = parse_epochs(flags["epochs"].as<std::string>());
+  if (flags.count("data")) experiment.data["dir"] = flags["data"].as<std::string>();
+  std::string output = flags.count("output") ? flags["output"].as<std::string>() : "";
+  Config config = experiment.trial_config(Json::object());
+
+  TrialContext ctx;
+  ctx.device = check_device(flags["device"].as<std::string>(), "--device");
+  long long epochs = Hyperparameters(config, experiment.where("params")).integer("epochs", 10, 1);
+  ctx.report = [epochs](const Json& m) { std::cerr << format_epoch(m, epochs) << std::endl; };
+  Json run = train_config(experiment, config, ctx);
+
+  std::cerr << "stop: " << run.at("stop_reason").get<std::string>() << "  best epoch "
+            << run.at("best_epoch") << " (" << run.at("monitor").get<std::string>() << " "
+            << run.at("best_value") << ")";
+  if (run.contains("test_accuracy")) std::cerr << "  test_accuracy " << run.at("test_accuracy");
+  std::cerr << std::endl;
+  if (!output.empty()) {
+    Json record = {{"config", config}};
+    record.update(run);
+    write_output(output, record);
+  }
+  return 0;
+}
+
 }  // namespace tune::cli
