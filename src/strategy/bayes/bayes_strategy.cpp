@@ -96,6 +96,7 @@ GpHyper BayesStrategy::hyperparameters(const Matrix& x, const std::vector<double
   const auto start = std::chrono::steady_clock::now();
   GpFitOptions fo;
   fo.seed = seed;
+  fo.threads = thread_count(options_.threads);
   if (warm) {  // a warm start does most of the work: fewer fresh starts
     fo.optimized_starts = 1;
     fo.random_starts = 12;

@@ -6,6 +6,7 @@
 #include <numeric>
 #include <random>
 #include <stdexcept>
+#include <thread>
 
 #include "space/rng.h"
 #include "strategy/bayes/lbfgs.h"
@@ -210,15 +211,21 @@ GpHyper fit_hyper(const Matrix& x, const std::vector<double>& y, const GpFitOpti
   mo.max_iters = options.max_iters;
   mo.gradient_tol = 1e-4;
   mo.relative_tol = 1e-9;
-  double best = std::numeric_limits<double>::infinity();
-  std::vector<double> best_theta = starts.front();
-  for (std::vector<double>& t : starts) {
-    const MinimizeResult r = minimize_box(f, t, lo, hi, mo);
-    if (r.value < best) {
-      best = r.value;
-      best_theta = t;
-    }
-  }
+  // Each start is independent: with threads, they run side by side.
+  std::vector<double> values(starts.size(), std::numeric_limits<double>::infinity());
+  auto optimise = [&](size_t from, size_t step) {
+    for (size_t i = from; i < starts.size(); i += step)
+      values[i] = minimize_box(f, starts[i], lo, hi, mo).value;
+  };
+  const size_t threads = std::max<size_t>(1, std::min<size_t>(options.threads, starts.size()));
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(optimise, t, threads);
+  optimise(0, threads);
+  for (auto& th : pool) th.join();
+  size_t best = 0;
+  for (size_t i = 1; i < starts.size(); ++i)
+    if (values[i] < values[best]) best = i;
+  const std::vector<double>& best_theta = starts[best];
   return GpHyper::unpack(best_theta);
 }
 

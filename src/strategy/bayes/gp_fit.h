@@ -33,8 +33,9 @@ struct GpFitOptions {
   int random_starts = 24;    // prior draws screened by their objective value
   int optimized_starts = 2;  // best screened draws optimised (besides the warm start)
   int max_iters = 60;
-  size_t max_points = 300;  // fit on a subset beyond this (the surrogate still uses all points)
+  size_t max_points = 200;  // fit on a subset beyond this (the surrogate still uses all points)
   uint64_t seed = 0;
+  unsigned threads = 1;  // starts optimised in parallel
 };
 
 // The negative (log marginal likelihood + log prior) of standardised targets z at theta

@@ -59,8 +59,8 @@ OutputWarp fit_output_warp(const std::vector<double>& y) {
   if (y.size() < 4) return w;
   std::vector<double> x(y.size());
   for (size_t i = 0; i < y.size(); ++i) x[i] = (y[i] - m) / w.scale;
-  // Golden-section search of the (unimodal in practice) profile likelihood over [0, 1].
-  double a = 0, b = 1;
+  // Golden-section search of the (unimodal in practice) profile likelihood over [-1, 1].
+  double a = -1, b = 1;
   const double g = (std::sqrt(5.0) - 1) / 2;
   double c = b - g * (b - a), d = a + g * (b - a);
   double fc = profile_likelihood(x, c), fd = profile_likelihood(x, d);
