@@ -139,6 +139,30 @@ TEST(BayesStrategy, SmallDiscreteSpaceExhaustsWithoutRepeats) {
   EXPECT_FALSE(s->propose({space, history, 9, 2, Direction::Maximize}).has_value());
 }
 
+TEST(BayesStrategy, NeverProposesObservedPendingFailedOrPrunedConfigs) {
+  const Space space = Space::from_json(Json::parse(R"({
+    "a": {"type": "int", "low": 0, "high": 3},
+    "b": {"type": "categorical", "choices": ["x", "y"]}})"),
+                                       "test");
+  // 8 configs; 7 taken in every state a trial can be in. The only answer is the 8th.
+  std::vector<TrialSnapshot> history;
+  const std::vector<std::pair<int, std::string>> taken = {{0, "x"}, {1, "x"}, {2, "x"}, {3, "x"},
+                                                          {0, "y"}, {1, "y"}, {2, "y"}};
+  const TrialState states[7] = {TrialState::Complete, TrialState::Complete, TrialState::Pruned,
+                                TrialState::Failed,   TrialState::Complete, TrialState::Running,
+                                TrialState::Running};
+  for (int i = 0; i < 7; ++i) {
+    Config c{{"a", taken[i].first}, {"b", taken[i].second}, {"fixed_param", 1}};
+    TrialSnapshot t = finished(i, c, taken[i].first * 0.5 + (taken[i].second == "y"), states[i]);
+    if (states[i] == TrialState::Running) t.value.reset();
+    history.push_back(t);
+  }
+  auto s = make_strategy("bayes", Json::parse(R"({"initial": 2})"), "test");
+  const auto c = s->propose({space, history, 7, 5, Direction::Minimize});
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(*c, (Config{{"a", 3}, {"b", "y"}}));
+}
+
 TEST(BayesStrategy, ParallelAsksWithPendingTrialsAreDistinct) {
   const Space space = unit_space(2);
   auto s = make_strategy("bayes", Json::object(), "test");

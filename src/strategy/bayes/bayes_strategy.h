@@ -3,6 +3,7 @@
 // encoding, Expected Improvement to choose where to look next, a quasi-random initial design,
 // and kriging-believer fantasies for trials still running so parallel workers get distinct
 // points. Config: "strategy": {"name": "bayes", "initial": N, "candidates": M, "seed": S, ...}.
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -41,7 +42,7 @@ class BayesStrategy : public Strategy {
   std::optional<size_t> capacity(const Space& space) const override;
 
   // Time spent in the last propose() fitting hyperparameters (0 when the cached fit was reused).
-  double last_fit_seconds() const { return last_fit_seconds_; }
+  double last_fit_seconds() const { return last_fit_seconds_.load(); }
 
  private:
   GpHyper hyperparameters(const Matrix& x, const std::vector<double>& y, uint64_t seed);
@@ -54,7 +55,7 @@ class BayesStrategy : public Strategy {
   std::mutex mutex_;
   std::optional<GpHyper> last_hyper_;
   size_t last_fit_size_ = 0;
-  double last_fit_seconds_ = 0;
+  std::atomic<double> last_fit_seconds_{0};
 };
 
 std::unique_ptr<Strategy> make_bayes_strategy(const Json& options, const std::string& where);
