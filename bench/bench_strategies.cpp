@@ -87,6 +87,12 @@ double ackley(const std::vector<double>& x) {
   return -20 * std::exp(-0.2 * std::sqrt(sq / n)) - std::exp(cs / n) + 20 + std::exp(1.0);
 }
 
+double styblinski_tang(const std::vector<double>& x) {
+  double s = 0;
+  for (double v : x) s += v * v * v * v - 16 * v * v + 5 * v;
+  return 0.5 * s;
+}
+
 const std::vector<TestFunction>& functions() {
   static const std::vector<TestFunction> all = {
       {"branin", {{-5, 10}, {0, 15}}, 0.397887357729739, branin},
@@ -96,6 +102,8 @@ const std::vector<TestFunction>& functions() {
        hartmann3},
       {"rosenbrock4", std::vector<std::pair<double, double>>(4, {-5, 10}), 0.0, rosenbrock},
       {"ackley5", std::vector<std::pair<double, double>>(5, {-32.768, 32.768}), 0.0, ackley},
+      {"styblinski4", std::vector<std::pair<double, double>>(4, {-5, 5}), -39.16616570377142 * 4,
+       styblinski_tang},
   };
   return all;
 }

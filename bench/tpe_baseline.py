@@ -49,12 +49,17 @@ def ackley(x):
     return -20 * math.exp(-0.2 * math.sqrt(sq)) - math.exp(cs) + 20 + math.e
 
 
+def styblinski_tang(x):
+    return 0.5 * sum(v ** 4 - 16 * v * v + 5 * v for v in x)
+
+
 FUNCTIONS = {
     "branin": ([(-5, 10), (0, 15)], 0.397887357729739, branin),
     "hartmann6": ([(0, 1)] * 6, -3.32236801141551, lambda x: hartmann(x, H6_A, H6_P)),
     "hartmann3": ([(0, 1)] * 3, -3.86278214782076, lambda x: hartmann(x, H3_A, H3_P)),
     "rosenbrock4": ([(-5, 10)] * 4, 0.0, rosenbrock),
     "ackley5": ([(-32.768, 32.768)] * 5, 0.0, ackley),
+    "styblinski4": ([(-5, 5)] * 4, -39.16616570377142 * 4, styblinski_tang),
 }
 
 
@@ -77,7 +82,7 @@ def run(name, multivariate, seed, budget):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--functions", default="branin,hartmann6,hartmann3,rosenbrock4")
+    parser.add_argument("--functions", default="branin,hartmann6,hartmann3,rosenbrock4")  # or ackley5, styblinski4
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--budget", type=int, default=100)
     args = parser.parse_args()
