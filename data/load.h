@@ -21,7 +21,7 @@
 
 namespace tune {
 
-inline const char* kFashionMnistDir = "/usr/share/datasets/fashion-mnist";
+inline constexpr const char* kFashionMnistDir = "/usr/share/datasets/fashion-mnist";
 
 Dataset load_dataset(const Json& data_section, const std::string& where);
 
