@@ -7,10 +7,6 @@
 namespace tune::cli {
 namespace {
 
-bool has_command(const Experiment& e) {
-  return CommandObjective::is_command(e.objective);
-}
-
 std::string monitor(const Experiment& e) {
   const Json& m = e.objective.value("monitor", Json("val_accuracy"));
   if (!m.is_string())
@@ -20,8 +16,12 @@ std::string monitor(const Experiment& e) {
 
 }  // namespace
 
-std::unique_ptr<Objective> make_objective(const Experiment& experiment) {
-  if (!has_command(experiment)) return make_train_objective(experiment);
+bool is_command_objective(const Experiment& e) {
+  return CommandObjective::is_command(e.objective);
+}
+
+std::unique_ptr<Objective> make_objective(const Experiment& experiment, bool retry_oom) {
+  if (!is_command_objective(experiment)) return make_train_objective(experiment, retry_oom);
   auto command =
       std::make_unique<CommandObjective>(experiment.objective, experiment.where("objective"));
   std::vector<std::string> names;
@@ -39,7 +39,8 @@ Direction objective_direction(const Experiment& e) {
                         "expected \"minimize\" or \"maximize\", got " + d.dump());
     return direction_from_string(d.get<std::string>(), e.where("objective.direction"));
   }
-  if (has_command(e)) return CommandObjective(e.objective, e.where("objective")).direction();
+  if (is_command_objective(e))
+    return CommandObjective(e.objective, e.where("objective")).direction();
   std::string metric = monitor(e);
   bool lower_is_better =
       metric.find("loss") != std::string::npos || metric.find("error") != std::string::npos;
@@ -47,7 +48,7 @@ Direction objective_direction(const Experiment& e) {
 }
 
 std::string objective_metric(const Experiment& e) {
-  return has_command(e) ? std::string("value") : monitor(e);
+  return is_command_objective(e) ? std::string("value") : monitor(e);
 }
 
 }  // namespace tune::cli

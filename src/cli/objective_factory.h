@@ -10,7 +10,11 @@
 
 namespace tune::cli {
 
-std::unique_ptr<Objective> make_objective(const Experiment& experiment);
+// `retry_oom`: a training trial out of GPU memory is retried once with half its batch size.
+std::unique_ptr<Objective> make_objective(const Experiment& experiment, bool retry_oom = false);
+
+// Whether the experiment's objective runs a command (else it trains a model).
+bool is_command_objective(const Experiment& experiment);
 
 // "objective.direction" when given; otherwise minimize for a command, and for training the
 // monitored metric decides: losses and errors minimise, anything else (val_accuracy, the

@@ -1,10 +1,14 @@
 // tune [run]: runs (or resumes) a study from an experiment file. Flags override the file.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <map>
+#include <thread>
 
 #include "cli/objective_factory.h"
 #include "cli/study_cli.h"
@@ -12,12 +16,15 @@
 #include "common/experiment.h"
 #include "common/hparams.h"
 #include "sched/progress.h"
+#include "sched/slots.h"
 #include "space/space.h"
 #include "strategy/strategy.h"
 #include "study/leaderboard.h"
 #include "study/run_loop.h"
 #include "study/study.h"
 #include "study/study_dir.h"
+#include "train/device.h"
+#include "train/worker_env.h"
 
 namespace tune::cli {
 namespace {
@@ -29,13 +36,26 @@ const int kDefaultTrials = 10;
 // only while run_study runs.
 std::atomic<RunControl*> g_interruptible{nullptr};
 
+void say(const char* line) {  // async-signal-safe
+  ssize_t ignored = write(STDERR_FILENO, line, strlen(line));
+  (void)ignored;
+}
+
+// First Ctrl-C: no new trials, running ones finish. Second: running trials are stopped and
+// recorded as failed. Third: exit now (trials left running are failed as stale on the next
+// open of the study).
 extern "C" void on_interrupt(int) {
   RunControl* control = g_interruptible.load();
   if (control && !control->interrupted()) {
-    control->interrupt();  // stop asking; running trials are asked to stop and marked failed
+    control->interrupt();
+    say("\ntune: stopping: no new trials; running ones finish (Ctrl-C again to stop them)\n");
     return;
   }
-  // A second Ctrl-C: die now; trials left running are failed as stale on the next open.
+  if (control && !control->trials_stopped()) {
+    control->stop_trials();
+    say("\ntune: stopping the running trials; they are recorded as failed\n");
+    return;
+  }
   std::signal(SIGINT, SIG_DFL);
   std::raise(SIGINT);
 }
@@ -70,6 +90,14 @@ cxxopts::Options run_options(const std::string& name) {
       "study", "study directory (default studies/<experiment name>)",
       cxxopts::value<std::string>())("timeout", "stop handing out trials after SECONDS",
                                      cxxopts::value<double>())(
+      "on-timeout", "what running trials do at the timeout: finish (default) or stop",
+      cxxopts::value<std::string>())("gpus",
+                                     "GPUs to run trials on: 0,1 or all (config: devices.gpus)",
+                                     cxxopts::value<std::string>())(
+      "per-device", "trials at once on each GPU (default 1)", cxxopts::value<int>())(
+      "cpu-workers", "trials at once on the CPU, splitting its cores (default 1 without --gpus)",
+      cxxopts::value<int>())(
+      "retry-oom", "retry a trial that ran out of GPU memory once with half its batch size")(
       "stale-after", "seconds without a heartbeat before another process's trial is dead",
       cxxopts::value<double>()->default_value("30"))(
       "max-failures", "stop after this many failed trials in a row (0: never)",
@@ -104,6 +132,16 @@ void apply_overrides(Experiment& e, const cxxopts::ParseResult& parsed,
     if (!(timeout > 0)) throw ConfigError("--timeout", "must be a positive number of seconds");
     e.timeout = timeout;
   }
+  if (parsed.count("on-timeout")) {
+    e.on_timeout = parsed["on-timeout"].as<std::string>();
+    const auto& allowed = on_timeout_choices();
+    if (std::find(allowed.begin(), allowed.end(), e.on_timeout) == allowed.end())
+      throw ConfigError("--on-timeout",
+                        "expected one of " + join(allowed) + ", got \"" + e.on_timeout + "\"");
+  }
+  if (parsed.count("retry-oom") && is_command_objective(e))
+    throw ConfigError("--retry-oom", "applies to training objectives; " + e.where("objective") +
+                                         " runs a command");
   for (const auto& assignment : sets) {
     apply_set(e.params, assignment);
     std::string name = assignment.substr(0, assignment.find('='));
@@ -155,6 +193,27 @@ std::string worker_name(int slot) {
   return std::string(host) + ":" + std::to_string(getpid()) + "/" + std::to_string(slot);
 }
 
+// The worker slots: the config's "devices" with the flags on top, checked against this
+// machine before any trial starts.
+std::vector<Slot> worker_slots(const Experiment& e, const cxxopts::ParseResult& parsed) {
+  DeviceOptions devices = DeviceOptions::from_json(e.devices, e.where("devices"));
+  if (parsed.count("gpus")) devices.gpus = parsed["gpus"].as<std::string>();
+  if (parsed.count("per-device")) devices.per_device = parsed["per-device"].as<int>();
+  if (parsed.count("cpu-workers")) devices.cpu_workers = parsed["cpu-workers"].as<int>();
+  int cores = static_cast<int>(std::thread::hardware_concurrency());
+  return plan_slots(devices, devices.gpus.empty() ? 0 : cuda_device_count(), cores);
+}
+
+std::string describe_slots(const std::vector<Slot>& slots) {
+  std::map<std::string, int> per_device;
+  for (const auto& s : slots) ++per_device[s.device];
+  std::string out;
+  for (const auto& [device, n] : per_device)
+    out += (out.empty() ? "" : ", ") + std::to_string(n) + " on " + device;
+  return std::to_string(slots.size()) + (slots.size() == 1 ? " worker (" : " workers (") + out +
+         ")";
+}
+
 int exit_code(const RunSummary& summary) {
   switch (summary.reason) {
     case RunControl::Reason::Interrupted:
@@ -189,7 +248,11 @@ int run_command(const Args& raw_args) {
       make_strategy(strategy_name, e.strategy, e.where("strategy"));
   Direction direction = objective_direction(e);
   int budget = trial_budget(e, *strategy, space);
-  make_objective(e);  // a bad objective section fails here, before the study is touched
+  std::vector<Slot> slots = worker_slots(e, parsed);
+  // One objective for all workers (it is thread-safe), so they share one dataset cache: the
+  // data is read once and placed once per device. A bad objective section fails here, before
+  // the study is touched.
+  std::shared_ptr<Objective> objective = make_objective(e, parsed.count("retry-oom") > 0);
 
   std::string dir = parsed.count("study") ? parsed["study"].as<std::string>() : "studies/" + e.name;
   std::shared_ptr<Storage> storage = open_study_dir(dir);
@@ -209,7 +272,7 @@ int run_command(const Args& raw_args) {
   int done_before = budget_used(before);
   std::cerr << "tune: study " << dir << " (" << strategy_name << ", " << to_string(direction) << " "
             << objective_metric(e) << "): " << done_before << " of " << budget
-            << " trials done or running\n";
+            << " trials done or running; " << describe_slots(slots) << "\n";
 
   Progress::Options progress_options;
   progress_options.interactive = isatty(STDERR_FILENO);
@@ -217,23 +280,27 @@ int run_command(const Args& raw_args) {
   progress_options.done_before = done_before;
   progress_options.direction = direction;
   progress_options.metric = objective_metric(e);
-  Progress progress(std::cerr, 1, progress_options);
+  Progress progress(std::cerr, static_cast<int>(slots.size()), progress_options);
 
   RunControl control;
   control.max_consecutive_failures = parsed["max-failures"].as<int>();
-  if (e.timeout)
-    control.deadline = std::chrono::steady_clock::now() +
-                       std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                           std::chrono::duration<double>(*e.timeout));
+  if (e.timeout) control.set_timeout(*e.timeout);
+  control.stop_trials_at_deadline = e.on_timeout == "stop";
   RunOptions run_options;
   run_options.progress = &progress;
   run_options.best_path = study_best_path(dir);
-  std::vector<WorkerSpec> workers = {{0, "cpu", worker_name(0)}};
+  run_options.enter_worker = [](const WorkerSpec& w) -> std::shared_ptr<void> {
+    return enter_worker(w.device, w.threads);
+  };
+  run_options.after_failure = [](const WorkerSpec& w) { release_cached_memory(w.device); };
+  std::vector<WorkerSpec> workers;
+  for (const auto& s : slots)
+    workers.push_back({s.index, s.device, worker_name(s.index), s.threads});
   RunSummary summary;
   {
     InterruptScope interrupts(control);
     summary = run_study(
-        study, workers, [&](const WorkerSpec&) { return make_objective(e); }, control, run_options);
+        study, workers, [&](const WorkerSpec&) { return objective; }, control, run_options);
   }
   progress.close();
 

@@ -9,9 +9,9 @@
 namespace tune {
 namespace {
 
-const std::vector<std::string> kSections = {"name",      "data",    "params",   "callbacks",
-                                            "objective", "space",   "strategy", "devices",
-                                            "trials",    "timeout", "seed",     "description"};
+const std::vector<std::string> kSections = {
+    "name",    "data",   "params",  "callbacks",  "objective", "space",      "strategy",
+    "devices", "trials", "timeout", "on_timeout", "seed",      "description"};
 
 std::string stem(const std::string& path) {
   size_t slash = path.find_last_of('/');
@@ -45,7 +45,13 @@ Json Experiment::to_json() const {
             {"strategy", strategy},   {"devices", devices},     {"seed", seed}};
   if (trials) j["trials"] = *trials;
   if (timeout) j["timeout"] = *timeout;
+  j["on_timeout"] = on_timeout;
   return j;
+}
+
+const std::vector<std::string>& on_timeout_choices() {
+  static const std::vector<std::string> choices = {"finish", "stop"};
+  return choices;
 }
 
 Experiment parse_experiment(const Json& root, const std::string& source) {
@@ -72,6 +78,7 @@ Experiment parse_experiment(const Json& root, const std::string& source) {
     e.strategy = object_section(root, "strategy", source);
   if (top.has("trials")) e.trials = static_cast<int>(top.integer("trials", 0, 1, 10000000));
   if (top.has("timeout")) e.timeout = top.real("timeout", 0, 0);
+  e.on_timeout = top.choice("on_timeout", "finish", on_timeout_choices());
   e.seed = static_cast<uint64_t>(top.integer("seed", 0, 0));
   return e;
 }

@@ -20,7 +20,8 @@ struct Experiment {
   Json strategy = Json::object();   // "strategy": {"name": ..., options}
   Json devices = Json::object();    // "devices": gpus, per_device, cpu_workers
   std::optional<int> trials;
-  std::optional<double> timeout;  // seconds, wall clock for a study
+  std::optional<double> timeout;      // seconds, wall clock for a study
+  std::string on_timeout = "finish";  // "finish" or "stop": the trials running at the timeout
   uint64_t seed = 0;
 
   // "configs/x.json: params" — the prefix for errors about `section`.
@@ -30,6 +31,9 @@ struct Experiment {
   // The JSON the experiment was read from, normalised (for storing beside a study).
   Json to_json() const;
 };
+
+// Allowed values of "on_timeout".
+const std::vector<std::string>& on_timeout_choices();
 
 // Reads and checks `path`: valid JSON, an object, known top-level keys with the right types.
 Experiment load_experiment(const std::string& path);

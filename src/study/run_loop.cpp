@@ -13,7 +13,19 @@ namespace tune {
 void RunControl::interrupt() {
   interrupted_.store(true);
   stop_asking_.store(true);
-  stop_trials_.store(true);
+}
+
+void RunControl::set_timeout(double seconds) {
+  using Clock = std::chrono::steady_clock;
+  deadline = Clock::now() +
+             std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+}
+
+bool RunControl::check_deadline() {
+  if (!deadline || std::chrono::steady_clock::now() < *deadline) return false;
+  stop(Reason::Timeout);
+  if (stop_trials_at_deadline) stop_trials();
+  return true;
 }
 
 void RunControl::stop(Reason reason, const std::string& detail) {
@@ -87,8 +99,15 @@ void pause(double seconds, const RunControl& control) {
 struct Outcome {
   std::optional<double> value;  // set: complete
   std::string error;            // otherwise: why it failed
+  bool stopped = false;         // the run stopped it (not the trial's own failure)
   Json summary = Json::object();
 };
+
+std::string stop_cause(const RunControl& control) {
+  if (control.interrupted()) return "interrupted";
+  if (control.reason() == RunControl::Reason::Timeout) return "stopped at the study timeout";
+  return "stopped: " + to_string(control.reason());
+}
 
 Outcome run_objective(Study& study, Objective& objective, const ActiveTrial& trial,
                       const WorkerSpec& worker, RunControl& control, Progress* progress) {
@@ -114,9 +133,10 @@ Outcome run_objective(Study& study, Objective& objective, const ActiveTrial& tri
     out.error = "an exception of unknown type";
   }
   // A trial asked to stop may return early with a partial value: it did not complete.
-  if (control.trial_stop_flag()->load()) {
+  if (control.trials_stopped()) {
     out.value.reset();
-    out.error = "interrupted";
+    out.error = stop_cause(control);
+    out.stopped = true;
   }
   return out;
 }
@@ -148,7 +168,8 @@ void run_trial(Study& study, Objective& objective, const ActiveTrial& trial,
     return;
   }
   (out.value ? stats.complete : stats.failed) += 1;
-  if (out.error != "interrupted") control.record_outcome(!out.value, out.error);
+  if (!out.stopped) control.record_outcome(!out.value, out.error);
+  if (!out.value && options.after_failure) options.after_failure(worker);
   auto best = study.best();
   if (progress) {
     auto finished = study.trial(trial.number);
@@ -166,10 +187,7 @@ WorkerStats run_worker(Study& study, Objective& objective, const WorkerSpec& wor
                        RunControl& control, const RunOptions& options) {
   WorkerStats stats;
   while (!control.stopping()) {
-    if (past_deadline(control)) {
-      control.stop(RunControl::Reason::Timeout);
-      break;
-    }
+    if (control.check_deadline()) break;
     AskResult ask = study.ask(worker.device, worker.name);
     if (ask.status == AskStatus::Wait) {
       pause(study.wait_interval(), control);
@@ -201,21 +219,36 @@ RunSummary run_study(Study& study, const std::vector<WorkerSpec>& workers,
                      const RunOptions& options) {
   if (workers.empty()) throw std::invalid_argument("run_study: no workers");
   // Built up front so that a bad objective config fails before any trial starts.
-  std::vector<std::unique_ptr<Objective>> objectives;
-  for (const auto& w : workers) objectives.push_back(make_objective(w));
+  std::vector<std::shared_ptr<Objective>> objectives;
+  for (const auto& w : workers) {
+    objectives.push_back(make_objective(w));
+    if (!objectives.back()) throw std::invalid_argument("run_study: the factory gave no objective");
+  }
 
   std::vector<WorkerStats> stats(workers.size());
   std::exception_ptr error;
   std::mutex error_mutex;
   auto work = [&](size_t i) {
     try {
+      std::shared_ptr<void> env;
+      if (options.enter_worker) env = options.enter_worker(workers[i]);
       stats[i] = run_worker(study, *objectives[i], workers[i], control, options);
     } catch (...) {
       std::lock_guard<std::mutex> lock(error_mutex);
       if (!error) error = std::current_exception();
       control.interrupt();  // the others stop too: the study itself is in trouble
+      control.stop_trials();
     }
   };
+  // Trials running when the deadline passes are stopped by this watcher, not by the workers
+  // (they are busy running them).
+  std::atomic<bool> done{false};
+  std::thread watcher;
+  if (control.deadline && control.stop_trials_at_deadline)
+    watcher = std::thread([&] {
+      while (!done.load() && !control.check_deadline())
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    });
   if (workers.size() == 1) {
     work(0);
   } else {
@@ -223,6 +256,8 @@ RunSummary run_study(Study& study, const std::vector<WorkerSpec>& workers,
     for (size_t i = 0; i < workers.size(); ++i) threads.emplace_back(work, i);
     for (auto& t : threads) t.join();
   }
+  done.store(true);
+  if (watcher.joinable()) watcher.join();
   // Only trials interrupted mid-tell (a study error) can remain.
   study.fail_own_running("interrupted");
   if (error) std::rethrow_exception(error);

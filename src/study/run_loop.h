@@ -25,13 +25,15 @@ class RunControl {
   // except that an interrupt always wins.
   enum class Reason { None, BudgetSpent, StrategyDone, Timeout, TooManyFailures, Interrupted };
 
-  // Async-signal-safe: only lock-free atomics. Stops handing out trials and asks running ones
-  // to stop (they are then recorded as failed, "interrupted").
+  // Async-signal-safe (only lock-free atomics): stops handing out trials; running ones finish
+  // and are recorded as usual (Ctrl-C once).
   void interrupt();
   // Stops handing out trials; running ones finish. The first reason is kept.
   void stop(Reason reason, const std::string& detail = "");
-  // Asks running trials to stop (TrialContext::stop).
+  // Async-signal-safe: asks running trials to stop (TrialContext::stop); each is recorded as
+  // failed, with why (Ctrl-C twice, the timeout with stop_trials_at_deadline).
   void stop_trials() { stop_trials_.store(true); }
+  bool trials_stopped() const { return stop_trials_.load(); }
 
   bool stopping() const { return stop_asking_.load() || interrupted_.load(); }
   bool interrupted() const { return interrupted_.load(); }
@@ -39,8 +41,14 @@ class RunControl {
   Reason reason() const;
   std::string detail() const;
 
-  // Stop asking once this instant passes (the study's --timeout).
+  // Stop asking once this instant passes (the study's --timeout); with
+  // stop_trials_at_deadline the trials running then are stopped too (else they finish).
   std::optional<std::chrono::steady_clock::time_point> deadline;
+  bool stop_trials_at_deadline = false;
+  // Sets the deadline `seconds` from now.
+  void set_timeout(double seconds);
+  // Stops the run (and its trials, if so told) once the deadline has passed; true then.
+  bool check_deadline();
   // Stop after this many failed trials in a row across all workers (0: never).
   int max_consecutive_failures = 5;
 
@@ -63,11 +71,18 @@ struct WorkerSpec {
   int slot = 0;                // index for progress display
   std::string device = "cpu";  // passed to the objective
   std::string name;            // recorded as the trial's worker ("host:pid/slot")
+  int threads = 0;             // intra-op CPU threads for its trials (0: leave as is)
 };
 
 struct RunOptions {
   Progress* progress = nullptr;  // optional: per-trial lines and worker status
   std::string best_path;         // optional: best.json rewritten after each improvement
+  // Optional: called on each worker's own thread before its first trial (its device, stream
+  // and thread share); the handle it returns is released when the worker ends.
+  std::function<std::shared_ptr<void>(const WorkerSpec&)> enter_worker;
+  // Optional: called on the worker's thread after each failed trial, before the next one
+  // (frees cached device memory an out-of-memory trial left behind).
+  std::function<void(const WorkerSpec&)> after_failure;
 };
 
 struct WorkerStats {
@@ -80,7 +95,9 @@ struct WorkerStats {
 WorkerStats run_worker(Study& study, Objective& objective, const WorkerSpec& worker,
                        RunControl& control, const RunOptions& options);
 
-using ObjectiveFactory = std::function<std::unique_ptr<Objective>(const WorkerSpec&)>;
+// One objective per worker; a factory may hand every worker the same thread-safe objective
+// (so that they share its dataset cache).
+using ObjectiveFactory = std::function<std::shared_ptr<Objective>(const WorkerSpec&)>;
 
 struct RunSummary {
   WorkerStats totals;
@@ -89,9 +106,9 @@ struct RunSummary {
 };
 
 // One objective per worker (from `make_objective`); a single worker runs on the calling
-// thread, more run on threads of their own. If a worker hits a study error the others are
-// stopped and the error rethrown after all have joined. Trials still running when the run
-// ends (interrupt) are marked failed.
+// thread, more run on threads of their own. The deadline is watched while trials run. If a
+// worker hits a study error the others are stopped and the error rethrown after all have
+// joined; trials still running then are marked failed.
 RunSummary run_study(Study& study, const std::vector<WorkerSpec>& workers,
                      const ObjectiveFactory& make_objective, RunControl& control,
                      const RunOptions& options);

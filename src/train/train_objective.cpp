@@ -10,6 +10,7 @@
 #include "train/device.h"
 #include "train/optimizer.h"
 #include "train/trainer.h"
+#include "train/worker_env.h"
 
 namespace tune {
 namespace {
@@ -38,13 +39,21 @@ void check_optimizer(const Hyperparameters& hp) {
 
 class TrainObjective : public Objective {
  public:
-  explicit TrainObjective(Experiment e) : experiment_(std::move(e)) {
+  TrainObjective(Experiment e, bool retry_oom) : experiment_(std::move(e)) {
     objective_spec(experiment_);
     make_callbacks(experiment_.callbacks, experiment_.where("callbacks"));
+    retry_oom_ = retry_oom || Hyperparameters(experiment_.objective, experiment_.where("objective"))
+                                  .boolean("retry_oom", false);
   }
 
   ObjectiveResult run(const Json& config, TrialContext& ctx) override {
-    Json out = train_config(experiment_, config, ctx, cache_);
+    Json oom_retry;
+    Json out = retry_oom_
+                   ? with_oom_retry(
+                         config, ctx.device,
+                         [&](const Json& c) { return train_config(experiment_, c, ctx, cache_); },
+                         oom_retry)
+                   : train_config(experiment_, config, ctx, cache_);
     const std::string reason = out.at("stop_reason");
     if (reason == stop_reason::kDiverged)
       throw std::runtime_error("training diverged at epoch " +
@@ -62,15 +71,37 @@ class TrainObjective : public Objective {
       r.summary["test_accuracy"] = out.at("test_accuracy");
       r.summary["test_loss"] = out.at("test_loss");
     }
+    if (!oom_retry.is_null()) r.summary["oom_retry"] = oom_retry;
     return r;
   }
 
  private:
   const Experiment experiment_;
+  bool retry_oom_ = false;
   DatasetCache cache_;
 };
 
 }  // namespace
+
+Json with_oom_retry(const Json& config, const std::string& device,
+                    const std::function<Json(const Json&)>& train, Json& retried) {
+  try {
+    return train(config);
+  } catch (const c10::OutOfMemoryError& e) {
+    int64_t batch = TrainOptions::from(Hyperparameters(config)).batch_size;
+    if (batch < 2) throw;
+    std::string what = e.what();
+    Json smaller = config;
+    smaller["batch_size"] = batch / 2;
+    // The failed attempt's tensors are gone with the exception; hand their cached blocks back
+    // before trying again.
+    release_cached_memory(device);
+    retried = {{"batch_size", batch},
+               {"retried_with", batch / 2},
+               {"error", what.substr(0, what.find('\n'))}};
+    return train(smaller);
+  }
+}
 
 Json train_config(const Experiment& experiment, const Config& config, TrialContext& ctx,
                   DatasetCache& cache) {
@@ -109,8 +140,8 @@ Json train_config(const Experiment& experiment, const Config& config, TrialConte
   return train_config(experiment, config, ctx, cache);
 }
 
-std::unique_ptr<Objective> make_train_objective(const Experiment& experiment) {
-  return std::make_unique<TrainObjective>(experiment);
+std::unique_ptr<Objective> make_train_objective(const Experiment& experiment, bool retry_oom) {
+  return std::make_unique<TrainObjective>(experiment, retry_oom);
 }
 
 }  // namespace tune

@@ -1,6 +1,7 @@
 #pragma once
 // Training one config with LibTorch, behind a torch-free header so the CLI, the study and the
 // scheduler can use it without LibTorch's headers.
+#include <functional>
 #include <memory>
 
 #include "common/experiment.h"
@@ -23,12 +24,22 @@ Json train_config(const Experiment& experiment, const Config& config, TrialConte
 // The same with a dataset cache of its own (one run by hand).
 Json train_config(const Experiment& experiment, const Config& config, TrialContext& ctx);
 
+// Runs train(config); if that runs out of device memory (c10::OutOfMemoryError) and the
+// config's batch_size is at least 2, frees the device's cached memory and runs
+// train(config with half the batch size) instead, describing the retry in `retried`
+// ({batch_size, retried_with, error}). A second out-of-memory error propagates.
+Json with_oom_retry(const Json& config, const std::string& device,
+                    const std::function<Json(const Json&)>& train, Json& retried);
+
 // The objective a study runs for experiments without an "objective.command": value = the best
 // value of objective.monitor (default val_accuracy; direction maximize, or minimize for a
 // loss) over the epochs, summary = {stop_reason, best_epoch, epochs, test_accuracy, test_loss}.
 // A diverged run (NaN/inf loss, or the divergence callback) throws: the trial failed.
 // Safe to run from several threads at once; they share one dataset cache.
 // Checks the objective and callbacks sections now (ConfigError).
-std::unique_ptr<Objective> make_train_objective(const Experiment& experiment);
+// With `retry_oom` (or "objective.retry_oom": true) a trial that runs out of device memory is
+// run once more with half its batch size; its summary then says so under "oom_retry".
+std::unique_ptr<Objective> make_train_objective(const Experiment& experiment,
+                                                bool retry_oom = false);
 
 }  // namespace tune

@@ -2,6 +2,7 @@
 // killed, resumed, shared between processes, exported.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <map>
@@ -227,18 +228,45 @@ TEST(StudyCli, FourProcessesShareOneStudy) {
   EXPECT_GE(workers_seen.size(), 2u);  // the work was really shared
 }
 
-TEST(StudyCli, InterruptFailsTheRunningTrialAndKeepsTheRest) {
-  TempDir dir;
-  std::string config = write_experiment(dir, quadratic_experiment(0.5));
-  std::string study = dir.file("study");
-  Process p(tune({"--config", config, "--trials", "50", "--study", study}), dir.file("int"));
+// Starts a study of long trials and waits until `running` trials run at once (and, if
+// `complete`, one has finished before).
+void wait_for_running(const std::string& study, int running, bool complete) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     if (!std::ifstream(study + "/study.db")) continue;
     auto trials = study_trials(study);
-    if (count(trials, TrialState::Complete) >= 1 && count(trials, TrialState::Running) == 1) break;
+    if ((!complete || count(trials, TrialState::Complete) >= 1) &&
+        count(trials, TrialState::Running) == running)
+      return;
   }
+  FAIL() << "the study never had " << running << " running trials";
+}
+
+TEST(StudyCli, FirstInterruptLetsRunningTrialsFinish) {
+  TempDir dir;
+  std::string config = write_experiment(dir, quadratic_experiment(1.0));
+  std::string study = dir.file("study");
+  Process p(tune({"--config", config, "--trials", "50", "--study", study, "--cpu-workers", "2"}),
+            dir.file("int"));
+  wait_for_running(study, 2, /*complete=*/false);
+  p.signal(SIGINT);
+  Finished f = p.wait();
+  EXPECT_EQ(f.code, 130) << f.err;
+  EXPECT_NE(f.err.find("running ones finish"), std::string::npos) << f.err;
+  auto trials = study_trials(study);
+  EXPECT_EQ(trials.size(), 2u);  // no trial started after Ctrl-C
+  EXPECT_EQ(count(trials, TrialState::Complete), 2) << f.err;
+}
+
+TEST(StudyCli, SecondInterruptStopsRunningTrialsAndKeepsTheRest) {
+  TempDir dir;
+  std::string config = write_experiment(dir, quadratic_experiment(0.5));
+  std::string study = dir.file("study");
+  Process p(tune({"--config", config, "--trials", "50", "--study", study}), dir.file("int"));
+  wait_for_running(study, 1, /*complete=*/true);
+  p.signal(SIGINT);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
   p.signal(SIGINT);
   Finished f = p.wait();
   EXPECT_EQ(f.code, 130) << f.err;
@@ -247,6 +275,83 @@ TEST(StudyCli, InterruptFailsTheRunningTrialAndKeepsTheRest) {
   EXPECT_EQ(count(trials, TrialState::Running), 0);
   EXPECT_EQ(trials.back().state, TrialState::Failed);
   EXPECT_EQ(trials.back().error, "interrupted");
+}
+
+TEST(StudyCli, CpuWorkersRunTrialsTwoAtATime) {
+  TempDir dir;
+  std::string study = dir.file("study");
+  Finished f = run_tune(dir, {"--config", write_experiment(dir, quadratic_experiment(0.4)),
+                              "--trials", "6", "--study", study, "--cpu-workers", "2"});
+  ASSERT_EQ(f.code, 0) << f.err;
+  EXPECT_NE(f.err.find("2 workers (2 on cpu)"), std::string::npos) << f.err;
+  auto trials = study_trials(study);
+  ASSERT_EQ(count(trials, TrialState::Complete), 6);
+  std::set<std::string> workers;
+  for (const auto& t : trials) workers.insert(t.worker);
+  EXPECT_EQ(workers.size(), 2u);
+  int overlapping = 0;  // pairs of trials that ran at the same time
+  for (size_t i = 0; i < trials.size(); ++i)
+    for (size_t j = i + 1; j < trials.size(); ++j)
+      overlapping +=
+          trials[i].start_time < trials[j].end_time && trials[j].start_time < trials[i].end_time;
+  EXPECT_GE(overlapping, 2);
+}
+
+TEST(StudyCli, DevicesComeFromTheConfigAndFlagsOverrideThem) {
+  TempDir dir;
+  Json experiment = quadratic_experiment();
+  experiment["devices"] = {{"cpu_workers", 3}};
+  std::string config = write_experiment(dir, experiment);
+  Finished from_file =
+      run_tune(dir, {"--config", config, "--trials", "3", "--study", dir.file("a")});
+  ASSERT_EQ(from_file.code, 0) << from_file.err;
+  EXPECT_NE(from_file.err.find("3 workers (3 on cpu)"), std::string::npos) << from_file.err;
+  Finished flag = run_tune(
+      dir, {"--config", config, "--trials", "3", "--study", dir.file("b"), "--cpu-workers", "1"});
+  ASSERT_EQ(flag.code, 0) << flag.err;
+  EXPECT_NE(flag.err.find("1 worker (1 on cpu)"), std::string::npos) << flag.err;
+}
+
+TEST(StudyCli, TimeoutEitherLetsTrialsFinishOrStopsThem) {
+  TempDir dir;
+  std::string config = write_experiment(dir, quadratic_experiment(1.5));
+  Finished finish = run_tune(dir, {"--config", config, "--trials", "10", "--study",
+                                   dir.file("finish"), "--timeout", "0.5"});
+  ASSERT_EQ(finish.code, 0) << finish.err;
+  auto finished = study_trials(dir.file("finish"));
+  ASSERT_EQ(finished.size(), 1u);
+  EXPECT_EQ(finished[0].state, TrialState::Complete);
+
+  auto start = std::chrono::steady_clock::now();
+  Finished stop = run_tune(dir, {"--config", config, "--trials", "10", "--study", dir.file("stop"),
+                                 "--timeout", "0.5", "--on-timeout", "stop"});
+  ASSERT_EQ(stop.code, 0) << stop.err;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1400));
+  auto stopped = study_trials(dir.file("stop"));
+  ASSERT_EQ(stopped.size(), 1u);
+  EXPECT_EQ(stopped[0].state, TrialState::Failed);
+  EXPECT_EQ(stopped[0].error, "stopped at the study timeout");
+}
+
+TEST(StudyCli, BadDeviceAndSchedulingFlagsExitTwoBeforeAnyTrial) {
+  TempDir dir;
+  std::string config = write_experiment(dir, quadratic_experiment());
+  auto refused = [&](std::vector<std::string> flags, const std::string& expected) {
+    std::vector<std::string> args = {"--config", config, "--trials", "2", "--study", dir.file("s")};
+    args.insert(args.end(), flags.begin(), flags.end());
+    Finished f = run_tune(dir, args);
+    EXPECT_EQ(f.code, 2) << f.err;
+    EXPECT_NE(f.err.find(expected), std::string::npos) << f.err;
+    EXPECT_EQ(std::count(f.err.begin(), f.err.end(), '\n'), 1) << f.err;
+  };
+  // No CUDA here ("no CUDA device"), or a GPU machine without GPU 99: one line either way.
+  refused({"--gpus", "0,99"}, "--gpus 0,99");
+  refused({"--gpus", "zero"}, "--gpus");
+  refused({"--per-device", "0"}, "--per-device");
+  refused({"--cpu-workers=-1"}, "--cpu-workers");
+  refused({"--on-timeout", "later"}, "finish, stop");
+  refused({"--retry-oom"}, "runs a command");
+  EXPECT_FALSE(std::ifstream(dir.file("s") + "/study.db")) << "no study before the checks pass";
 }
 
 TEST(StudyCli, ConsecutiveFailuresStopTheStudy) {

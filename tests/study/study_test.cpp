@@ -7,6 +7,8 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <map>
+#include <mutex>
 #include <set>
 #include <stdexcept>
 #include <thread>
@@ -218,23 +220,47 @@ TEST(Study, ReportedEpochsAreStored) {
   EXPECT_EQ(t->summary.at("best_epoch"), 2);
 }
 
-TEST(Study, InterruptFailsTheRunningTrialAndStops) {
+TEST(Study, InterruptLetsTheRunningTrialFinishAndStops) {
   TempDir dir;
   auto study = open_study(dir, budget(10));
   RunControl control;
   RunSummary summary = run(
       *study,
       [&](const Json&, TrialContext& ctx) -> ObjectiveResult {
-        control.interrupt();  // Ctrl-C while the trial runs
-        EXPECT_TRUE(ctx.stop_requested());
+        control.interrupt();  // Ctrl-C once while the trial runs
+        EXPECT_FALSE(ctx.stop_requested());
         return {1.0, Json::object()};
       },
       control);
   EXPECT_EQ(summary.reason, RunControl::Reason::Interrupted);
   auto trials = study->trials();
   ASSERT_EQ(trials.size(), 1u);
-  EXPECT_EQ(trials[0].state, TrialState::Failed);
-  EXPECT_EQ(trials[0].error, "interrupted");
+  EXPECT_EQ(trials[0].state, TrialState::Complete);
+}
+
+TEST(Study, SecondInterruptStopsRunningTrialsAndFailsThem) {
+  TempDir dir;
+  auto study = open_study(dir, budget(10));
+  RunControl control;
+  std::atomic<int> started{0};
+  RunSummary summary = run(
+      *study,
+      [&](const Json&, TrialContext& ctx) -> ObjectiveResult {
+        if (++started == 3) {  // Ctrl-C twice while three trials run
+          control.interrupt();
+          control.stop_trials();
+        }
+        while (!ctx.stop_requested()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        return {1.0, Json::object()};  // a partial value: not recorded as complete
+      },
+      control, /*workers=*/3);
+  EXPECT_EQ(summary.reason, RunControl::Reason::Interrupted);
+  auto trials = study->trials();
+  ASSERT_EQ(trials.size(), 3u);
+  for (const auto& t : trials) {
+    EXPECT_EQ(t.state, TrialState::Failed);
+    EXPECT_EQ(t.error, "interrupted");
+  }
 }
 
 TEST(Study, TimeoutStopsHandingOutTrials) {
@@ -276,6 +302,131 @@ TEST(Study, ParallelWorkersRunEveryPointOnceAndOverlap) {
   EXPECT_EQ(trials.size(), 24u);
   EXPECT_EQ(complete_points(trials).size(), 24u);
   EXPECT_GE(most.load(), 2);
+}
+
+TEST(Study, TimeoutCanStopTheRunningTrials) {
+  TempDir dir;
+  auto study = open_study(dir, budget(100));
+  RunControl control;
+  control.set_timeout(0.3);
+  control.stop_trials_at_deadline = true;
+  auto start = std::chrono::steady_clock::now();
+  RunSummary summary = run(
+      *study,
+      [&](const Json&, TrialContext& ctx) -> ObjectiveResult {
+        while (!ctx.stop_requested()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        return {1.0, Json::object()};
+      },
+      control, /*workers=*/2);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  EXPECT_EQ(summary.reason, RunControl::Reason::Timeout);
+  auto trials = study->trials();
+  ASSERT_EQ(trials.size(), 2u);
+  for (const auto& t : trials) {
+    EXPECT_EQ(t.state, TrialState::Failed);
+    EXPECT_EQ(t.error, "stopped at the study timeout");
+  }
+}
+
+TEST(Study, TimeoutLetsRunningTrialsFinishByDefault) {
+  TempDir dir;
+  auto study = open_study(dir, budget(100));
+  RunControl control;
+  control.set_timeout(0.1);
+  RunSummary summary = run(
+      *study,
+      [](const Json& config, TrialContext&) -> ObjectiveResult {
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        return {config.at("x").get<double>(), Json::object()};
+      },
+      control, /*workers=*/2);
+  EXPECT_EQ(summary.reason, RunControl::Reason::Timeout);
+  auto trials = study->trials();
+  EXPECT_EQ(trials.size(), 2u);  // one each, begun before the deadline and finished after it
+  EXPECT_EQ(count(trials, TrialState::Complete), 2);
+}
+
+TEST(Study, ParallelWorkersSpendExactlyTheBudget) {
+  TempDir dir;
+  auto study = open_study(dir, budget(10));
+  RunSummary summary = run(
+      *study,
+      [](const Json& config, TrialContext&) -> ObjectiveResult {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        return {config.at("x").get<double>(), Json::object()};
+      },
+      /*workers=*/4);
+  EXPECT_EQ(summary.reason, RunControl::Reason::BudgetSpent);
+  EXPECT_EQ(summary.totals.complete, 10);
+  EXPECT_EQ(study->trials().size(), 10u);
+  EXPECT_EQ(complete_points(study->trials()).size(), 10u);
+}
+
+TEST(Study, ATrialThatThrowsLeavesTheOtherWorkersTrialsIntact) {
+  TempDir dir;
+  auto study = open_study(dir, budget(12));
+  std::atomic<int> after_failure_calls{0};
+  RunOptions options;
+  options.after_failure = [&](const WorkerSpec&) { ++after_failure_calls; };
+  RunControl control;
+  RunSummary summary = run(
+      *study,
+      [](const Json& config, TrialContext& ctx) -> ObjectiveResult {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        if (ctx.number % 4 == 1)
+          throw std::runtime_error("CUDA out of memory (pretend) in trial " +
+                                   std::to_string(ctx.number));
+        return {config.at("x").get<double>(), Json::object()};
+      },
+      control, /*workers=*/3, options);
+  EXPECT_EQ(summary.reason, RunControl::Reason::BudgetSpent);
+  auto trials = study->trials();
+  int failed = count(trials, TrialState::Failed);
+  EXPECT_GE(failed, 3);
+  EXPECT_EQ(count(trials, TrialState::Complete), 12);  // failed trials do not spend the budget
+  EXPECT_EQ(summary.totals.failed, failed);
+  EXPECT_EQ(after_failure_calls.load(), failed);
+  for (const auto& t : trials) {
+    if (t.state == TrialState::Failed) {
+      EXPECT_EQ(t.number % 4, 1);
+      EXPECT_EQ(t.error.rfind("CUDA out of memory (pretend)", 0), 0u) << t.error;
+    }
+  }
+}
+
+TEST(Study, EachWorkerEntersItsEnvironmentOnItsOwnThread) {
+  TempDir dir;
+  auto study = open_study(dir, budget(12));
+  std::mutex mutex;
+  std::map<int, std::thread::id> entered;  // slot -> thread
+  std::map<std::thread::id, int> ran_on;   // thread -> trials
+  std::atomic<int> released{0};
+  RunOptions options;
+  options.enter_worker = [&](const WorkerSpec& w) -> std::shared_ptr<void> {
+    std::lock_guard<std::mutex> lock(mutex);
+    EXPECT_TRUE(entered.emplace(w.slot, std::this_thread::get_id()).second);
+    EXPECT_EQ(w.threads, w.slot + 1);
+    return std::shared_ptr<void>(nullptr, [&](void*) { ++released; });
+  };
+  std::vector<WorkerSpec> specs;
+  for (int i = 0; i < 3; ++i) specs.push_back({i, "cpu", "test/" + std::to_string(i), i + 1});
+  RunControl control;
+  FunctionObjective shared([&](const Json& config, TrialContext&) -> ObjectiveResult {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    std::lock_guard<std::mutex> lock(mutex);
+    ++ran_on[std::this_thread::get_id()];
+    return {config.at("x").get<double>(), Json::object()};
+  });
+  std::shared_ptr<Objective> one(&shared, [](Objective*) {});
+  run_study(
+      *study, specs, [&](const WorkerSpec&) { return one; }, control, options);
+  EXPECT_EQ(entered.size(), 3u);
+  EXPECT_EQ(released.load(), 3);
+  for (const auto& [thread, trials] : ran_on) {
+    bool known = false;
+    for (const auto& [slot, id] : entered) known = known || id == thread;
+    EXPECT_TRUE(known) << "a trial ran on a thread no worker entered";
+  }
 }
 
 TEST(Study, TellRefusesNonFiniteValuesAndFinishedTrials) {

@@ -106,5 +106,62 @@ TEST(TrainObjective, ConcurrentTrialsShareOneObjective) {
   for (double v : values) EXPECT_GT(v, 0.8);
 }
 
+[[noreturn]] void throw_out_of_memory() {
+  TORCH_CHECK_WITH(OutOfMemoryError, false, "CUDA out of memory. Tried to allocate 2.00 GiB\nmore");
+  std::abort();  // not reached
+}
+
+TEST(OomRetry, RetriesOnceWithHalfTheBatchSize) {
+  std::vector<int64_t> batches;
+  Json retried;
+  Json out = with_oom_retry(
+      Json{{"batch_size", 256}, {"lr", 0.1}}, "cpu",
+      [&](const Json& c) {
+        batches.push_back(c.at("batch_size").get<int64_t>());
+        if (batches.size() == 1) throw_out_of_memory();
+        return Json{{"ok", true}, {"lr", c.at("lr")}};
+      },
+      retried);
+  EXPECT_EQ(batches, (std::vector<int64_t>{256, 128}));
+  EXPECT_EQ(out.at("lr"), 0.1);
+  EXPECT_EQ(retried.at("batch_size"), 256);
+  EXPECT_EQ(retried.at("retried_with"), 128);
+  EXPECT_EQ(retried.at("error"), "CUDA out of memory. Tried to allocate 2.00 GiB");
+}
+
+TEST(OomRetry, OtherErrorsASecondOomAndBatchOneAreNotRetried) {
+  Json retried;
+  int calls = 0;
+  EXPECT_THROW(with_oom_retry(
+                   Json{{"batch_size", 64}}, "cpu",
+                   [&](const Json&) -> Json {
+                     ++calls;
+                     throw_out_of_memory();
+                   },
+                   retried),
+               c10::OutOfMemoryError);
+  EXPECT_EQ(calls, 2);
+  calls = 0;
+  EXPECT_THROW(with_oom_retry(
+                   Json{{"batch_size", 1}}, "cpu",
+                   [&](const Json&) -> Json {
+                     ++calls;
+                     throw_out_of_memory();
+                   },
+                   retried),
+               c10::OutOfMemoryError);
+  EXPECT_EQ(calls, 1);
+  calls = 0;
+  EXPECT_THROW(with_oom_retry(
+                   Json{{"batch_size", 64}}, "cpu",
+                   [&](const Json&) -> Json {
+                     ++calls;
+                     throw std::runtime_error("bad config");
+                   },
+                   retried),
+               std::runtime_error);
+  EXPECT_EQ(calls, 1);
+}
+
 }  // namespace
 }  // namespace tune
