@@ -6,6 +6,12 @@
 
 namespace tune {
 
+bool stopped_from_outside(const TrialSnapshot& trial) {
+  auto starts = [&](const char* prefix) { return trial.error.rfind(prefix, 0) == 0; };
+  return trial.state == TrialState::Failed &&
+         (trial.error == kInterruptedError || starts("stopped") || starts(kWorkerDiedError));
+}
+
 const char* to_string(TrialState state) {
   switch (state) {
     case TrialState::Running:

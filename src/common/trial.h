@@ -26,12 +26,22 @@ struct TrialSnapshot {
   double start_time = 0;         // seconds since the epoch (wall clock)
   double end_time = 0;           // 0 while running
   std::string device;
-  std::string error;   // why it failed
-  std::string worker;  // host:pid/slot that ran it
+  std::string error;              // why it failed
+  std::string worker;             // host:pid/slot that ran it
   Json summary = Json::object();  // what the objective returned beside its value
 
   bool finished() const { return state != TrialState::Running; }
 };
+
+// Errors the run gives a trial it stopped from outside (Ctrl-C twice, the timeout with
+// on_timeout stop, a worker that died), as opposed to failures of the trial's own config.
+inline constexpr const char* kInterruptedError = "interrupted";
+inline constexpr const char* kTimeoutStoppedError = "stopped at the study timeout";
+inline constexpr const char* kWorkerDiedError = "worker died";  // a prefix; the reason follows
+
+// A failed trial whose config may well be fine: stopped from outside. A grid offers its
+// point again.
+bool stopped_from_outside(const TrialSnapshot& trial);
 
 // True when `a` is a better objective value than `b` in `direction`.
 inline bool better(double a, double b, Direction direction) {

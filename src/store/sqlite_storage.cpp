@@ -202,7 +202,8 @@ class SqliteStorage : public Storage {
                                    "UPDATE trials SET state = 'failed', end_time = ?, error = ? "
                                    "WHERE state = 'running' AND heartbeat < ?");
           update.bind(1, now);
-          update.bind(2, "worker died: no heartbeat for over " + format_seconds(grace_seconds));
+          update.bind(2, std::string(kWorkerDiedError) + ": no heartbeat for over " +
+                             format_seconds(grace_seconds));
           update.bind(3, now - grace_seconds).run();
           failed = db_.changes();
         },

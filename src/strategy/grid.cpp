@@ -12,9 +12,13 @@
 namespace tune {
 namespace {
 
+// Points held by a trial in any state, except trials stopped from outside (interrupted,
+// timed out, dead worker): those points run again. A point that failed by itself stays taken,
+// or a config that always fails would be retried until the failure cap stops the study.
 std::unordered_set<std::string> taken_keys(const ProposalContext& ctx) {
   std::unordered_set<std::string> taken;
-  for (const TrialSnapshot& t : ctx.history) taken.insert(config_key(ctx.space, t.params));
+  for (const TrialSnapshot& t : ctx.history)
+    if (!stopped_from_outside(t)) taken.insert(config_key(ctx.space, t.params));
   return taken;
 }
 

@@ -104,8 +104,8 @@ struct Outcome {
 };
 
 std::string stop_cause(const RunControl& control) {
-  if (control.interrupted()) return "interrupted";
-  if (control.reason() == RunControl::Reason::Timeout) return "stopped at the study timeout";
+  if (control.interrupted()) return kInterruptedError;
+  if (control.reason() == RunControl::Reason::Timeout) return kTimeoutStoppedError;
   return "stopped: " + to_string(control.reason());
 }
 
@@ -259,7 +259,7 @@ RunSummary run_study(Study& study, const std::vector<WorkerSpec>& workers,
   done.store(true);
   if (watcher.joinable()) watcher.join();
   // Only trials interrupted mid-tell (a study error) can remain.
-  study.fail_own_running("interrupted");
+  study.fail_own_running(kInterruptedError);
   if (error) std::rethrow_exception(error);
 
   RunSummary summary;

@@ -80,6 +80,24 @@ TEST(GridStrategy, SkipsPointsTakenInAnyState) {
   EXPECT_EQ(grid.propose(last), std::nullopt);
 }
 
+TEST(GridStrategy, PointsOfTrialsStoppedFromOutsideRunAgain) {
+  Space space = parse(kTwoByThree);
+  std::vector<Config> all = space.grid();
+  std::vector<TrialSnapshot> history = {
+      trial(0, all[0], TrialState::Failed), trial(1, all[1], TrialState::Failed),
+      trial(2, all[2], TrialState::Failed), trial(3, all[3], TrialState::Failed)};
+  history[0].error = "training diverged at epoch 2";  // its own failure: stays taken
+  history[1].error = kInterruptedError;
+  history[2].error = kTimeoutStoppedError;
+  history[3].error = std::string(kWorkerDiedError) + ": no heartbeat for over 30 s";
+  GridStrategy grid;
+  ProposalContext ctx{space, history, 4, 0, Direction::Minimize};
+  EXPECT_EQ(grid.propose(ctx), all[1]);
+  history.push_back(trial(4, all[1]));  // running again: taken
+  ProposalContext next{space, history, 5, 0, Direction::Minimize};
+  EXPECT_EQ(grid.propose(next), all[2]);
+}
+
 TEST(GridStrategy, StoredNumbersCompareByValue) {
   Space space = parse(R"({"n": {"type": "int", "low": 1, "high": 2},
                          "x": {"type": "float", "values": [0.5, 1]}})");
