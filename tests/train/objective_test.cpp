@@ -129,38 +129,28 @@ TEST(OomRetry, RetriesOnceWithHalfTheBatchSize) {
   EXPECT_EQ(retried.at("error"), "CUDA out of memory. Tried to allocate 2.00 GiB");
 }
 
-TEST(OomRetry, OtherErrorsASecondOomAndBatchOneAreNotRetried) {
-  Json retried;
+// How many times with_oom_retry calls a train function that always throws `thrown`; the
+// exception must come out as type E.
+template <typename E>
+int attempts(int64_t batch_size, const std::function<void()>& thrown) {
   int calls = 0;
+  Json retried;
   EXPECT_THROW(with_oom_retry(
-                   Json{{"batch_size", 64}}, "cpu",
+                   Json{{"batch_size", batch_size}}, "cpu",
                    [&](const Json&) -> Json {
                      ++calls;
-                     throw_out_of_memory();
+                     thrown();
+                     return Json();
                    },
                    retried),
-               c10::OutOfMemoryError);
-  EXPECT_EQ(calls, 2);
-  calls = 0;
-  EXPECT_THROW(with_oom_retry(
-                   Json{{"batch_size", 1}}, "cpu",
-                   [&](const Json&) -> Json {
-                     ++calls;
-                     throw_out_of_memory();
-                   },
-                   retried),
-               c10::OutOfMemoryError);
-  EXPECT_EQ(calls, 1);
-  calls = 0;
-  EXPECT_THROW(with_oom_retry(
-                   Json{{"batch_size", 64}}, "cpu",
-                   [&](const Json&) -> Json {
-                     ++calls;
-                     throw std::runtime_error("bad config");
-                   },
-                   retried),
-               std::runtime_error);
-  EXPECT_EQ(calls, 1);
+               E);
+  return calls;
+}
+
+TEST(OomRetry, OtherErrorsASecondOomAndBatchOneAreNotRetried) {
+  EXPECT_EQ(attempts<c10::OutOfMemoryError>(64, throw_out_of_memory), 2);
+  EXPECT_EQ(attempts<c10::OutOfMemoryError>(1, throw_out_of_memory), 1);
+  EXPECT_EQ(attempts<std::runtime_error>(64, [] { throw std::runtime_error("bad config"); }), 1);
 }
 
 }  // namespace
