@@ -9,17 +9,11 @@
 namespace tune::cli {
 
 int best_command(const Args& args) {
-  cxxopts::Options options(args[0], "Prints a study's best trial as JSON.");
-  options.add_options()("study", "study directory", cxxopts::value<std::string>())(
-      "h,help", "show this help");
-  auto parsed = parse_options(options, args);
-  if (parsed.count("help")) {
-    std::cout << options.help();
-    return 0;
-  }
-  std::string dir = required_study(parsed, args[0]);
-  auto storage = open_existing_study(dir, args[0] + " --study");
-  Direction direction = study_direction(*storage);
+  auto study = read_study(args, "Prints a study's best trial as JSON.");
+  if (!study) return 0;
+  const std::string& dir = study->dir;
+  const auto& storage = study->storage;
+  Direction direction = study->direction;
   auto best = best_trial(storage->trials(), direction);
   if (!best) {
     std::cerr << "tune: study " << dir << " has no complete trial yet\n";

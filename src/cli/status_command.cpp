@@ -30,17 +30,11 @@ double elapsed(const std::vector<TrialSnapshot>& trials) {
 }  // namespace
 
 int status_command(const Args& args) {
-  cxxopts::Options options(args[0], "Shows a study's progress.");
-  options.add_options()("study", "study directory", cxxopts::value<std::string>())(
-      "h,help", "show this help");
-  auto parsed = parse_options(options, args);
-  if (parsed.count("help")) {
-    std::cout << options.help();
-    return 0;
-  }
-  std::string dir = required_study(parsed, args[0]);
-  auto storage = open_existing_study(dir, args[0] + " --study");
-  Direction direction = study_direction(*storage);
+  auto study = read_study(args, "Shows a study's progress.");
+  if (!study) return 0;
+  const std::string& dir = study->dir;
+  const auto& storage = study->storage;
+  Direction direction = study->direction;
   auto trials = storage->trials();
   int counts[4] = {0, 0, 0, 0};
   for (const auto& t : trials) ++counts[static_cast<int>(t.state)];

@@ -1,6 +1,9 @@
 #include "cli/study_cli.h"
 
+#include <iostream>
+
 #include "common/error.h"
+#include "study/study_dir.h"
 
 namespace tune::cli {
 
@@ -39,6 +42,22 @@ std::vector<std::string> take_repeated(Args& args, const std::string& name) {
 std::string required_study(const cxxopts::ParseResult& parsed, const std::string& command) {
   if (!parsed.count("study")) throw ConfigError(command, "--study DIR is required");
   return parsed["study"].as<std::string>();
+}
+
+std::optional<ReadStudy> read_study(const Args& args, const std::string& description) {
+  cxxopts::Options options(args[0], description);
+  options.add_options()("study", "study directory", cxxopts::value<std::string>())(
+      "h,help", "show this help");
+  auto parsed = parse_options(options, args);
+  if (parsed.count("help")) {
+    std::cout << options.help();
+    return std::nullopt;
+  }
+  ReadStudy out;
+  out.dir = required_study(parsed, args[0]);
+  out.storage = open_existing_study(out.dir, args[0] + " --study");
+  out.direction = study_direction(*out.storage);
+  return out;
 }
 
 }  // namespace tune::cli

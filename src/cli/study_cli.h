@@ -1,10 +1,14 @@
 #pragma once
 // Option parsing shared by the study commands (run, status, best, export).
 #include <cxxopts.hpp>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "cli/cli.h"
+#include "common/trial.h"
+#include "store/storage.h"
 
 namespace tune::cli {
 
@@ -18,5 +22,16 @@ std::vector<std::string> take_repeated(Args& args, const std::string& name);
 
 // The value of --study, or ConfigError naming the command when it is missing.
 std::string required_study(const cxxopts::ParseResult& parsed, const std::string& command);
+
+// An existing study opened by a command that only reads it.
+struct ReadStudy {
+  std::string dir;
+  std::shared_ptr<Storage> storage;
+  Direction direction = Direction::Maximize;
+};
+
+// For the commands whose only option is `--study DIR` (status, best): parses `args`, prints
+// the help and returns nullopt for --help, else opens the study (ConfigError when missing).
+std::optional<ReadStudy> read_study(const Args& args, const std::string& description);
 
 }  // namespace tune::cli
