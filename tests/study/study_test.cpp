@@ -57,6 +57,22 @@ int count(const std::vector<TrialSnapshot>& trials, TrialState state) {
   return n;
 }
 
+// A trial that runs until the run asks it to stop, then returns a partial value (which must
+// not be recorded as complete).
+ObjectiveResult until_stopped(TrialContext& ctx) {
+  while (!ctx.stop_requested()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  return {1.0, Json::object()};
+}
+
+void expect_all_failed(const std::vector<TrialSnapshot>& trials, size_t n,
+                       const std::string& error) {
+  ASSERT_EQ(trials.size(), n);
+  for (const auto& t : trials) {
+    EXPECT_EQ(t.state, TrialState::Failed);
+    EXPECT_EQ(t.error, error);
+  }
+}
+
 std::set<int> complete_points(const std::vector<TrialSnapshot>& trials) {
   std::set<int> points;
   for (const auto& t : trials)
@@ -250,17 +266,11 @@ TEST(Study, SecondInterruptStopsRunningTrialsAndFailsThem) {
           control.interrupt();
           control.stop_trials();
         }
-        while (!ctx.stop_requested()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        return {1.0, Json::object()};  // a partial value: not recorded as complete
+        return until_stopped(ctx);
       },
       control, /*workers=*/3);
   EXPECT_EQ(summary.reason, RunControl::Reason::Interrupted);
-  auto trials = study->trials();
-  ASSERT_EQ(trials.size(), 3u);
-  for (const auto& t : trials) {
-    EXPECT_EQ(t.state, TrialState::Failed);
-    EXPECT_EQ(t.error, "interrupted");
-  }
+  expect_all_failed(study->trials(), 3, "interrupted");
 }
 
 TEST(Study, TimeoutStopsHandingOutTrials) {
@@ -312,20 +322,11 @@ TEST(Study, TimeoutCanStopTheRunningTrials) {
   control.stop_trials_at_deadline = true;
   auto start = std::chrono::steady_clock::now();
   RunSummary summary = run(
-      *study,
-      [&](const Json&, TrialContext& ctx) -> ObjectiveResult {
-        while (!ctx.stop_requested()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        return {1.0, Json::object()};
-      },
+      *study, [&](const Json&, TrialContext& ctx) -> ObjectiveResult { return until_stopped(ctx); },
       control, /*workers=*/2);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
   EXPECT_EQ(summary.reason, RunControl::Reason::Timeout);
-  auto trials = study->trials();
-  ASSERT_EQ(trials.size(), 2u);
-  for (const auto& t : trials) {
-    EXPECT_EQ(t.state, TrialState::Failed);
-    EXPECT_EQ(t.error, "stopped at the study timeout");
-  }
+  expect_all_failed(study->trials(), 2, "stopped at the study timeout");
 }
 
 TEST(Study, TimeoutLetsRunningTrialsFinishByDefault) {
