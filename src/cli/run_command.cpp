@@ -98,6 +98,7 @@ cxxopts::Options run_options(const std::string& name) {
       "cpu-workers", "trials at once on the CPU, splitting its cores (default 1 without --gpus)",
       cxxopts::value<int>())(
       "retry-oom", "retry a trial that ran out of GPU memory once with half its batch size")(
+      "data", "dataset directory (overrides data.dir)", cxxopts::value<std::string>())(
       "stale-after", "seconds without a heartbeat before another process's trial is dead",
       cxxopts::value<double>()->default_value("30"))(
       "max-failures", "stop after this many failed trials in a row (0: never)",
@@ -127,6 +128,7 @@ void apply_overrides(Experiment& e, const cxxopts::ParseResult& parsed,
     e.trials = trials;
   }
   if (parsed.count("seed")) e.seed = parsed["seed"].as<uint64_t>();
+  if (parsed.count("data")) e.data["dir"] = parsed["data"].as<std::string>();
   if (parsed.count("timeout")) {
     double timeout = parsed["timeout"].as<double>();
     if (!(timeout > 0)) throw ConfigError("--timeout", "must be a positive number of seconds");
