@@ -159,7 +159,9 @@ Condition read_condition(const Json& when, const std::string& where) {
     throw ConfigError(where, usage + " with exactly one parent, got " + when.dump());
   Condition c;
   c.parent = when.begin().key();
-  const Json& v = when.begin().value();
+  const Json v =
+      when.begin()
+          .value();  // a copy: a reference through the temporary iterator dangles (g++ 13 warns)
   if (v.is_array()) {
     if (v.empty()) throw ConfigError(where, "the list of values of the condition is empty");
     c.values.assign(v.begin(), v.end());
@@ -168,7 +170,7 @@ Condition read_condition(const Json& when, const std::string& where) {
       throw ConfigError(where,
                         "a condition takes one operator among " + join(kOps) + ", got " + v.dump());
     c.op = v.begin().key();
-    const Json& operand = v.begin().value();
+    const Json operand = v.begin().value();
     if (c.op == "in") {
       if (!operand.is_array() || operand.empty())
         throw ConfigError(where, "\"in\" takes a non-empty list, got " + operand.dump());
