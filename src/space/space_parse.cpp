@@ -159,9 +159,8 @@ Condition read_condition(const Json& when, const std::string& where) {
     throw ConfigError(where, usage + " with exactly one parent, got " + when.dump());
   Condition c;
   c.parent = when.begin().key();
-  const Json v =
-      when.begin()
-          .value();  // a copy: a reference through the temporary iterator dangles (g++ 13 warns)
+  // Copies: a reference through the temporary iterator would dangle (g++ 13 warns).
+  const Json v = when.begin().value();
   if (v.is_array()) {
     if (v.empty()) throw ConfigError(where, "the list of values of the condition is empty");
     c.values.assign(v.begin(), v.end());
