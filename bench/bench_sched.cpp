@@ -30,6 +30,7 @@
 
 #include "common/experiment.h"
 #include "common/json.h"
+#include "common/remove_tree.h"
 #include "data/load.h"
 #include "space/space.h"
 #include "store/storage.h"
@@ -138,8 +139,7 @@ class TempStudy {
   }
   ~TempStudy() {
     study_.reset();
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
+    remove_tree(dir_);
   }
   TempStudy(const TempStudy&) = delete;
   TempStudy& operator=(const TempStudy&) = delete;

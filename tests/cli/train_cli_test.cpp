@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "common/json.h"
+#include "common/remove_tree.h"
 
 namespace tune {
 namespace {
@@ -27,7 +28,7 @@ class TrainCli : public ::testing::Test {
     dir_ = fs::temp_directory_path() / ("tune_train_cli_" + std::to_string(getpid()));
     fs::create_directories(dir_);
   }
-  void TearDown() override { fs::remove_all(dir_); }
+  void TearDown() override { remove_tree(dir_); }
 
   std::string path(const std::string& name) const { return (dir_ / name).string(); }
 

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "common/error.h"
+#include "common/remove_tree.h"
 #include "data/csv.h"
 #include "data/load.h"
 
@@ -19,7 +20,7 @@ class CsvTest : public ::testing::Test {
     dir_ = fs::temp_directory_path() / ("tune_csv_" + std::to_string(getpid()));
     fs::create_directories(dir_);
   }
-  void TearDown() override { fs::remove_all(dir_); }
+  void TearDown() override { remove_tree(dir_); }
   std::string write(const std::string& name, const std::string& text) const {
     std::string p = (dir_ / name).string();
     std::ofstream(p) << text;

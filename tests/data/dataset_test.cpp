@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "common/error.h"
+#include "common/remove_tree.h"
 #include "data/cache.h"
 #include "data/idx.h"
 #include "data/load.h"
@@ -96,7 +97,7 @@ TEST(LoadDataset, IdxDirectoryWithImagesAndLabels) {
   write_idx((dir / "t10k-labels-idx1-ubyte.gz").string(), labels.narrow(0, 0, 9), true);
   EXPECT_THROW(load_dataset({{"dataset", "fashion-mnist"}, {"dir", dir.string()}}, "data"),
                ConfigError);
-  fs::remove_all(dir);
+  remove_tree(dir);
 }
 
 TEST(DatasetCache, LoadsOnceForConcurrentCallers) {

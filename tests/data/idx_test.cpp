@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "common/remove_tree.h"
 #include "data/idx.h"
 
 namespace tune {
@@ -17,7 +18,7 @@ class IdxTest : public ::testing::Test {
     dir_ = fs::temp_directory_path() / ("tune_idx_" + std::to_string(getpid()));
     fs::create_directories(dir_);
   }
-  void TearDown() override { fs::remove_all(dir_); }
+  void TearDown() override { remove_tree(dir_); }
   std::string path(const std::string& name) const { return (dir_ / name).string(); }
   void write_bytes(const std::string& name, const std::vector<uint8_t>& bytes) const {
     std::ofstream(path(name), std::ios::binary)

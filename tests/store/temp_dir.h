@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <string>
 
+#include "common/remove_tree.h"
+
 namespace tune::testing {
 
 class TempDir {
@@ -15,10 +17,7 @@ class TempDir {
     if (!mkdtemp(pattern.data())) std::abort();
     path_ = pattern;
   }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
+  ~TempDir() { remove_tree(path_); }
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
 
