@@ -60,13 +60,27 @@ extern "C" void on_interrupt(int) {
   std::raise(SIGINT);
 }
 
+// SIGTERM (a scheduler or `kill` ending the job): stop at once, recording running trials as
+// failed ("interrupted"). A second one exits without waiting.
+extern "C" void on_terminate(int) {
+  RunControl* control = g_interruptible.load();
+  if (control && !control->trials_stopped()) {
+    control->interrupt();
+    control->stop_trials();
+    say("\ntune: terminated: stopping the running trials; they are recorded as failed\n");
+    return;
+  }
+  std::signal(SIGTERM, SIG_DFL);
+  std::raise(SIGTERM);
+}
+
 // Installs the handler for the lifetime of a run and restores the previous one after.
 class InterruptScope {
  public:
   explicit InterruptScope(RunControl& control) {
     g_interruptible.store(&control);
     previous_int_ = std::signal(SIGINT, on_interrupt);
-    previous_term_ = std::signal(SIGTERM, on_interrupt);
+    previous_term_ = std::signal(SIGTERM, on_terminate);
   }
   ~InterruptScope() {
     std::signal(SIGINT, previous_int_);

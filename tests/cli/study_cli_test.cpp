@@ -277,6 +277,26 @@ TEST(StudyCli, SecondInterruptStopsRunningTrialsAndKeepsTheRest) {
   EXPECT_EQ(trials.back().error, "interrupted");
 }
 
+TEST(StudyCli, TerminateStopsRunningTrialsAtOnce) {
+  TempDir dir;
+  std::string config = write_experiment(dir, quadratic_experiment(30));
+  std::string study = dir.file("study");
+  Process p(tune({"--config", config, "--trials", "5", "--study", study, "--cpu-workers", "2"}),
+            dir.file("term"));
+  wait_for_running(study, 2, /*complete=*/false);
+  auto start = std::chrono::steady_clock::now();
+  p.signal(SIGTERM);
+  Finished f = p.wait();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+  EXPECT_EQ(f.code, 130) << f.err;
+  auto trials = study_trials(study);
+  ASSERT_EQ(trials.size(), 2u);
+  for (const auto& t : trials) {
+    EXPECT_EQ(t.state, TrialState::Failed);
+    EXPECT_EQ(t.error, "interrupted");
+  }
+}
+
 TEST(StudyCli, CpuWorkersRunTrialsTwoAtATime) {
   TempDir dir;
   std::string study = dir.file("study");
