@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "models/builders.h"
+#include "models/dropout.h"
 
 namespace tune {
 namespace {
@@ -63,7 +64,7 @@ torch::nn::Sequential build_cnn(const Hyperparameters& hp, const InputShape& inp
     model->push_back(make_activation(activation));
     in = dense;
   }
-  if (dropout > 0) model->push_back(nn::Dropout(dropout));
+  if (dropout > 0) model->push_back(SeededDropout(dropout));
   model->push_back(nn::Linear(in, num_classes));
   return model;
 }

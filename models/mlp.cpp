@@ -1,4 +1,5 @@
 #include "models/builders.h"
+#include "models/dropout.h"
 
 namespace tune {
 namespace {
@@ -29,7 +30,7 @@ torch::nn::Sequential build_mlp(const Hyperparameters& hp, const InputShape& inp
     model->push_back(nn::Linear(in, out));
     if (batch_norm) model->push_back(nn::BatchNorm1d(out));
     model->push_back(make_activation(activation));
-    if (dropout > 0) model->push_back(nn::Dropout(dropout));
+    if (dropout > 0) model->push_back(SeededDropout(dropout));
     in = out;
   }
   model->push_back(nn::Linear(in, num_classes));

@@ -5,6 +5,8 @@
 #include <chrono>
 #include <cmath>
 
+#include "models/dropout.h"
+
 namespace tune {
 namespace {
 
@@ -31,6 +33,16 @@ at::Generator make_generator(const torch::Device& device, uint64_t seed) {
   }
   own.set_current_seed(seed);
   return own;
+}
+
+// Each dropout layer gets a generator of its own, seeded from the trial's seed and the layer's
+// position, so masks depend on the trial alone (not on other trials in the process).
+void seed_dropout(torch::nn::Module& model, uint64_t seed) {
+  const torch::Device device = device_of(model);
+  uint64_t layer = 0;
+  for (const auto& module : model.modules(/*include_self=*/false))
+    if (auto* dropout = module->as<SeededDropoutImpl>())
+      dropout->set_generator(make_generator(device, seed ^ (0x9E3779B97F4A7C15ULL * ++layer)));
 }
 
 bool better_value(double a, double b, Mode mode) {
@@ -133,9 +145,7 @@ Evaluation Trainer::evaluate(const Split& split) {
 TrainResult Trainer::fit(const Dataset& data) {
   TrainResult result;
   result.monitor = options_.monitor;
-  // Dropout masks draw from LibTorch's global generator; seeding it makes a lone run
-  // repeatable (trials running side by side in one process share it, so theirs are not).
-  torch::manual_seed(options_.seed);
+  seed_dropout(*model_, options_.seed);
   TrainerControl control(model_.ptr().get());
   for (auto& c : callbacks_) c->on_train_begin(control);
   for (int epoch = 1; epoch <= options_.epochs && result.stop_reason.empty(); ++epoch) {
