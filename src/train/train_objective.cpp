@@ -83,11 +83,23 @@ class TrainObjective : public Objective {
 
 }  // namespace
 
+bool is_out_of_memory(const c10::Error& e) {
+  if (dynamic_cast<const c10::OutOfMemoryError*>(&e)) return true;
+  // Not every allocation failure comes as OutOfMemoryError: a CUDA runtime or cuBLAS
+  // allocation that fails is a plain c10::Error.
+  const std::string what = e.what();
+  for (const char* sign :
+       {"out of memory", "CUBLAS_STATUS_ALLOC_FAILED", "CUDNN_STATUS_ALLOC_FAILED"})
+    if (what.find(sign) != std::string::npos) return true;
+  return false;
+}
+
 Json with_oom_retry(const Json& config, const std::string& device,
                     const std::function<Json(const Json&)>& train, Json& retried) {
   try {
     return train(config);
-  } catch (const c10::OutOfMemoryError& e) {
+  } catch (const c10::Error& e) {
+    if (!is_out_of_memory(e)) throw;
     int64_t batch = TrainOptions::from(Hyperparameters(config)).batch_size;
     if (batch < 2) throw;
     std::string what = e.what();

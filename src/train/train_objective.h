@@ -24,7 +24,8 @@ Json train_config(const Experiment& experiment, const Config& config, TrialConte
 // The same with a dataset cache of its own (one run by hand).
 Json train_config(const Experiment& experiment, const Config& config, TrialContext& ctx);
 
-// Runs train(config); if that runs out of device memory (c10::OutOfMemoryError) and the
+// Runs train(config); if that runs out of device memory (c10::OutOfMemoryError, or a
+// c10::Error saying "out of memory" or *_STATUS_ALLOC_FAILED) and the
 // config's batch_size is at least 2, frees the device's cached memory and runs
 // train(config with half the batch size) instead, describing the retry in `retried`
 // ({batch_size, retried_with, error}). A second out-of-memory error propagates.

@@ -173,6 +173,22 @@ TEST(OomRetry, OtherErrorsASecondOomAndBatchOneAreNotRetried) {
   EXPECT_EQ(attempts<c10::OutOfMemoryError>(64, throw_out_of_memory), 2);
   EXPECT_EQ(attempts<c10::OutOfMemoryError>(1, throw_out_of_memory), 1);
   EXPECT_EQ(attempts<std::runtime_error>(64, [] { throw std::runtime_error("bad config"); }), 1);
+  EXPECT_EQ(attempts<c10::Error>(64, [] { TORCH_CHECK(false, "shape mismatch"); }), 1);
+}
+
+TEST(OomRetry, AllocationFailuresReportedAsPlainErrorsAreRetriedToo) {
+  int calls = 0;
+  Json retried;
+  with_oom_retry(
+      Json{{"batch_size", 32}}, "cpu",
+      [&](const Json&) -> Json {
+        if (++calls == 1)
+          TORCH_CHECK(false, "CUDA error: CUBLAS_STATUS_ALLOC_FAILED when calling cublasCreate");
+        return Json::object();
+      },
+      retried);
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(retried.at("retried_with"), 16);
 }
 
 }  // namespace
