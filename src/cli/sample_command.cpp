@@ -1,12 +1,13 @@
-// tune sample --config FILE --n N [--seed S] [--strategy random|grid]: the configs a strategy
-// would propose, one JSON object per line on stdout, without training. Only the sampled
-// parameters are printed (a trial runs the experiment's "params" overlaid with them), so the
-// output shows the space itself.
+// tune sample --config FILE --n N [--seed S] [--strategy NAME]: the configs a strategy
+// would propose (for bayes, its initial design: nothing has been observed), one JSON object per
+// line on stdout, without training. Only the sampled parameters are printed (a trial runs the
+// experiment's "params" overlaid with them), so the output shows the space itself.
 #include <iostream>
 
 #include "cli/study_cli.h"
 #include "common/error.h"
 #include "common/experiment.h"
+#include "common/hparams.h"
 #include "space/space.h"
 #include "strategy/preview.h"
 #include "strategy/strategy.h"
@@ -40,7 +41,7 @@ int sample_command(const Args& args) {
   options.add_options()("config", "experiment file (JSON)", cxxopts::value<std::string>())(
       "n,count", "number of configs (--n N)", cxxopts::value<int>()->default_value("10"))(
       "seed", "seed (default: the experiment's)", cxxopts::value<uint64_t>())(
-      "strategy", "random or grid (default: random)",
+      "strategy", "search strategy: " + join(strategy_names()),
       cxxopts::value<std::string>()->default_value("random"))("h,help", "show this help");
   auto parsed = parse_options(options, long_n_as_count(args));
   if (parsed.count("help")) {
@@ -59,8 +60,8 @@ int sample_command(const Args& args) {
   std::vector<Config> configs = preview_configs(*strategy, space, n, seed);
   for (const Config& c : configs) std::cout << c.dump() << "\n";
   if (static_cast<int>(configs.size()) < n)
-    std::cerr << "tune sample: the " << name << " strategy has only " << configs.size()
-              << " configs\n";
+    std::cerr << "tune sample: the " << name << " strategy offers only " << configs.size()
+              << (configs.size() == 1 ? " config" : " configs") << " in this space\n";
   return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "../store/temp_dir.h"
@@ -384,6 +385,32 @@ TEST(StudyCli, ConsecutiveFailuresStopTheStudy) {
   EXPECT_EQ(f.code, 1) << f.err;
   EXPECT_NE(f.err.find("5 trials failed in a row"), std::string::npos) << f.err;
   EXPECT_EQ(count(study_trials(study), TrialState::Failed), 5);
+}
+
+TEST(StudyCli, SamplePrintsConfigsFromTheSpaceWithoutTraining) {
+  TempDir dir;
+  Json experiment = quadratic_experiment();
+  experiment["space"]["act"] = {{"type", "categorical"}, {"choices", {"relu", "tanh"}}};
+  std::string config = write_experiment(dir, experiment);
+  Finished f = run_tune(dir, {"sample", "--config", config, "--n", "5", "--seed", "4"});
+  ASSERT_EQ(f.code, 0) << f.err;
+  std::istringstream lines(f.out);
+  std::string line;
+  int n = 0;
+  while (std::getline(lines, line)) {
+    Json c = Json::parse(line);
+    EXPECT_GE(c.at("x").get<double>(), -4.0);
+    EXPECT_LE(c.at("x").get<double>(), 4.0);
+    EXPECT_TRUE(c.at("act") == "relu" || c.at("act") == "tanh") << line;
+    EXPECT_EQ(c.size(), 2u);  // searched parameters only
+    ++n;
+  }
+  EXPECT_EQ(n, 5);
+  EXPECT_EQ(run_tune(dir, {"sample", "--config", config, "--n", "5", "--seed", "4"}).out, f.out);
+  EXPECT_EQ(run_tune(dir, {"sample", "--config", config, "--n", "0"}).code, 2);
+  Finished grid = run_tune(dir, {"sample", "--config", config, "--strategy", "grid"});
+  EXPECT_EQ(grid.code, 2) << grid.err;  // a float without steps has no grid
+  EXPECT_NE(grid.err.find("x"), std::string::npos) << grid.err;
 }
 
 TEST(StudyCli, BadInputExitsTwoWithOneLine) {
