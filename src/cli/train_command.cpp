@@ -10,6 +10,7 @@
 #include "common/error.h"
 #include "common/experiment.h"
 #include "common/hparams.h"
+#include "study/best_file.h"
 #include "train/device.h"
 #include "train/train_objective.h"
 
@@ -68,10 +69,11 @@ std::string format_epoch(const Json& m, long long epochs) {
 }
 
 void write_output(const std::string& path, const Json& record) {
-  std::ofstream out(path);
-  if (!out) throw ConfigError("--output", "cannot write \"" + path + "\"");
-  out << record.dump(2) << "\n";
-  if (!out) throw ConfigError("--output", "writing \"" + path + "\" failed");
+  try {
+    write_json_file(path, record);
+  } catch (const std::runtime_error& e) {
+    throw ConfigError("--output", e.what());
+  }
 }
 
 }  // namespace

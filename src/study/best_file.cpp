@@ -2,7 +2,9 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <stdexcept>
 
@@ -21,8 +23,14 @@ Json best_trial_json(const TrialSnapshot& trial, Direction direction, const Conf
 }
 
 void write_json_file(const std::string& path, const Json& value) {
-  // Unique per process so that several processes on one study never share a temporary file.
-  std::string temporary = path + ".tmp." + std::to_string(::getpid());
+  std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  std::error_code ignored;  // a failure shows when the file is opened
+  if (!parent.empty()) std::filesystem::create_directories(parent, ignored);
+  // Unique per process and per call, so that neither several processes on one study nor
+  // several workers of one process ever share a temporary file.
+  static std::atomic<unsigned> calls{0};
+  std::string temporary =
+      path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(calls++);
   {
     std::ofstream out(temporary, std::ios::trunc);
     out << value.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";

@@ -11,7 +11,8 @@ namespace tune {
 Json best_trial_json(const TrialSnapshot& trial, Direction direction, const Config& base_params);
 
 // Writes `value` to `path` through a temporary file and a rename, so that a reader (or a
-// crash) never sees half a file. Throws std::runtime_error when the file cannot be written.
+// crash) never sees half a file; creates the parent directories. Safe from several threads.
+// Throws std::runtime_error when the file cannot be written.
 void write_json_file(const std::string& path, const Json& value);
 
 }  // namespace tune

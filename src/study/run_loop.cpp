@@ -142,6 +142,10 @@ Outcome run_objective(Study& study, Objective& objective, const ActiveTrial& tri
 }
 
 void write_best(Study& study, const std::string& path, Progress* progress) {
+  // One writer at a time, reading the best inside the lock: two workers improving the best
+  // at once cannot leave the older one in the file.
+  static std::mutex mutex;
+  std::lock_guard<std::mutex> lock(mutex);
   auto best = study.best();
   if (!best) return;
   try {

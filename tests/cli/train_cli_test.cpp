@@ -71,7 +71,7 @@ class TrainCli : public ::testing::Test {
 };
 
 TEST_F(TrainCli, TrainsAndWritesTheRecord) {
-  std::string out = path("run.json");
+  std::string out = path("runs/new/run.json");  // directories that do not exist yet are made
   CliRun r = tune("--config " + config() + " --epochs 3 --set units=12 --output " + out);
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.err.find("epoch 1/3"), std::string::npos) << r.err;
