@@ -2,6 +2,8 @@
 #include <algorithm>
 #include <chrono>
 #include <iostream>
+#include <map>
+#include <set>
 
 #include "cli/study_cli.h"
 #include "sched/progress.h"
@@ -25,6 +27,33 @@ double elapsed(const std::vector<TrialSnapshot>& trials) {
     last = std::max(last, t.finished() ? t.end_time : now_seconds());
   }
   return last - first;
+}
+
+// "cpu: 4 trials, 2 workers, 3.1 s per trial" for each device trials ran on.
+void print_devices(const std::vector<TrialSnapshot>& trials) {
+  struct Use {
+    int trials = 0, finished = 0;
+    double seconds = 0;
+    std::set<std::string> workers;
+  };
+  std::map<std::string, Use> devices;
+  for (const auto& t : trials) {
+    Use& use = devices[t.device.empty() ? "?" : t.device];
+    ++use.trials;
+    use.workers.insert(t.worker);
+    if (t.finished() && t.end_time > t.start_time) {
+      ++use.finished;
+      use.seconds += t.end_time - t.start_time;
+    }
+  }
+  for (const auto& [device, use] : devices) {
+    std::cout << "  " << device << ": " << use.trials
+              << (use.trials == 1 ? " trial, " : " trials, ") << use.workers.size()
+              << (use.workers.size() == 1 ? " worker" : " workers");
+    if (use.finished > 0)
+      std::cout << ", " << Progress::format_duration(use.seconds / use.finished) << " per trial";
+    std::cout << "\n";
+  }
 }
 
 }  // namespace
@@ -57,6 +86,10 @@ int status_command(const Args& args) {
   else
     std::cout << "best: none yet\n";
   std::cout << "elapsed: " << Progress::format_duration(elapsed(trials)) << "\n";
+  if (!trials.empty()) {
+    std::cout << "devices:\n";
+    print_devices(trials);
+  }
   return 0;
 }
 

@@ -305,6 +305,8 @@ TEST(StudyCli, CpuWorkersRunTrialsTwoAtATime) {
                               "--trials", "6", "--study", study, "--cpu-workers", "2"});
   ASSERT_EQ(f.code, 0) << f.err;
   EXPECT_NE(f.err.find("2 workers (2 on cpu)"), std::string::npos) << f.err;
+  Finished status = run_tune(dir, {"status", "--study", study});
+  EXPECT_NE(status.out.find("cpu: 6 trials, 2 workers"), std::string::npos) << status.out;
   auto trials = study_trials(study);
   ASSERT_EQ(count(trials, TrialState::Complete), 6);
   std::set<std::string> workers;
