@@ -333,11 +333,11 @@ TEST(Study, TimeoutLetsRunningTrialsFinishByDefault) {
   TempDir dir;
   auto study = open_study(dir, budget(100));
   RunControl control;
-  control.set_timeout(0.1);
+  control.set_timeout(0.5);  // ample time for both workers to start, even on a busy machine
   RunSummary summary = run(
       *study,
       [](const Json& config, TrialContext&) -> ObjectiveResult {
-        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        std::this_thread::sleep_for(std::chrono::milliseconds(1000));
         return {config.at("x").get<double>(), Json::object()};
       },
       control, /*workers=*/2);
