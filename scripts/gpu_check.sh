@@ -22,6 +22,7 @@ data=${FASHION_MNIST:-}
 [ -z "$data" ] && [ -d .device/data/fashion-mnist ] && data=$PWD/.device/data/fashion-mnist
 data=${data:-/usr/share/datasets/fashion-mnist}
 out=${OUT:-$(mktemp -d)}
+export FASHION_MNIST=$data  # the gpu tests read it too
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader 2>/dev/null
 echo "== gpu tests"
 timeout 300 ctest --test-dir "$build" -L gpu --output-on-failure 2>&1 | grep -v '^ *Start\|^$' | tail -15
