@@ -216,6 +216,9 @@ std::vector<Slot> worker_slots(const Experiment& e, const cxxopts::ParseResult& 
   if (parsed.count("gpus")) devices.gpus = parsed["gpus"].as<std::string>();
   if (parsed.count("per-device")) devices.per_device = parsed["per-device"].as<int>();
   if (parsed.count("cpu-workers")) devices.cpu_workers = parsed["cpu-workers"].as<int>();
+  if (devices.gpus.empty() && devices.per_device > 1)
+    std::cerr << "tune: warning: --per-device counts trials per GPU and no GPU is named (--gpus); "
+                 "for trials side by side on the CPU use --cpu-workers N\n";
   int cores = static_cast<int>(std::thread::hardware_concurrency());
   return plan_slots(devices, devices.gpus.empty() ? 0 : cuda_device_count(), cores);
 }

@@ -329,10 +329,11 @@ TEST(StudyCli, DevicesComeFromTheConfigAndFlagsOverrideThem) {
       run_tune(dir, {"--config", config, "--trials", "3", "--study", dir.file("a")});
   ASSERT_EQ(from_file.code, 0) << from_file.err;
   EXPECT_NE(from_file.err.find("3 workers (3 on cpu)"), std::string::npos) << from_file.err;
-  Finished flag = run_tune(
-      dir, {"--config", config, "--trials", "3", "--study", dir.file("b"), "--cpu-workers", "1"});
+  Finished flag = run_tune(dir, {"--config", config, "--trials", "3", "--study", dir.file("b"),
+                                 "--cpu-workers", "1", "--per-device", "2"});
   ASSERT_EQ(flag.code, 0) << flag.err;
   EXPECT_NE(flag.err.find("1 worker (1 on cpu)"), std::string::npos) << flag.err;
+  EXPECT_NE(flag.err.find("--per-device counts trials per GPU"), std::string::npos) << flag.err;
 }
 
 TEST(StudyCli, TimeoutEitherLetsTrialsFinishOrStopsThem) {
