@@ -73,5 +73,12 @@ TEST(Linalg, ExtendMatchesFullFactorisation) {
     for (size_t j = 0; j < 25; ++j) EXPECT_NEAR(ext.upper(i, j), full.upper(i, j), 1e-10);
 }
 
+TEST(Linalg, MomentsArePopulationMeanAndVariance) {
+  Moments m = moments({1, 2, 3, 6});
+  EXPECT_DOUBLE_EQ(m.mean, 3);
+  EXPECT_DOUBLE_EQ(m.variance, (4 + 1 + 0 + 9) / 4.0);
+  EXPECT_EQ(moments({}).variance, 0);
+}
+
 }  // namespace
 }  // namespace tune::bayes

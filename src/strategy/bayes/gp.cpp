@@ -41,14 +41,9 @@ GaussianProcess::GaussianProcess(Matrix x, std::vector<double> y, GpHyper hyper)
     throw std::invalid_argument("GaussianProcess: need as many targets as points, at least one");
   if (hyper_.log_lengthscale.size() != x_.cols)
     throw std::invalid_argument("GaussianProcess: one lengthscale per input dimension needed");
-  double m = 0;
-  for (double v : y) m += v;
-  m /= static_cast<double>(y.size());
-  double var = 0;
-  for (double v : y) var += (v - m) * (v - m);
-  var /= static_cast<double>(y.size());
-  y_mean_ = m;
-  y_scale_ = var > 1e-300 ? std::sqrt(var) : 1.0;
+  Moments mv = moments(y);
+  y_mean_ = mv.mean;
+  y_scale_ = mv.variance > 1e-300 ? std::sqrt(mv.variance) : 1.0;
   z_.resize(y.size());
   for (size_t i = 0; i < y.size(); ++i) z_[i] = (y[i] - y_mean_) / y_scale_;
   condition();

@@ -149,4 +149,15 @@ double log_det(const Cholesky& chol) {
   return 2 * s;
 }
 
+Moments moments(const std::vector<double>& values) {
+  Moments out;
+  if (values.empty()) return out;
+  const double n = static_cast<double>(values.size());
+  for (double v : values) out.mean += v;
+  out.mean /= n;
+  for (double v : values) out.variance += (v - out.mean) * (v - out.mean);
+  out.variance /= n;
+  return out;
+}
+
 }  // namespace tune::bayes

@@ -50,4 +50,10 @@ double log_det(const Cholesky& chol);
 
 double dot(const double* a, const double* b, size_t n);
 
+// Mean and population variance (divided by n) of `values`; {0, 0} when empty.
+struct Moments {
+  double mean = 0, variance = 0;
+};
+Moments moments(const std::vector<double>& values);
+
 }  // namespace tune::bayes

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "strategy/bayes/linalg.h"
+
 namespace tune::bayes {
 
 double yeo_johnson(double x, double lambda) {
@@ -28,19 +30,14 @@ namespace {
 
 // Profile log-likelihood of lambda under a Gaussian model of the transformed values.
 double profile_likelihood(const std::vector<double>& x, double lambda) {
-  const double n = static_cast<double>(x.size());
-  double m = 0, jac = 0;
+  double jac = 0;
   std::vector<double> t(x.size());
   for (size_t i = 0; i < x.size(); ++i) {
     t[i] = yeo_johnson(x[i], lambda);
-    m += t[i];
     jac += (lambda - 1) * std::copysign(std::log1p(std::abs(x[i])), x[i]);
   }
-  m /= n;
-  double var = 0;
-  for (double v : t) var += (v - m) * (v - m);
-  var = std::max(var / n, 1e-300);
-  return -0.5 * n * std::log(var) + jac;
+  double var = std::max(moments(t).variance, 1e-300);
+  return -0.5 * static_cast<double>(x.size()) * std::log(var) + jac;
 }
 
 }  // namespace
@@ -48,17 +45,12 @@ double profile_likelihood(const std::vector<double>& x, double lambda) {
 OutputWarp fit_output_warp(const std::vector<double>& y) {
   OutputWarp w;
   if (y.empty()) return w;
-  double m = 0;
-  for (double v : y) m += v;
-  m /= static_cast<double>(y.size());
-  double var = 0;
-  for (double v : y) var += (v - m) * (v - m);
-  var /= static_cast<double>(y.size());
-  w.mean = m;
-  w.scale = var > 1e-300 ? std::sqrt(var) : 1.0;
+  Moments mv = moments(y);
+  w.mean = mv.mean;
+  w.scale = mv.variance > 1e-300 ? std::sqrt(mv.variance) : 1.0;
   if (y.size() < 4) return w;
   std::vector<double> x(y.size());
-  for (size_t i = 0; i < y.size(); ++i) x[i] = (y[i] - m) / w.scale;
+  for (size_t i = 0; i < y.size(); ++i) x[i] = (y[i] - w.mean) / w.scale;
   // Golden-section search of the (unimodal in practice) profile likelihood over [-1, 1].
   double a = -1, b = 1;
   const double g = (std::sqrt(5.0) - 1) / 2;
