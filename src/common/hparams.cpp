@@ -1,5 +1,6 @@
 #include "common/hparams.h"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -74,6 +75,14 @@ std::string Hyperparameters::choice(const std::string& name, const std::string& 
   for (const auto& a : allowed)
     if (a == out) return out;
   fail(name, "unknown value \"" + out + "\"; allowed: " + join(allowed));
+}
+
+void check_keys(const Json& section, const std::vector<std::string>& allowed,
+                const std::string& where) {
+  if (!section.is_object()) return;
+  for (const auto& item : section.items())
+    if (std::find(allowed.begin(), allowed.end(), item.key()) == allowed.end())
+      throw ConfigError(where + "." + item.key(), "unknown key; allowed: " + join(allowed));
 }
 
 std::string describe(const Json& value) {

@@ -40,6 +40,10 @@ class Hyperparameters {
 
 // Renders a JSON value for messages: strings quoted, numbers as written.
 std::string describe(const Json& value);
+// The one unknown-key check every section uses: ConfigError naming `where`.key and the
+// allowed keys for a key of `section` (an object) not in `allowed`.
+void check_keys(const Json& section, const std::vector<std::string>& allowed,
+                const std::string& where);
 // "a, b, c" from a list of allowed names.
 std::string join(const std::vector<std::string>& items, const std::string& sep = ", ");
 

@@ -1,13 +1,19 @@
 #pragma once
 // Where a study's trials live. The contract every implementation keeps:
 // - Thread-safe, and safe across processes sharing one study.
-// - `claim` is atomic: the chooser sees every trial and the new trial is inserted in the same
-//   transaction, so two workers (threads or processes) never get the same trial number and a
-//   strategy never hands out a point another worker already holds.
+// - Proposals are computed outside any transaction. `claim` is a short transaction that inserts
+//   a Running trial only if nothing was inserted since the caller last synchronised (the
+//   number it proposed for is still the next one) and the budget allows it; otherwise it
+//   reports a conflict and the caller synchronises, proposes again and retries. So no two
+//   workers (threads or processes) get the same trial number, and a strategy never hands out
+//   a point another worker already holds.
 // - A finished trial never changes again: `finish` is a compare-and-swap from Running and
-//   says whether it won.
+//   returns the finished trial only when it won.
 // - Every write is durable (committed) before the call returns.
-#include <functional>
+// - Reads are filtered: nothing needs to read every trial and every epoch row again per trial.
+//   `changes_since` returns only the trial rows and per-epoch values written after a cursor,
+//   so a process keeps an up-to-date view of a study at a cost that does not grow with it.
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -18,30 +24,79 @@
 
 namespace tune {
 
+struct ClaimRequest {
+  int number = 0;                // the number the caller proposed for (its view's next one)
+  Config params = Json::object();
+  std::optional<int> budget;     // refuse when this many trials are complete, pruned or running
+  std::string device;
+  std::string worker;
+};
+
+enum class ClaimStatus {
+  Claimed,      // inserted as Running
+  Conflict,     // another trial was inserted meanwhile: synchronise and propose again
+  BudgetSpent,  // complete + pruned + running trials already reach the budget
+};
+
+struct ClaimResult {
+  ClaimStatus status = ClaimStatus::Conflict;
+  std::optional<TrialSnapshot> trial;  // set when Claimed
+};
+
+// Which trials a read returns.
+struct TrialQuery {
+  std::vector<TrialState> states;  // empty: every state
+  bool with_metrics = false;       // the per-epoch rows (TrialSnapshot::metrics)
+};
+
+// One epoch's value of the study's objective metric, as a trial reported it.
+struct IntermediateValue {
+  int trial = -1;
+  int epoch = 0;
+  double value = 0;
+};
+
+// Where a reader stands: every change up to these marks has been seen.
+struct ChangeCursor {
+  int64_t trials = 0;  // trial rows changed (inserted, finished, failed) after this mark
+  int64_t values = 0;  // intermediate values written after this mark
+};
+
+struct StudyChanges {
+  std::vector<TrialSnapshot> trials;       // changed rows, without metrics, by number
+  std::vector<IntermediateValue> values;   // in the order they were written
+  ChangeCursor cursor;                     // pass it to the next call
+};
+
 class Storage {
  public:
   virtual ~Storage() = default;
 
-  // Given all trials so far and the number the next one would get, return the params of the
-  // trial to start, or nullopt for none (budget spent, grid exhausted).
-  using Chooser =
-      std::function<std::optional<Config>(const std::vector<TrialSnapshot>& trials, int number)>;
-  // Atomically choose and insert a Running trial; returns it, or nullopt if the chooser
-  // declined.
-  virtual std::optional<TrialSnapshot> claim(const Chooser& choose, const std::string& device,
-                                             const std::string& worker) = 0;
+  virtual ClaimResult claim(const ClaimRequest& request) = 0;
 
-  // Appends one epoch's metrics to a running trial and refreshes its heartbeat.
-  virtual void report(int number, const Json& epoch_metrics) = 0;
+  // Appends one epoch's metrics to a running trial and refreshes its heartbeat. `value` is the
+  // study's objective metric for that epoch, when the metrics have a finite one: it is what
+  // pruners compare. The epoch is metrics["epoch"] when that is an integer, else the count of
+  // earlier reports + 1.
+  virtual void report(int number, const Json& epoch_metrics, std::optional<double> value) = 0;
   // Refreshes a running trial's heartbeat (the worker is alive).
   virtual void heartbeat(int number) = 0;
-  // Running -> state (Complete, Pruned, Failed) with value and error. False if the trial was
-  // no longer running (already finished, or marked stale by another process).
-  virtual bool finish(int number, TrialState state, std::optional<double> value,
-                      const std::string& error, const Json& summary = Json::object()) = 0;
+  // Running -> state (Complete, Pruned, Failed) with value and error. Returns the finished
+  // trial (without metrics), or nullopt if it was no longer running (already finished, or
+  // marked stale by another process).
+  virtual std::optional<TrialSnapshot> finish(int number, TrialState state,
+                                              std::optional<double> value,
+                                              const std::string& error,
+                                              const Json& summary = Json::object()) = 0;
 
-  virtual std::vector<TrialSnapshot> trials() = 0;
+  // Trials in number order, filtered by `query`.
+  virtual std::vector<TrialSnapshot> trials(const TrialQuery& query = {}) = 0;
+  // One trial with its metrics.
   virtual std::optional<TrialSnapshot> trial(int number) = 0;
+  // The best complete trial with a finite value (ties: the lower number), without metrics.
+  virtual std::optional<TrialSnapshot> best(Direction direction) = 0;
+  // What changed after `cursor` (a default cursor: everything).
+  virtual StudyChanges changes_since(const ChangeCursor& cursor) = 0;
 
   // Marks as failed every running trial whose heartbeat is older than `grace_seconds`
   // (its process died). Returns how many.
@@ -52,6 +107,10 @@ class Storage {
   // Study-level key/value settings (direction, config name, the experiment JSON).
   virtual void set_attr(const std::string& key, const Json& value) = 0;
   virtual std::optional<Json> attr(const std::string& key) = 0;
+
+  // Trial rows and metric rows parsed since this object was opened (tests and benchmarks
+  // check that reads do not grow with the study).
+  virtual int64_t rows_read() const = 0;
 };
 
 // Opens (creating if needed) the SQLite study database `path`.
