@@ -35,11 +35,11 @@
 #include "space/space.h"
 #include "store/storage.h"
 #include "strategy/strategy.h"
-#include "study/run_loop.h"
+#include "run/run_loop.h"
 #include "study/study.h"
 #include "train/device.h"
 #include "train/train_objective.h"
-#include "train/worker_env.h"
+#include "run/worker_env.h"
 
 namespace {
 

@@ -6,7 +6,7 @@
 #include <set>
 
 #include "cli/study_cli.h"
-#include "sched/progress.h"
+#include "run/progress.h"
 #include "study/study.h"
 #include "study/study_dir.h"
 

@@ -99,7 +99,10 @@ int train_command(const Args& args) {
   TrialContext ctx;
   ctx.device = check_device(flags["device"].as<std::string>(), "--device");
   long long epochs = Hyperparameters(config, experiment.where("params")).integer("epochs", 10, 1);
-  ctx.report = [epochs](const Json& m) { std::cerr << format_epoch(m, epochs) << std::endl; };
+  ctx.report = [epochs](const Json& m) {
+    std::cerr << format_epoch(m, epochs) << std::endl;
+    return Decision::Continue;
+  };
   Json run = train_config(experiment, config, ctx);
 
   std::cerr << "stop: " << run.at("stop_reason").get<std::string>() << "  best epoch "

@@ -11,7 +11,7 @@ namespace {
 
 const std::vector<std::string> kSections = {
     "name",    "data",   "params",  "callbacks",  "objective", "space",      "strategy",
-    "devices", "trials", "timeout", "on_timeout", "seed",      "description"};
+    "devices", "trials", "timeout", "on_timeout", "seed",      "description", "pruner"};
 
 std::string stem(const std::string& path) {
   size_t slash = path.find_last_of('/');
@@ -25,6 +25,12 @@ Json object_section(const Json& root, const std::string& key, const std::string&
   const Json& v = root.at(key);
   if (!v.is_object()) throw ConfigError(source + ": " + key, "expected an object, got " + v.dump());
   return v;
+}
+
+// "strategy": "random" is short for {"name": "random"}; likewise "pruner".
+Json named_section(const Json& root, const std::string& key, const std::string& source) {
+  if (root.contains(key) && root.at(key).is_string()) return Json{{"name", root.at(key)}};
+  return object_section(root, key, source);
 }
 
 }  // namespace
@@ -42,7 +48,8 @@ Config Experiment::trial_config(const Config& sampled) const {
 Json Experiment::to_json() const {
   Json j = {{"name", name},           {"data", data},           {"params", params},
             {"callbacks", callbacks}, {"objective", objective}, {"space", space},
-            {"strategy", strategy},   {"devices", devices},     {"seed", seed}};
+            {"strategy", strategy},   {"devices", devices},     {"seed", seed},
+            {"pruner", pruner}};
   if (trials) j["trials"] = *trials;
   if (timeout) j["timeout"] = *timeout;
   j["on_timeout"] = on_timeout;
@@ -72,10 +79,9 @@ Experiment parse_experiment(const Json& root, const std::string& source) {
   e.objective = object_section(root, "objective", source);
   e.space = object_section(root, "space", source);
   e.devices = object_section(root, "devices", source);
-  if (root.contains("strategy") && root.at("strategy").is_string())
-    e.strategy = Json{{"name", root.at("strategy")}};
-  else
-    e.strategy = object_section(root, "strategy", source);
+  e.objective_spec = ObjectiveSpec::parse(e.objective, source + ": objective");
+  e.strategy = named_section(root, "strategy", source);
+  e.pruner = named_section(root, "pruner", source);
   if (top.has("trials")) e.trials = static_cast<int>(top.integer("trials", 0, 1, 10000000));
   if (top.has("timeout")) e.timeout = top.real("timeout", 0, 0);
   e.on_timeout = top.choice("on_timeout", "finish", on_timeout_choices());

@@ -1,11 +1,14 @@
 #pragma once
-// An experiment file (configs/*.json) parsed and checked at the top level. Sections are kept as
-// JSON; each component validates its own section and names `where(section)` in its errors.
+// An experiment file (configs/*.json) parsed and checked at the top level. The objective is
+// parsed here into its typed form (the run engine, trainer and command runner share it); the
+// other sections are kept as JSON and each component validates its own, naming
+// `where(section)` in its errors.
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "common/json.h"
+#include "common/objective_spec.h"
 
 namespace tune {
 
@@ -15,9 +18,11 @@ struct Experiment {
   Json data = Json::object();       // "data": dataset section
   Json params = Json::object();     // "params": fixed hyperparameters (trial defaults)
   Json callbacks = Json::object();  // "callbacks": early stopping and friends
-  Json objective = Json::object();  // "objective": monitor/direction or command
+  Json objective = Json::object();  // "objective": monitor/direction or command, as written
+  ObjectiveSpec objective_spec;     // the same, parsed
   Json space = Json::object();      // "space": searched parameters
   Json strategy = Json::object();   // "strategy": {"name": ..., options}
+  Json pruner = Json::object();     // "pruner": {"name": ..., options}; empty: none
   Json devices = Json::object();    // "devices": gpus, per_device, cpu_workers
   std::optional<int> trials;
   std::optional<double> timeout;      // seconds, wall clock for a study

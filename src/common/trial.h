@@ -11,6 +11,8 @@ namespace tune {
 
 enum class TrialState { Running, Complete, Pruned, Failed };
 enum class Direction { Minimize, Maximize };
+// A study's answer to a trial's per-epoch report.
+enum class Decision { Continue, Prune };
 
 const char* to_string(TrialState state);
 TrialState trial_state_from_string(const std::string& text);  // throws std::invalid_argument

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <stdexcept>
@@ -12,8 +13,6 @@
 
 namespace tune {
 namespace {
-
-const std::vector<std::string> kKeys = {"command", "direction", "timeout"};
 
 bool name_char(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
@@ -90,6 +89,27 @@ std::string substitute(const std::string& arg, const Json& config, const std::st
   return out;
 }
 
+std::optional<ReportLine> parse_report_line(const std::string& line) {
+  const std::string text = trim(line);
+  const std::string prefix = std::string(kReportPrefix) + " ";
+  if (text.compare(0, prefix.size(), prefix) != 0) return std::nullopt;
+  ReportLine out;
+  const char* p = text.c_str() + prefix.size();
+  char* end = nullptr;
+  errno = 0;
+  long long epoch = std::strtoll(p, &end, 10);
+  if (end == p || errno != 0 || epoch < 1 || epoch > 1000000000 || !std::isspace(static_cast<unsigned char>(*end)))
+    return out;
+  p = end;
+  double value = std::strtod(p, &end);
+  while (std::isspace(static_cast<unsigned char>(*end))) ++end;
+  if (end == p || *end != '\0' || !std::isfinite(value)) return out;
+  out.valid = true;
+  out.epoch = static_cast<int>(epoch);
+  out.value = value;
+  return out;
+}
+
 std::optional<double> last_line_value(const std::string& output) {
   size_t end = output.size();
   while (end > 0) {
@@ -107,36 +127,13 @@ std::optional<double> last_line_value(const std::string& output) {
   return std::nullopt;
 }
 
-CommandObjective::CommandObjective(const Json& section, const std::string& where) : where_(where) {
-  if (!section.is_object()) throw ConfigError(where, "expected an object");
-  for (const auto& item : section.items())
-    if (std::find(kKeys.begin(), kKeys.end(), item.key()) == kKeys.end())
-      throw ConfigError(where + "." + item.key(),
-                        "unknown key for a command objective; allowed: " + join(kKeys));
-  const Json& command = section.contains("command") ? section["command"] : Json();
-  if (!command.is_array() || command.empty())
-    throw ConfigError(
-        where + ".command",
-        "expected a non-empty list of strings, e.g. [\"python3\", \"f.py\", \"{x}\"]");
-  for (const Json& arg : command) {
-    if (!arg.is_string())
-      throw ConfigError(where + ".command",
-                        "every argument must be a string, got " + describe(arg));
-    command_.push_back(arg.get<std::string>());
-  }
-  if (command_[0].empty()) throw ConfigError(where + ".command", "the program name is empty");
-  if (section.contains("direction")) {
-    if (!section["direction"].is_string())
-      throw ConfigError(where + ".direction", "expected \"minimize\" or \"maximize\"");
-    direction_ = direction_from_string(section["direction"], where + ".direction");
-  }
-  if (section.contains("timeout") && !section["timeout"].is_null()) {
-    const Json& t = section["timeout"];
-    if (!t.is_number() || !(t.get<double>() > 0))
-      throw ConfigError(where + ".timeout", "expected a number of seconds > 0, got " + describe(t));
-    timeout_ = t.get<double>();
-  }
+CommandObjective::CommandObjective(const ObjectiveSpec& spec, const std::string& where)
+    : command_(spec.command), direction_(spec.direction), timeout_(spec.timeout), where_(where) {
+  if (!spec.is_command()) throw ConfigError(where + ".command", "a command objective needs one");
 }
+
+CommandObjective::CommandObjective(const Json& section, const std::string& where)
+    : CommandObjective(ObjectiveSpec::parse(section, where), where) {}
 
 void CommandObjective::check_placeholders(const std::vector<std::string>& names) const {
   for (const std::string& arg : command_)
@@ -157,8 +154,30 @@ ObjectiveResult CommandObjective::run(const Json& config, TrialContext& ctx) {
   spec.timeout = timeout_;
   spec.kill_grace = kill_grace_;
   spec.should_stop = [&ctx] { return ctx.stop_requested(); };
+  std::optional<double> last_report;
+  std::string bad_report;
+  spec.on_stdout_line = [&](const std::string& line) {
+    auto report = parse_report_line(line);
+    if (!report) return;
+    if (!report->valid) {
+      if (bad_report.empty()) bad_report = line;
+      return;
+    }
+    last_report = report->value;
+    ctx.report_epoch({{"epoch", report->epoch}, {"value", report->value}});
+  };
   ProcessResult r = run_process(spec);
 
+  if (ctx.pruned()) {  // stopped by us: its partial curve is the result
+    ObjectiveResult result;
+    result.value = last_report.value_or(std::nan(""));
+    result.summary = {{"seconds", r.seconds}};
+    return result;
+  }
+  if (!bad_report.empty())
+    throw std::runtime_error("command printed a malformed report line \"" +
+                             bad_report.substr(0, 200) + "\"; expected \"" + kReportPrefix +
+                             " <epoch> <value>\" with an integer epoch >= 1 and a finite value");
   std::string why = failure(r, timeout_.value_or(0));
   if (!why.empty()) throw std::runtime_error("command " + why + stderr_note(r.err));
   std::optional<double> value = last_line_value(r.out);

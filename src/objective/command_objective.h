@@ -5,12 +5,14 @@
 // value (numbers in full precision, strings raw; `{{` and `}}` stand for literal braces; other
 // braces are left as they are). The environment gets TUNE_CONFIG (the whole config as JSON),
 // TUNE_TRIAL (the trial's number) and TUNE_DEVICE. The last non-empty line of stdout must be
-// a finite number: the trial's value. A non-zero exit, a signal, a timeout or anything else on
+// a finite number: the trial's value. Lines "tune:report <epoch> <value>" before it report
+// the learning curve as it goes (below), so the study can prune the trial. A non-zero exit, a signal, a timeout or anything else on
 // that line fails the trial, with the exit status and the tail of stderr in the error.
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "common/objective_spec.h"
 #include "common/trial.h"
 #include "objective/objective.h"
 
@@ -18,12 +20,10 @@ namespace tune {
 
 class CommandObjective : public Objective {
  public:
-  // Validates the section; `where` names it in errors ("configs/x.json: objective").
+  // `where` names the section in errors ("configs/x.json: objective").
+  CommandObjective(const ObjectiveSpec& spec, const std::string& where);
+  // Parses and validates an "objective" section first.
   CommandObjective(const Json& section, const std::string& where);
-  // Whether an "objective" section asks for a command (rather than training).
-  static bool is_command(const Json& section) {
-    return section.is_object() && section.contains("command");
-  }
 
   ObjectiveResult run(const Json& config, TrialContext& ctx) override;
 
@@ -52,6 +52,19 @@ std::vector<std::string> placeholders(const std::string& arg);
 std::string substitute(const std::string& arg, const Json& config, const std::string& where);
 // A config value as an argument: strings raw, numbers in shortest exact form, others as JSON.
 std::string argument_text(const Json& value);
+// A program reports an epoch by printing "tune:report <epoch> <value>" on its own line of
+// stdout (epoch >= 1, value finite): the value is recorded as that epoch's metric "value" and
+// given to the study's pruner; when the pruner says stop, the program's process group gets
+// SIGTERM (SIGKILL after the grace period) and the trial is recorded as pruned.
+inline constexpr const char* kReportPrefix = "tune:report";
+struct ReportLine {
+  bool valid = false;  // false: it starts with the prefix but is malformed
+  int epoch = 0;
+  double value = 0;
+};
+// nullopt for a line that is not a report at all.
+std::optional<ReportLine> parse_report_line(const std::string& line);
+
 // The value on the last non-empty line of `output`, or nullopt when it is not a finite number.
 std::optional<double> last_line_value(const std::string& output);
 

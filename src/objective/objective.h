@@ -1,23 +1,37 @@
 #pragma once
-// What a trial runs: a config in, one objective value out. Objectives never know which
-// strategy chose their config. Failure is an exception (its message is kept as the trial's
+// What a trial runs: a config in, one objective value out, with a report at each epoch that
+// the study may answer with "prune". Objectives never know which strategy chose their config. Failure is an exception (its message is kept as the trial's
 // error); a NaN or infinite value is a failure too.
 #include <atomic>
 #include <functional>
 #include <string>
 
 #include "common/json.h"
+#include "common/trial.h"
 
 namespace tune {
 
 struct TrialContext {
   int number = -1;
   std::string device = "cpu";  // "cpu" or "cuda:N"
-  // Called at each epoch end with that epoch's metrics (an object); the study stores them.
-  std::function<void(const Json& epoch_metrics)> report;
+  // The study's side of a report: stores one epoch's metrics (an object) and answers whether
+  // the trial should go on (the pruner's decision).
+  std::function<Decision(const Json& epoch_metrics)> report;
   // Set when the study asks running trials to stop (Ctrl-C twice, timeout).
   const std::atomic<bool>* stop = nullptr;
-  bool stop_requested() const { return stop && stop->load(); }
+
+  // What objectives call at each epoch end. False once the trial is pruned: the objective
+  // should return as soon as it can (its result is then recorded as pruned, whatever it is).
+  bool report_epoch(const Json& epoch_metrics) {
+    if (report && !pruned_ && report(epoch_metrics) == Decision::Prune) pruned_ = true;
+    return !pruned_;
+  }
+  bool pruned() const { return pruned_; }
+  // Pruned, or stopped by the study: end the trial now.
+  bool stop_requested() const { return pruned_ || (stop && stop->load()); }
+
+ private:
+  bool pruned_ = false;
 };
 
 struct ObjectiveResult {

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <functional>
 #include <stdexcept>
 
 extern char** environ;
@@ -69,24 +70,46 @@ void close_fd(int& fd) {
   fd = -1;
 }
 
-void keep_tail(std::string& buffer, const char* data, size_t n, size_t keep) {
-  buffer.append(data, n);
-  if (buffer.size() > 2 * keep + 4096) buffer.erase(0, buffer.size() - keep);
-}
+// One output stream: its tail, and (for stdout) the line being assembled for on_line.
+struct Stream {
+  std::string tail;
+  size_t keep = 0;
+  std::function<void(const std::string&)> on_line;
+  std::string line;
+
+  void take(const char* data, size_t n) {
+    tail.append(data, n);
+    if (tail.size() > 2 * keep + 4096) tail.erase(0, tail.size() - keep);
+    if (!on_line) return;
+    for (size_t i = 0; i < n; ++i) {
+      if (data[i] != '\n') {
+        if (line.size() < 65536) line += data[i];  // a runaway line is cut, not hoarded
+        continue;
+      }
+      on_line(line);
+      line.clear();
+    }
+  }
+  void end() {
+    if (on_line && !line.empty()) on_line(line);
+    line.clear();
+  }
+};
 
 // Reads what is available on `fd`; closes it at end of file.
-void drain(int& fd, std::string& buffer, size_t keep) {
+void drain(int& fd, Stream& stream) {
   char chunk[4096];
   for (;;) {
     ssize_t n = read(fd, chunk, sizeof chunk);
     if (n > 0) {
-      keep_tail(buffer, chunk, static_cast<size_t>(n), keep);
+      stream.take(chunk, static_cast<size_t>(n));
       if (static_cast<size_t>(n) < sizeof chunk) return;
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno == EAGAIN) return;
     close_fd(fd);  // end of file, or an error we cannot recover from
+    stream.end();
     return;
   }
 }
@@ -191,18 +214,22 @@ ProcessResult run_process(const ProcessSpec& spec) {
   }
   for (int i : {0, 2}) fcntl(p.fds[i], F_SETFL, fcntl(p.fds[i], F_GETFL) | O_NONBLOCK);
 
+  Stream out{"", spec.stdout_keep, spec.on_stdout_line, ""}, err{"", spec.stderr_keep, {}, ""};
   for (;;) {
     // With both pipes closed the program is about to exit: check back soon.
     wait_output(p, p.fds[0] < 0 && p.fds[2] < 0 ? 1 : 20);
-    if (p.fds[0] >= 0) drain(p.fds[0], result.out, spec.stdout_keep);
-    if (p.fds[2] >= 0) drain(p.fds[2], result.err, spec.stderr_keep);
+    if (p.fds[0] >= 0) drain(p.fds[0], out);
+    if (p.fds[2] >= 0) drain(p.fds[2], err);
     child.enforce(result);
     bool output_closed = p.fds[0] < 0 && p.fds[2] < 0;
     // Once it has exited, stop waiting for pipes that a program it started may still hold.
     if (child.poll_exit(result) && (output_closed || child.since_exit() > 0.2)) break;
   }
   child.finish(result);
+  out.end();
   result.seconds = child.seconds();
+  result.out = std::move(out.tail);
+  result.err = std::move(err.tail);
   if (result.out.size() > spec.stdout_keep)
     result.out.erase(0, result.out.size() - spec.stdout_keep);
   if (result.err.size() > spec.stderr_keep)

@@ -17,6 +17,9 @@ struct ProcessSpec {
   double kill_grace = 2.0;            // seconds between SIGTERM and SIGKILL
   size_t stdout_keep = 64 * 1024;     // bytes kept from the end of stdout
   size_t stderr_keep = 2048;          // bytes kept from the end of stderr
+  // Called with each complete line of stdout (without its newline) as the program prints it,
+  // on the calling thread; a last line without a newline comes when the program ends.
+  std::function<void(const std::string& line)> on_stdout_line;
 };
 
 struct ProcessResult {

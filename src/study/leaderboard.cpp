@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "sched/progress.h"
+#include "run/progress.h"
 #include "study/study.h"
 
 namespace tune {
@@ -10,10 +10,17 @@ namespace tune {
 std::string format_leaderboard(const std::vector<TrialSnapshot>& trials, Direction direction,
                                size_t top) {
   auto order = ranked(trials, direction);
-  if (order.empty()) return "no complete trials\n";
+  int pruned = 0, failed = 0;
+  for (const auto& t : trials) {
+    pruned += t.state == TrialState::Pruned ? 1 : 0;
+    failed += t.state == TrialState::Failed ? 1 : 0;
+  }
+  const std::string others = " (" + std::to_string(pruned) + " pruned, " +
+                             std::to_string(failed) + " failed)";
+  if (order.empty()) return "no complete trials" + others + "\n";
   std::string out = "leaderboard (" + std::string(to_string(direction)) + "), top " +
                     std::to_string(std::min(top, order.size())) + " of " +
-                    std::to_string(order.size()) + " complete:\n";
+                    std::to_string(order.size()) + " complete" + others + ":\n";
   char line[96];
   std::snprintf(line, sizeof line, "  %4s %6s %12s %8s  %s\n", "rank", "trial", "value", "time",
                 "config");

@@ -6,11 +6,24 @@
 #include <exception>
 
 namespace tune {
+namespace {
+
+bool uses_budget(TrialState state) {
+  return state != TrialState::Failed;
+}
+
+// The epoch budget a trial runs with (its config's "epochs"), which ASHA and Hyperband use.
+std::optional<int> epoch_budget(const Config& config) {
+  auto it = config.find("epochs");
+  if (it == config.end() || !it->is_number_integer()) return std::nullopt;
+  return it->get<int>();
+}
+
+}  // namespace
 
 int budget_used(const std::vector<TrialSnapshot>& trials) {
-  return static_cast<int>(std::count_if(trials.begin(), trials.end(), [](const TrialSnapshot& t) {
-    return t.state != TrialState::Failed;
-  }));
+  return static_cast<int>(std::count_if(trials.begin(), trials.end(),
+                                        [](const TrialSnapshot& t) { return uses_budget(t.state); }));
 }
 
 std::vector<TrialSnapshot> ranked(const std::vector<TrialSnapshot>& trials, Direction direction) {
@@ -39,6 +52,7 @@ Study::Study(std::shared_ptr<Storage> storage, Space space, std::unique_ptr<Stra
   if (options_.heartbeat_every <= 0)
     options_.heartbeat_every = std::min(5.0, options_.stale_after / 4);
   stale_at_open_ = storage_->fail_stale(options_.stale_after);
+  last_stale_check_ = std::chrono::steady_clock::now();
   heartbeat_ = std::thread([this] { heartbeat_loop(); });
 }
 
@@ -55,36 +69,72 @@ double Study::wait_interval() const {
   return std::min(1.0, options_.stale_after / 4);
 }
 
-std::optional<Config> Study::choose(const std::vector<TrialSnapshot>& trials, int number,
-                                    AskStatus& status) {
-  bool others_running = std::any_of(trials.begin(), trials.end(),
-                                    [](const auto& t) { return t.state == TrialState::Running; });
-  if (options_.trials && budget_used(trials) >= *options_.trials) {
+void Study::sync() {
+  StudyChanges changes = storage_->changes_since(view_.cursor);
+  for (TrialSnapshot& t : changes.trials) {
+    if (t.number < 0) continue;
+    const size_t i = static_cast<size_t>(t.number);
+    if (i >= view_.trials.size()) view_.trials.resize(i + 1);
+    TrialSnapshot& old = view_.trials[i];
+    if (old.number >= 0) {
+      view_.used -= uses_budget(old.state) ? 1 : 0;
+      view_.running -= old.state == TrialState::Running ? 1 : 0;
+    }
+    view_.used += uses_budget(t.state) ? 1 : 0;
+    view_.running += t.state == TrialState::Running ? 1 : 0;
+    view_.curves.set_state(t.number, t.state);
+    old = std::move(t);
+  }
+  for (const IntermediateValue& v : changes.values) view_.curves.record(v.trial, v.epoch, v.value);
+  view_.cursor = changes.cursor;
+}
+
+// Frees the budget held by processes that died, at most every wait_interval(): a write that
+// every ask need not pay for.
+void Study::fail_stale_now_and_then() {
+  auto now = std::chrono::steady_clock::now();
+  if (now - last_stale_check_ < std::chrono::duration<double>(wait_interval())) return;
+  last_stale_check_ = now;
+  storage_->fail_stale(options_.stale_after);
+}
+
+std::optional<Config> Study::propose(int number, AskStatus& status) {
+  const bool others_running = view_.running > 0;
+  if (options_.trials && view_.used >= *options_.trials) {
     status = others_running ? AskStatus::Wait : AskStatus::BudgetSpent;
     return std::nullopt;
   }
-  std::optional<Config> params;
-  {
-    std::lock_guard<std::mutex> lock(strategy_mutex_);
-    ProposalContext ctx{space_, trials, number, options_.seed, options_.direction};
-    params = strategy_->propose(ctx);
-  }
+  ProposalContext ctx{space_, view_.trials, number, options_.seed, options_.direction};
+  std::optional<Config> params = strategy_->propose(ctx);
   status =
       params ? AskStatus::Claimed : (others_running ? AskStatus::Wait : AskStatus::StrategyDone);
   return params;
 }
 
 AskResult Study::ask(const std::string& device, const std::string& worker) {
-  // Frees the budget held by processes that died since the last ask.
-  storage_->fail_stale(options_.stale_after);
   AskResult result;
-  auto claimed = storage_->claim([&](const std::vector<TrialSnapshot>& trials,
-                                     int number) { return choose(trials, number, result.status); },
-                                 device, worker);
-  if (!claimed) return result;
+  std::optional<TrialSnapshot> claimed;
   {
-    std::lock_guard<std::mutex> lock(own_mutex_);
-    own_.insert(claimed->number);
+    std::lock_guard<std::mutex> lock(view_mutex_);
+    fail_stale_now_and_then();
+    for (;;) {
+      sync();
+      ClaimRequest request;
+      request.number = static_cast<int>(view_.trials.size());
+      std::optional<Config> params = propose(request.number, result.status);
+      if (!params) return result;
+      request.params = std::move(*params);
+      request.budget = options_.trials;
+      request.device = device;
+      request.worker = worker;
+      ClaimResult claim = storage_->claim(request);
+      if (claim.status == ClaimStatus::Claimed) {
+        claimed = std::move(claim.trial);
+        break;
+      }
+      // A conflict: another process claimed meanwhile; catch up and propose again. A spent
+      // budget: the next round finds it in the view and says Wait or BudgetSpent.
+    }
   }
   ActiveTrial t;
   t.number = claimed->number;
@@ -93,51 +143,85 @@ AskResult Study::ask(const std::string& device, const std::string& worker) {
   for (const auto& [k, v] : claimed->params.items()) t.config[k] = v;
   t.device = claimed->device;
   t.worker = claimed->worker;
+  {
+    std::lock_guard<std::mutex> lock(own_mutex_);
+    own_[t.number] = Own{epoch_budget(t.config), 0};
+  }
   result.status = AskStatus::Claimed;
   result.trial = std::move(t);
   return result;
 }
 
-void Study::report(int number, const Json& epoch_metrics) {
-  storage_->report(number, epoch_metrics);
+Decision Study::report(int number, const Json& epoch_metrics) {
+  Json metrics = epoch_metrics.is_object() ? epoch_metrics : Json{{"value", epoch_metrics}};
+  std::optional<int> max_epochs;
+  int reports = 0;
+  {
+    std::lock_guard<std::mutex> lock(own_mutex_);
+    if (auto it = own_.find(number); it != own_.end()) {
+      max_epochs = it->second.max_epochs;
+      reports = ++it->second.reports;
+    }
+  }
+  // Numbered here when the objective did not say, so storage and the pruner agree.
+  if (!metrics.contains("epoch") || !metrics["epoch"].is_number_integer())
+    metrics["epoch"] = reports;
+  const int epoch = metrics["epoch"].get<int>();
+  std::optional<double> value;
+  if (auto it = metrics.find(options_.metric); it != metrics.end() && it->is_number() &&
+                                               std::isfinite(it->get<double>()))
+    value = it->get<double>();
+  storage_->report(number, metrics, value);
+  if (!options_.pruner || !value) return Decision::Continue;
+  std::lock_guard<std::mutex> lock(view_mutex_);
+  sync();
+  PruneContext ctx{number, epoch, options_.direction, view_.curves, max_epochs};
+  return options_.pruner->prune(ctx) ? Decision::Prune : Decision::Continue;
 }
 
-bool Study::finish(int number, TrialState state, std::optional<double> value,
-                   const std::string& error, const Json& summary) {
-  bool won = storage_->finish(number, state, value, error, summary);
+std::optional<TrialSnapshot> Study::finish(int number, TrialState state,
+                                           std::optional<double> value, const std::string& error,
+                                           const Json& summary) {
+  auto finished = storage_->finish(number, state, value, error, summary);
   std::lock_guard<std::mutex> lock(own_mutex_);
   own_.erase(number);
-  return won;
+  return finished;
 }
 
-bool Study::tell_complete(int number, double value, const Json& summary) {
+std::optional<TrialSnapshot> Study::tell_complete(int number, double value, const Json& summary) {
   if (!std::isfinite(value))
     return tell_failed(number, "the objective returned " + std::to_string(value), summary);
   return finish(number, TrialState::Complete, value, "", summary);
 }
 
-bool Study::tell_failed(int number, const std::string& error, const Json& summary) {
+std::optional<TrialSnapshot> Study::tell_failed(int number, const std::string& error,
+                                                const Json& summary) {
   return finish(number, TrialState::Failed, std::nullopt, error, summary);
 }
 
-bool Study::tell_pruned(int number, std::optional<double> value, const Json& summary) {
-  if (value && !std::isfinite(*value)) value.reset();
-  return finish(number, TrialState::Pruned, value, "", summary);
+std::optional<TrialSnapshot> Study::tell_pruned(int number, const Json& summary) {
+  std::optional<double> last;
+  {
+    std::lock_guard<std::mutex> lock(view_mutex_);
+    const auto& curve = view_.curves.curve(number);
+    if (!curve.empty()) last = curve.rbegin()->second;
+  }
+  return finish(number, TrialState::Pruned, last, "", summary);
 }
 
 int Study::fail_own_running(const std::string& reason) {
-  std::set<int> numbers;
+  std::vector<int> numbers;
   {
     std::lock_guard<std::mutex> lock(own_mutex_);
-    numbers = own_;
+    for (const auto& entry : own_) numbers.push_back(entry.first);
   }
   int failed = 0;
   for (int n : numbers) failed += tell_failed(n, reason) ? 1 : 0;
   return failed;
 }
 
-std::vector<TrialSnapshot> Study::trials() const {
-  return storage_->trials();
+std::vector<TrialSnapshot> Study::trials(const TrialQuery& query) const {
+  return storage_->trials(query);
 }
 
 std::optional<TrialSnapshot> Study::trial(int number) const {
@@ -145,14 +229,21 @@ std::optional<TrialSnapshot> Study::trial(int number) const {
 }
 
 std::optional<TrialSnapshot> Study::best() const {
-  return best_trial(storage_->trials(), options_.direction);
+  return storage_->best(options_.direction);
+}
+
+int Study::budget_used() {
+  std::lock_guard<std::mutex> lock(view_mutex_);
+  sync();
+  return view_.used;
 }
 
 void Study::heartbeat_loop() {
   const auto every = std::chrono::duration<double>(options_.heartbeat_every);
   std::unique_lock<std::mutex> lock(own_mutex_);
   while (!wake_.wait_for(lock, every, [this] { return stopping_; })) {
-    std::set<int> numbers = own_;
+    std::vector<int> numbers;
+    for (const auto& entry : own_) numbers.push_back(entry.first);
     lock.unlock();
     for (int n : numbers) {
       try {

@@ -34,7 +34,7 @@ void TrainerControl::restore(const WeightsSnapshot& weights) {
 Mode parse_mode(const std::string& text, const std::string& monitor) {
   if (text == "min") return Mode::Min;
   if (text == "max") return Mode::Max;
-  return metric_is_loss(monitor) ? Mode::Min : Mode::Max;
+  return natural_direction(monitor) == Direction::Minimize ? Mode::Min : Mode::Max;
 }
 
 std::optional<std::string> EarlyStopping::on_epoch_end(const EpochMetrics& m, TrainerControl& c) {

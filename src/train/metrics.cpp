@@ -5,16 +5,6 @@
 
 namespace tune {
 
-const std::vector<std::string>& metric_names() {
-  static const std::vector<std::string> names = {"train_loss", "train_accuracy", "val_loss",
-                                                 "val_accuracy"};
-  return names;
-}
-
-bool metric_is_loss(const std::string& name) {
-  return name.size() >= 4 && name.compare(name.size() - 4, 4, "loss") == 0;
-}
-
 double EpochMetrics::get(const std::string& name) const {
   if (name == "train_loss") return train_loss;
   if (name == "train_accuracy") return train_accuracy;

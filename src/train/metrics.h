@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "common/json.h"
+#include "common/objective_spec.h"  // metric_names, natural_direction
 
 namespace tune {
 
@@ -20,11 +21,5 @@ struct EpochMetrics {
   double get(const std::string& name) const;
   Json to_json() const;
 };
-
-// Names a callback or an objective may monitor.
-const std::vector<std::string>& metric_names();
-
-// "min" for losses, "max" for accuracies: the natural direction of a metric.
-bool metric_is_loss(const std::string& name);
 
 }  // namespace tune

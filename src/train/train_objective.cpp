@@ -10,26 +10,10 @@
 #include "train/device.h"
 #include "train/optimizer.h"
 #include "train/trainer.h"
-#include "train/worker_env.h"
+#include "run/worker_env.h"
 
 namespace tune {
 namespace {
-
-struct ObjectiveSpec {
-  std::string monitor;
-  Mode mode;
-};
-
-ObjectiveSpec objective_spec(const Experiment& e) {
-  Hyperparameters hp(e.objective, e.where("objective"));
-  ObjectiveSpec s;
-  s.monitor = hp.choice("monitor", "val_accuracy", metric_names());
-  std::string natural = metric_is_loss(s.monitor) ? "minimize" : "maximize";
-  Direction d =
-      direction_from_string(hp.text("direction", natural), e.where("objective.direction"));
-  s.mode = d == Direction::Minimize ? Mode::Min : Mode::Max;
-  return s;
-}
 
 // Catches a bad optimizer knob before any data is read.
 void check_optimizer(const Hyperparameters& hp) {
@@ -40,10 +24,8 @@ void check_optimizer(const Hyperparameters& hp) {
 class TrainObjective : public Objective {
  public:
   TrainObjective(Experiment e, bool retry_oom) : experiment_(std::move(e)) {
-    objective_spec(experiment_);
     make_callbacks(experiment_.callbacks, experiment_.where("callbacks"));
-    retry_oom_ = retry_oom || Hyperparameters(experiment_.objective, experiment_.where("objective"))
-                                  .boolean("retry_oom", false);
+    retry_oom_ = retry_oom || experiment_.objective_spec.retry_oom;
   }
 
   ObjectiveResult run(const Json& config, TrialContext& ctx) override {
@@ -120,9 +102,9 @@ Json train_config(const Experiment& experiment, const Config& config, TrialConte
   const std::string device = check_device(ctx.device, "device");
   Hyperparameters hp(config, experiment.where("params"));
   TrainOptions options = TrainOptions::from(hp);
-  ObjectiveSpec spec = objective_spec(experiment);
+  const ObjectiveSpec& spec = experiment.objective_spec;
   options.monitor = spec.monitor;
-  options.mode = spec.mode;
+  options.mode = spec.direction == Direction::Minimize ? Mode::Min : Mode::Max;
   check_optimizer(hp);
   auto callbacks = make_callbacks(experiment.callbacks, experiment.where("callbacks"));
   ModelRegistry models = builtin_models();
@@ -137,9 +119,7 @@ Json train_config(const Experiment& experiment, const Config& config, TrialConte
 
   Trainer trainer(model, std::move(optimizer), options);
   for (auto& c : callbacks) trainer.add_callback(std::move(c));
-  trainer.on_epoch([&ctx](const EpochMetrics& m) {
-    if (ctx.report) ctx.report(m.to_json());
-  });
+  trainer.on_epoch([&ctx](const EpochMetrics& m) { ctx.report_epoch(m.to_json()); });
   trainer.stop_when([&ctx] { return ctx.stop_requested(); });
   Json out = trainer.fit(*data).to_json();
   out["parameters"] = parameters;

@@ -13,7 +13,8 @@ class DatasetCache;
 
 // Trains `config` (a trial's flat config: experiment.trial_config(sampled)) on ctx.device with
 // the experiment's data, callbacks and objective monitor. Each epoch's metrics go to
-// ctx.report; ctx.stop_requested() ends training with stop reason "stopped". Datasets come
+// ctx.report_epoch; ctx.stop_requested() (pruned, or stopped by the study) ends training with
+// stop reason "stopped". Datasets come
 // from `cache`, so trials in one process share them.
 // Returns {"history": [{epoch, train_loss, train_accuracy, val_loss, val_accuracy, seconds,
 // samples_per_second}...], "stop_reason", "monitor", "best_epoch", "best_value",

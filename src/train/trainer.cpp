@@ -177,7 +177,9 @@ TrainResult Trainer::fit(const Dataset& data) {
   }
   if (result.stop_reason.empty()) result.stop_reason = stop_reason::kMaxEpochs;
   for (auto& c : callbacks_) c->on_train_end(control);
-  if (data.has_test()) result.test = evaluate(data.test);
+  // A trial stopped from outside (pruned, interrupted) is not judged on the test split.
+  if (data.has_test() && result.stop_reason != stop_reason::kStopped)
+    result.test = evaluate(data.test);
   return result;
 }
 

@@ -15,7 +15,7 @@
 
 #include "../store/temp_dir.h"
 #include "fakes.h"
-#include "study/run_loop.h"
+#include "run/run_loop.h"
 
 namespace tune {
 namespace {

@@ -15,6 +15,23 @@ void append_row(Matrix& m, const std::vector<double>& row) {
   ++m.rows;
 }
 
+// A pruned trial's last value is a partial one (an early epoch), not comparable with final
+// values. It was stopped for being worse than its peers, so it counts as the worst complete
+// value seen: the model learns the region is poor without believing a partial number. Before
+// any trial completes there is nothing to compare with, and it is only kept from being
+// proposed again (as a pending point).
+void add_pruned(Observations& obs, const std::vector<std::vector<double>>& pruned) {
+  if (obs.y.empty()) {
+    for (const auto& e : pruned) append_row(obs.pending, e);
+    return;
+  }
+  const double worst = *std::max_element(obs.y.begin(), obs.y.end());
+  for (const auto& e : pruned) {
+    append_row(obs.x, e);
+    obs.y.push_back(worst);
+  }
+}
+
 }  // namespace
 
 Observations collect_observations(const Space& space, const std::vector<TrialSnapshot>& history,
@@ -30,6 +47,7 @@ Observations collect_observations(const Space& space, const std::vector<TrialSna
                                   eb = b->finished() ? b->end_time : 1e300;
                      return ea != eb ? ea < eb : a->number < b->number;
                    });
+  std::vector<std::vector<double>> pruned;
   for (const TrialSnapshot* t : trials) {
     std::vector<double> e;
     try {
@@ -41,11 +59,14 @@ Observations collect_observations(const Space& space, const std::vector<TrialSna
     const bool has_value = t->value && std::isfinite(*t->value);
     if (t->state == TrialState::Running) {
       append_row(obs.pending, e);
-    } else if ((t->state == TrialState::Complete || t->state == TrialState::Pruned) && has_value) {
+    } else if (t->state == TrialState::Complete && has_value) {
       append_row(obs.x, e);
       obs.y.push_back(direction == Direction::Minimize ? *t->value : -*t->value);
+    } else if (t->state == TrialState::Pruned) {
+      pruned.push_back(std::move(e));
     }
   }
+  add_pruned(obs, pruned);
   return obs;
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 // What the surrogate learns from: the study's history turned into unit-cube points and
-// minimisation targets. Completed trials (and pruned ones, at their last value) are data;
+// minimisation targets. Completed trials are data (pruned ones at the worst complete value);
 // failed trials are not, but like running ones their configs must not be proposed again.
 #include <vector>
 

@@ -1,4 +1,4 @@
-#include "sched/slots.h"
+#include "run/slots.h"
 
 #include <algorithm>
 #include <set>

@@ -1,4 +1,4 @@
-#include "sched/progress.h"
+#include "run/progress.h"
 
 #include <cmath>
 #include <cstdio>
@@ -80,6 +80,8 @@ void Progress::trial_finished(int slot, const TrialSnapshot& t, std::optional<do
   if (slot >= 0 && static_cast<size_t>(slot) < workers_.size()) workers_[slot] = Worker{};
   std::ostringstream line;
   line << "trial " << t.number << " " << to_string(t.state);
+  if (t.state == TrialState::Pruned && t.summary.contains("pruned_at_epoch"))
+    line << " at epoch " << t.summary["pruned_at_epoch"].dump();
   if (t.value) line << " " << options_.metric << "=" << format_value(*t.value);
   if (t.end_time > 0 && t.start_time > 0)
     line << " in " << format_duration(t.end_time - t.start_time);

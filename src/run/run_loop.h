@@ -12,11 +12,10 @@
 #include <vector>
 
 #include "objective/objective.h"
+#include "run/listener.h"
 #include "study/study.h"
 
 namespace tune {
-
-class Progress;
 
 // Shared by every worker of a run; the CLI's signal handler may call `interrupt`.
 class RunControl {
@@ -75,8 +74,8 @@ struct WorkerSpec {
 };
 
 struct RunOptions {
-  Progress* progress = nullptr;  // optional: per-trial lines and worker status
-  std::string best_path;         // optional: best.json rewritten after each improvement
+  // Told of every trial event, in this order (not owned).
+  std::vector<RunListener*> listeners;
   // Optional: called on each worker's own thread before its first trial (its device, stream
   // and thread share); the handle it returns is released when the worker ends.
   std::function<std::shared_ptr<void>(const WorkerSpec&)> enter_worker;

@@ -1,4 +1,4 @@
-#include "train/worker_env.h"
+#include "run/worker_env.h"
 
 #include <torch/torch.h>
 

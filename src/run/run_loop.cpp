@@ -1,12 +1,10 @@
-#include "study/run_loop.h"
+#include "run/run_loop.h"
 
 #include <cmath>
 #include <exception>
 #include <stdexcept>
 #include <thread>
 
-#include "sched/progress.h"
-#include "study/best_file.h"
 
 namespace tune {
 
@@ -97,8 +95,9 @@ void pause(double seconds, const RunControl& control) {
 }
 
 struct Outcome {
+  TrialState state = TrialState::Failed;
   std::optional<double> value;  // set: complete
-  std::string error;            // otherwise: why it failed
+  std::string error;            // failed: why
   bool stopped = false;         // the run stopped it (not the trial's own failure)
   Json summary = Json::object();
 };
@@ -109,80 +108,87 @@ std::string stop_cause(const RunControl& control) {
   return "stopped: " + to_string(control.reason());
 }
 
+template <typename Event>
+void notify(const RunOptions& options, Event event) {
+  for (RunListener* listener : options.listeners) event(*listener);
+}
+
 Outcome run_objective(Study& study, Objective& objective, const ActiveTrial& trial,
-                      const WorkerSpec& worker, RunControl& control, Progress* progress) {
+                      const WorkerSpec& worker, RunControl& control, const RunOptions& options) {
   TrialContext ctx;
   ctx.number = trial.number;
   ctx.device = trial.device;
   ctx.stop = control.trial_stop_flag();
+  int epochs = 0;
   ctx.report = [&](const Json& metrics) {
-    study.report(trial.number, metrics);
-    if (progress) progress->epoch(worker.slot, metrics);
+    ++epochs;
+    Decision decision = study.report(trial.number, metrics);
+    notify(options, [&](RunListener& l) { l.epoch(worker, trial.number, metrics, decision); });
+    return decision;
   };
   Outcome out;
   try {
     ObjectiveResult result = objective.run(trial.config, ctx);
     out.summary = result.summary;
-    if (std::isfinite(result.value))
+    if (std::isfinite(result.value)) {
+      out.state = TrialState::Complete;
       out.value = result.value;
-    else
+    } else {
       out.error = "the objective returned " + std::to_string(result.value);
+    }
   } catch (const std::exception& e) {
     out.error = *e.what() ? e.what() : "an exception without a message";
   } catch (...) {
     out.error = "an exception of unknown type";
   }
-  // A trial asked to stop may return early with a partial value: it did not complete.
   if (control.trials_stopped()) {
+    // A trial asked to stop may return early with a partial value: it did not complete.
+    out.state = TrialState::Failed;
     out.value.reset();
     out.error = stop_cause(control);
     out.stopped = true;
+  } else if (ctx.pruned()) {
+    // Whatever the objective made of being stopped, the pruner's decision is the outcome.
+    out.state = TrialState::Pruned;
+    out.value.reset();
+    out.error.clear();
+    out.summary["pruned_at_epoch"] = epochs;
   }
   return out;
 }
 
-void write_best(Study& study, const std::string& path, Progress* progress) {
-  // One writer at a time, reading the best inside the lock: two workers improving the best
-  // at once cannot leave the older one in the file.
-  static std::mutex mutex;
-  std::lock_guard<std::mutex> lock(mutex);
-  auto best = study.best();
-  if (!best) return;
-  try {
-    write_json_file(path, best_trial_json(*best, study.direction(), study.options().base_params));
-  } catch (const std::exception& e) {
-    if (progress) progress->message(std::string("warning: ") + e.what());
+std::optional<TrialSnapshot> tell(Study& study, int number, const Outcome& out) {
+  switch (out.state) {
+    case TrialState::Complete:
+      return study.tell_complete(number, *out.value, out.summary);
+    case TrialState::Pruned:
+      return study.tell_pruned(number, out.summary);
+    default:
+      return study.tell_failed(number, out.error, out.summary);
   }
 }
 
 void run_trial(Study& study, Objective& objective, const ActiveTrial& trial,
                const WorkerSpec& worker, RunControl& control, const RunOptions& options,
                WorkerStats& stats) {
-  Progress* progress = options.progress;
-  if (progress) progress->trial_started(worker.slot, trial.number, trial.device, trial.params);
-  Outcome out = run_objective(study, objective, trial, worker, control, progress);
-  bool recorded = out.value ? study.tell_complete(trial.number, *out.value, out.summary)
-                            : study.tell_failed(trial.number, out.error, out.summary);
-  if (!recorded) {
+  notify(options, [&](RunListener& l) { l.trial_started(worker, trial); });
+  Outcome out = run_objective(study, objective, trial, worker, control, options);
+  std::optional<TrialSnapshot> finished = tell(study, trial.number, out);
+  if (!finished) {
     ++stats.lost;
-    if (progress)
-      progress->message("warning: trial " + std::to_string(trial.number) +
-                        " finished but was no longer running in the study (marked failed as "
-                        "stale by another process); its result is not recorded");
+    const std::string warning =
+        "warning: trial " + std::to_string(trial.number) +
+        " finished but was no longer running in the study (marked failed as stale by another "
+        "process); its result is not recorded";
+    notify(options, [&](RunListener& l) { l.message(warning); });
     return;
   }
-  (out.value ? stats.complete : stats.failed) += 1;
-  if (!out.stopped) control.record_outcome(!out.value, out.error);
-  if (!out.value && options.after_failure) options.after_failure(worker);
-  auto best = study.best();
-  if (progress) {
-    auto finished = study.trial(trial.number);
-    if (finished)
-      progress->trial_finished(worker.slot, *finished,
-                               best ? best->value : std::optional<double>());
-  }
-  if (out.value && best && best->number == trial.number && !options.best_path.empty())
-    write_best(study, options.best_path, progress);
+  const bool failed = finished->state == TrialState::Failed;
+  (failed ? stats.failed : finished->state == TrialState::Pruned ? stats.pruned : stats.complete) +=
+      1;
+  if (!out.stopped) control.record_outcome(failed, finished->error);
+  if (failed && options.after_failure) options.after_failure(worker);
+  notify(options, [&](RunListener& l) { l.trial_finished(worker, *finished); });
 }
 
 }  // namespace
@@ -270,7 +276,7 @@ RunSummary run_study(Study& study, const std::vector<WorkerSpec>& workers,
   for (const auto& s : stats) add(summary.totals, s);
   summary.reason = control.reason();
   summary.detail = control.detail();
-  if (!options.best_path.empty()) write_best(study, options.best_path, options.progress);
+  notify(options, [&](RunListener& l) { l.run_finished(summary); });
   return summary;
 }
 

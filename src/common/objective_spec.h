@@ -1,0 +1,35 @@
+#pragma once
+// The experiment's "objective" section, parsed once into a typed value that the run engine,
+// the trainer and the command runner all read. Two kinds:
+//   training:  {"monitor": "val_accuracy", "direction": "maximize", "retry_oom": false}
+//   a command: {"command": ["prog", "{lr}"], "direction": "minimize", "timeout": 600}
+// Direction defaults, in this one place: a command minimises; training follows the monitored
+// metric's natural direction (natural_direction: losses and errors minimise, the rest
+// maximise). Unknown keys and bad values throw ConfigError naming the field.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/json.h"
+#include "common/trial.h"
+
+namespace tune {
+
+struct ObjectiveSpec {
+  std::vector<std::string> command;      // empty: train a model
+  std::string monitor = "val_accuracy";  // the metric a trial is judged by ("value": command)
+  Direction direction = Direction::Maximize;
+  std::optional<double> timeout;  // command: seconds per run
+  bool retry_oom = false;         // training: retry out-of-memory trials with half the batch
+
+  bool is_command() const { return !command.empty(); }
+  // `section` is the "objective" object (null or empty: training on val_accuracy).
+  static ObjectiveSpec parse(const Json& section, const std::string& where);
+};
+
+// Metrics a training objective or a callback may monitor.
+const std::vector<std::string>& metric_names();
+// Minimize for names ending in "loss" or "error", Maximize otherwise.
+Direction natural_direction(const std::string& metric);
+
+}  // namespace tune

@@ -1,0 +1,87 @@
+#include "run/listeners.h"
+
+#include <exception>
+
+#include "run/run_loop.h"
+#include "study/best_file.h"
+#include "study/leaderboard.h"
+
+namespace tune {
+namespace {
+
+bool improves(const TrialSnapshot& trial, const std::optional<double>& best,
+              Direction direction) {
+  return trial.state == TrialState::Complete && trial.value &&
+         (!best || better(*trial.value, *best, direction));
+}
+
+}  // namespace
+
+ProgressListener::ProgressListener(Progress& progress, Direction direction,
+                                   std::optional<double> best)
+    : progress_(progress), direction_(direction), best_(best) {}
+
+void ProgressListener::trial_started(const WorkerSpec& worker, const ActiveTrial& trial) {
+  progress_.trial_started(worker.slot, trial.number, trial.device, trial.params);
+}
+
+void ProgressListener::epoch(const WorkerSpec& worker, int, const Json& metrics, Decision) {
+  progress_.epoch(worker.slot, metrics);
+}
+
+void ProgressListener::trial_finished(const WorkerSpec& worker, const TrialSnapshot& trial) {
+  std::optional<double> best;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (improves(trial, best_, direction_)) best_ = trial.value;
+    best = best_;
+  }
+  progress_.trial_finished(worker.slot, trial, best);
+}
+
+void ProgressListener::message(const std::string& line) {
+  progress_.message(line);
+}
+
+void ProgressListener::run_finished(const RunSummary&) {
+  progress_.close();
+}
+
+BestFileListener::BestFileListener(Study& study, std::string path)
+    : study_(study), path_(std::move(path)) {
+  if (auto best = study_.best()) best_ = best->value;
+}
+
+void BestFileListener::trial_finished(const WorkerSpec&, const TrialSnapshot& trial) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!improves(trial, best_, study_.direction())) return;
+  best_ = trial.value;
+  write();
+}
+
+void BestFileListener::run_finished(const RunSummary&) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  write();  // other processes may have improved it since
+}
+
+void BestFileListener::write() {
+  // Reading the best inside the lock: two workers improving it at once cannot leave the older
+  // one in the file.
+  auto best = study_.best();
+  if (!best) return;
+  if (best->value) best_ = best->value;
+  try {
+    write_json_file(path_,
+                    best_trial_json(*best, study_.direction(), study_.options().base_params));
+  } catch (const std::exception& e) {
+    if (warnings_) warnings_->message(std::string("warning: ") + e.what());
+  }
+}
+
+void LeaderboardListener::run_finished(const RunSummary& summary) {
+  out_ << "\n" << format_leaderboard(study_.trials(), study_.direction(), top_);
+  out_ << "tune: stopped: " << to_string(summary.reason)
+       << (summary.detail.empty() ? "" : " (" + summary.detail + ")") << "\n";
+}
+
+}  // namespace tune

@@ -1,0 +1,205 @@
+#include "run/run_experiment.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <thread>
+
+#include "common/error.h"
+#include "common/hparams.h"
+#include "prune/pruner.h"
+#include "run/listeners.h"
+#include "run/objective_factory.h"
+#include "run/progress.h"
+#include "run/signals.h"
+#include "run/slots.h"
+#include "run/worker_env.h"
+#include "space/space.h"
+#include "strategy/strategy.h"
+#include "study/study.h"
+#include "study/study_dir.h"
+#include "train/device.h"
+
+namespace tune {
+namespace {
+
+// Where warnings and the study line go: the log, or nowhere.
+class Log {
+ public:
+  explicit Log(std::ostream* out) : out_(out) {}
+  template <typename T>
+  Log& operator<<(const T& value) {
+    if (out_) *out_ << value;
+    return *this;
+  }
+
+ private:
+  std::ostream* out_;
+};
+
+int trial_budget(const Experiment& e, const Strategy& strategy, const Space& space, Log& log) {
+  std::optional<size_t> capacity = strategy.capacity(space);
+  int budget = e.trials ? *e.trials : kDefaultTrials;
+  if (!e.trials && capacity) budget = static_cast<int>(std::min<size_t>(*capacity, 1000000));
+  if (!e.trials && !capacity)
+    log << "tune: no trial budget in the config or --trials: running " << budget << "\n";
+  if (capacity && *capacity > static_cast<size_t>(budget))
+    log << "tune: warning: the grid has " << *capacity << " configs but the budget is " << budget
+        << " trials; the rest will not run\n";
+  return budget;
+}
+
+// Reopening a study with a different experiment is allowed (the user may widen a space), but
+// worth a warning: its old trials were drawn from the other one.
+void record_experiment(Storage& storage, const Experiment& e, int budget, const std::string& dir,
+                       Log& log) {
+  const Direction direction = e.objective_spec.direction;
+  if (auto previous = storage.attr(kExperimentAttr)) {
+    for (const char* section : {"space", "objective", "params"})
+      if (previous->value(section, Json::object()) != e.to_json().value(section, Json::object()))
+        log << "tune: warning: study " << dir << " was started with a different \"" << section
+            << "\"; its earlier trials are kept\n";
+  } else {
+    using namespace std::chrono;
+    storage.set_attr(kCreatedAttr,
+                     duration<double>(system_clock::now().time_since_epoch()).count());
+  }
+  if (auto previous = storage.attr(kDirectionAttr);
+      previous && *previous != Json(to_string(direction)))
+    log << "tune: warning: study " << dir << " was " << previous->get<std::string>()
+        << "d before; now " << to_string(direction) << "\n";
+  storage.set_attr(kExperimentAttr, e.to_json());
+  storage.set_attr(kDirectionAttr, to_string(direction));
+  storage.set_attr(kBudgetAttr, budget);
+}
+
+std::vector<Slot> worker_slots(const Experiment& e, Log& log) {
+  DeviceOptions devices = DeviceOptions::from_json(e.devices, e.where("devices"));
+  if (devices.gpus.empty() && devices.per_device > 1)
+    log << "tune: warning: --per-device counts trials per GPU and no GPU is named (--gpus); "
+           "for trials side by side on the CPU use --cpu-workers N\n";
+  int cores = static_cast<int>(std::thread::hardware_concurrency());
+  return plan_slots(devices, devices.gpus.empty() ? 0 : cuda_device_count(), cores);
+}
+
+std::string describe_slots(const std::vector<Slot>& slots) {
+  std::map<std::string, int> per_device;
+  for (const auto& s : slots) ++per_device[s.device];
+  std::string out;
+  for (const auto& [device, n] : per_device)
+    out += (out.empty() ? "" : ", ") + std::to_string(n) + " on " + device;
+  return std::to_string(slots.size()) + (slots.size() == 1 ? " worker (" : " workers (") + out +
+         ")";
+}
+
+std::string worker_name(int slot) {
+  char host[256] = "host";
+  gethostname(host, sizeof host - 1);
+  return std::string(host) + ":" + std::to_string(getpid()) + "/" + std::to_string(slot);
+}
+
+std::shared_ptr<const Pruner> experiment_pruner(const Experiment& e) {
+  if (e.pruner.empty()) return nullptr;
+  const std::string where = e.where("pruner");
+  if (!e.pruner.contains("name") || !e.pruner["name"].is_string())
+    throw ConfigError(where + ".name", "expected a pruner name; allowed: " + join(pruner_names()));
+  return make_pruner(e.pruner["name"].get<std::string>(), e.pruner, where);
+}
+
+}  // namespace
+
+ExperimentRun run_experiment(const Experiment& e, const ExperimentRunOptions& options) {
+  Log log(options.log);
+  if (!(options.stale_after > 0))
+    throw ConfigError("--stale-after", "must be a positive number of seconds");
+  // Everything is checked before the study is touched.
+  Space space = Space::from_json(e.space, e.where("space"));
+  std::string strategy_name = e.strategy.value("name", "random");
+  std::unique_ptr<Strategy> strategy =
+      make_strategy(strategy_name, e.strategy, e.where("strategy"));
+  std::shared_ptr<const Pruner> pruner = experiment_pruner(e);
+  const ObjectiveSpec& objective_spec = e.objective_spec;
+  int budget = trial_budget(e, *strategy, space, log);
+  std::vector<Slot> slots = worker_slots(e, log);
+  // One objective for all workers (it is thread-safe), so they share one dataset cache: the
+  // data is read once and placed once per device.
+  std::shared_ptr<Objective> objective = options.objective;
+  if (!objective) objective = make_objective(e);
+
+  ExperimentRun run;
+  run.study_dir = options.study_dir.empty() ? "studies/" + e.name : options.study_dir;
+  run.budget = budget;
+  run.workers = static_cast<int>(slots.size());
+  std::shared_ptr<Storage> storage = open_study_dir(run.study_dir);
+  record_experiment(*storage, e, budget, run.study_dir, log);
+
+  StudyOptions study_options;
+  study_options.trials = budget;
+  study_options.seed = e.seed;
+  study_options.direction = objective_spec.direction;
+  study_options.base_params = e.params;
+  study_options.stale_after = options.stale_after;
+  study_options.metric = objective_spec.monitor;
+  study_options.pruner = pruner;
+  Study study(storage, std::move(space), std::move(strategy), study_options);
+  if (study.stale_failed_at_open() > 0)
+    log << "tune: " << study.stale_failed_at_open()
+        << " trial(s) left running by a process that died were marked failed\n";
+  const int done_before = study.budget_used();
+  const std::string pruner_name = pruner ? ", pruner " + e.pruner["name"].get<std::string>() : "";
+  log << "tune: study " << run.study_dir << " (" << strategy_name << pruner_name << ", "
+      << to_string(objective_spec.direction) << " " << objective_spec.monitor
+      << "): " << done_before << " of " << budget << " trials done or running; "
+      << describe_slots(slots) << "\n";
+
+  RunControl own_control;
+  RunControl& control = options.control ? *options.control : own_control;
+  control.max_consecutive_failures = options.max_failures;
+  if (e.timeout) control.set_timeout(*e.timeout);
+  control.stop_trials_at_deadline = e.on_timeout == "stop";
+
+  RunOptions run_options;
+  std::optional<Progress> progress;
+  std::optional<ProgressListener> progress_listener;
+  std::optional<LeaderboardListener> leaderboard;
+  BestFileListener best_file(study, study_best_path(run.study_dir));
+  if (options.log) {
+    Progress::Options p;
+    p.interactive = options.interactive;
+    p.total = budget;
+    p.done_before = done_before;
+    p.direction = objective_spec.direction;
+    p.metric = objective_spec.monitor;
+    progress.emplace(*options.log, static_cast<int>(slots.size()), p);
+    auto best = study.best();
+    progress_listener.emplace(*progress, objective_spec.direction,
+                              best ? best->value : std::optional<double>());
+    run_options.listeners.push_back(&*progress_listener);
+    best_file.set_warnings(&*progress_listener);
+  }
+  run_options.listeners.push_back(&best_file);
+  for (RunListener* l : options.listeners) run_options.listeners.push_back(l);
+  if (options.log) {
+    leaderboard.emplace(study, *options.log);
+    run_options.listeners.push_back(&*leaderboard);
+  }
+  run_options.enter_worker = [](const WorkerSpec& w) -> std::shared_ptr<void> {
+    return enter_worker(w.device, w.threads);
+  };
+  run_options.after_failure = [](const WorkerSpec& w) { release_cached_memory(w.device); };
+
+  std::vector<WorkerSpec> workers;
+  for (const auto& s : slots)
+    workers.push_back({s.index, s.device, worker_name(s.index), s.threads});
+  std::optional<InterruptScope> interrupts;
+  if (options.handle_signals) interrupts.emplace(control);
+  run.summary = run_study(
+      study, workers, [&](const WorkerSpec&) { return objective; }, control, run_options);
+  if (study.best() && options.log)
+    log << "tune: best config in " << study_best_path(run.study_dir) << "\n";
+  return run;
+}
+
+}  // namespace tune

@@ -1,0 +1,26 @@
+#pragma once
+// Ctrl-C and SIGTERM for a run. While an InterruptScope lives, SIGINT and SIGTERM drive its
+// RunControl:
+// - Ctrl-C once: no new trials; running ones finish. Twice: running trials are stopped and
+//   recorded as failed ("interrupted"). A third time: exit now (trials left running are failed
+//   as stale when the study is next opened).
+// - SIGTERM (a job scheduler, `kill`): running trials are stopped at once and recorded; a
+//   second one exits without waiting.
+// The previous handlers come back when the scope ends. One scope at a time per process.
+namespace tune {
+
+class RunControl;
+
+class InterruptScope {
+ public:
+  explicit InterruptScope(RunControl& control);
+  ~InterruptScope();
+  InterruptScope(const InterruptScope&) = delete;
+  InterruptScope& operator=(const InterruptScope&) = delete;
+
+ private:
+  void (*previous_int_)(int) = nullptr;
+  void (*previous_term_)(int) = nullptr;
+};
+
+}  // namespace tune
