@@ -1,10 +1,23 @@
 // Storage on one SQLite file per study. Every call takes the connection's mutex (threads of
-// one process share it) and runs in a transaction (processes sharing the file serialise on
-// SQLite's write lock). WAL lets readers (`tune status`) run beside writers; synchronous=FULL
-// makes each commit durable before the call returns.
+// one process share it) and runs in one short transaction (processes sharing the file
+// serialise on SQLite's write lock). WAL lets readers (`tune status`) run beside writers;
+// synchronous=FULL makes each commit durable before the call returns.
+//
+// No call reads more than it returns: the next number, the budget count, the best trial and the
+// change marks come from indexes, so a claim costs the same in trial 10 and trial 100000.
+// Changes are tracked with two marks:
+// - trials.version: every write that inserts a trial or changes its state stamps the rows it
+//   touches with one more than the largest version so far (a study-wide clock kept by the
+//   index on version). Heartbeats and reports leave it alone.
+// - the rowid of metrics: rows are only ever appended, so it grows in commit order.
+// Study files from before these columns are migrated when opened: their rows get version 1 and
+// their metrics no objective value.
+#include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
-#include <map>
+#include <limits>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -19,7 +32,7 @@ constexpr int kBusyTimeoutMs = 5000;
 // How long one call keeps retrying a busy database before giving up with an error.
 constexpr int kMaxWaitMs = 120000;
 
-const char* const kSchema = R"sql(
+const char* const kTables = R"sql(
 CREATE TABLE IF NOT EXISTS attributes (
   key TEXT PRIMARY KEY,
   value TEXT NOT NULL
@@ -35,17 +48,39 @@ CREATE TABLE IF NOT EXISTS trials (
   heartbeat REAL NOT NULL,
   device TEXT NOT NULL DEFAULT '',
   worker TEXT NOT NULL DEFAULT '',
-  error TEXT NOT NULL DEFAULT ''
+  error TEXT NOT NULL DEFAULT '',
+  version INTEGER NOT NULL DEFAULT 1
 );
-CREATE INDEX IF NOT EXISTS trials_by_state ON trials(state);
 CREATE TABLE IF NOT EXISTS metrics (
   trial INTEGER NOT NULL REFERENCES trials(number),
   seq INTEGER NOT NULL,
   epoch INTEGER NOT NULL,
   time REAL NOT NULL,
   data TEXT NOT NULL,
+  value REAL,
   PRIMARY KEY (trial, seq)
 );
+)sql";
+
+// Columns added since the first schema, for study files that lack them. A column added with
+// ALTER TABLE takes its default in existing rows: version 1, so a default cursor returns them.
+struct AddedColumn {
+  const char* table;
+  const char* name;
+  const char* definition;
+};
+const AddedColumn kAddedColumns[] = {
+    {"trials", "version", "version INTEGER NOT NULL DEFAULT 1"},
+    {"metrics", "value", "value REAL"},
+};
+
+// After the migration, since they name the added columns. (state, value) serves the state
+// filters, the budget count and best(); it makes the first schema's index on state redundant.
+// metrics needs none: its primary key starts with trial, and its rowid orders the values.
+const char* const kIndexes = R"sql(
+DROP INDEX IF EXISTS trials_by_state;
+CREATE INDEX IF NOT EXISTS trials_by_state_value ON trials(state, value);
+CREATE INDEX IF NOT EXISTS trials_by_version ON trials(version);
 )sql";
 
 const char* const kTrialColumns =
@@ -61,19 +96,22 @@ std::string dump(const Json& value) {
   return value.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
-TrialSnapshot read_trial(const sqlite::Statement& row) {
-  TrialSnapshot t;
-  t.number = static_cast<int>(row.integer(0));
-  t.state = trial_state_from_string(row.text(1));
-  t.params = Json::parse(row.text(2));
-  t.value = row.optional_real(3);
-  t.summary = Json::parse(row.text(4));
-  t.start_time = row.real(5);
-  t.end_time = row.real(6);
-  t.device = row.text(7);
-  t.worker = row.text(8);
-  t.error = row.text(9);
-  return t;
+std::optional<double> finite(std::optional<double> value) {
+  if (value && !std::isfinite(*value)) return std::nullopt;
+  return value;
+}
+
+// " WHERE <column> IN (?, ?, ...)" for `states`, or nothing when every state is wanted.
+std::string state_filter(const std::vector<TrialState>& states, const std::string& column) {
+  if (states.empty()) return "";
+  std::string sql = " WHERE " + column + " IN (";
+  for (size_t i = 0; i < states.size(); ++i) sql += i ? ", ?" : "?";
+  return sql + ")";
+}
+
+void bind_states(sqlite::Statement& statement, const std::vector<TrialState>& states) {
+  for (size_t i = 0; i < states.size(); ++i)
+    statement.bind(static_cast<int>(i) + 1, std::string(to_string(states[i])));
 }
 
 class SqliteStorage : public Storage {
@@ -85,52 +123,42 @@ class SqliteStorage : public Storage {
     db_.exec("PRAGMA synchronous=FULL");
     db_.exec("PRAGMA foreign_keys=ON");
     sqlite::write_transaction(
-        db_, [&] { db_.exec(kSchema); }, kMaxWaitMs);
-  }
-
-  std::optional<TrialSnapshot> claim(const Chooser& choose, const std::string& device,
-                                     const std::string& worker) override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    std::optional<TrialSnapshot> claimed;
-    sqlite::write_transaction(
         db_,
         [&] {
-          claimed.reset();
-          std::vector<TrialSnapshot> all = load_trials();
-          int number = all.empty() ? 0 : all.back().number + 1;
-          std::optional<Config> params = choose(all, number);
-          if (!params) return;
-          TrialSnapshot t;
-          t.number = number;
-          t.params = *params;
-          t.start_time = now_seconds();
-          t.device = device;
-          t.worker = worker;
-          insert_running(t);
-          claimed = t;
+          db_.exec(kTables);
+          for (const auto& column : kAddedColumns) add_column_if_missing(column);
+          db_.exec(kIndexes);
         },
         kMaxWaitMs);
-    return claimed;
   }
 
-  void report(int number, const Json& epoch_metrics) override {
+  ClaimResult claim(const ClaimRequest& request) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ClaimResult result;
+    sqlite::write_transaction(
+        db_, [&] { result = claim_in_transaction(request); }, kMaxWaitMs);
+    return result;
+  }
+
+  void report(int number, const Json& epoch_metrics, std::optional<double> value) override {
     std::lock_guard<std::mutex> lock(mutex_);
     sqlite::write_transaction(
         db_,
         [&] {
           require_running(number, "report metrics to");
-          sqlite::Statement count(db_, "SELECT COUNT(*) FROM metrics WHERE trial = ?");
-          count.bind(1, number).step();
-          int64_t seq = count.integer(0);
-          int64_t epoch = seq;
+          sqlite::Statement last(db_, "SELECT MAX(seq) FROM metrics WHERE trial = ?");
+          last.bind(1, number).step();
+          int64_t seq = last.is_null(0) ? 0 : last.integer(0) + 1;  // earlier reports
+          int64_t epoch = seq + 1;
           if (epoch_metrics.is_object() && epoch_metrics.contains("epoch") &&
               epoch_metrics.at("epoch").is_number_integer())
             epoch = epoch_metrics.at("epoch").get<int64_t>();
           double now = now_seconds();
-          sqlite::Statement insert(
-              db_, "INSERT INTO metrics (trial, seq, epoch, time, data) VALUES (?, ?, ?, ?, ?)");
+          sqlite::Statement insert(db_,
+                                   "INSERT INTO metrics (trial, seq, epoch, time, data, value) "
+                                   "VALUES (?, ?, ?, ?, ?, ?)");
           insert.bind(1, number).bind(2, seq).bind(3, epoch).bind(4, now);
-          insert.bind(5, dump(epoch_metrics)).run();
+          insert.bind(5, dump(epoch_metrics)).bind(6, finite(value)).run();
           touch(number, now);
         },
         kMaxWaitMs);
@@ -142,33 +170,40 @@ class SqliteStorage : public Storage {
         db_, [&] { touch(number, now_seconds()); }, kMaxWaitMs);
   }
 
-  bool finish(int number, TrialState state, std::optional<double> value, const std::string& error,
-              const Json& summary) override {
+  std::optional<TrialSnapshot> finish(int number, TrialState state, std::optional<double> value,
+                                      const std::string& error, const Json& summary) override {
     if (state == TrialState::Running)
       throw std::invalid_argument("finish: the new state must not be running");
     std::lock_guard<std::mutex> lock(mutex_);
-    bool won = false;
+    std::optional<TrialSnapshot> finished;
     sqlite::write_transaction(
         db_,
         [&] {
+          finished.reset();
           sqlite::Statement update(db_,
                                    "UPDATE trials SET state = ?, value = ?, error = ?, "
-                                   "summary = ?, end_time = ? WHERE number = ? AND state = ?");
+                                   "summary = ?, end_time = ?, version = ? "
+                                   "WHERE number = ? AND state = 'running'");
           update.bind(1, std::string(to_string(state))).bind(2, value).bind(3, error);
-          update.bind(4, dump(summary)).bind(5, now_seconds()).bind(6, number);
-          update.bind(7, std::string(to_string(TrialState::Running))).run();
-          won = db_.changes() == 1;
+          update.bind(4, dump(summary)).bind(5, now_seconds()).bind(6, next_version());
+          update.bind(7, number).run();
+          if (db_.changes() == 1) finished = select_trial(number);
         },
         kMaxWaitMs);
-    return won;
+    return finished;
   }
 
-  std::vector<TrialSnapshot> trials() override {
+  std::vector<TrialSnapshot> trials(const TrialQuery& query) override {
     std::lock_guard<std::mutex> lock(mutex_);
-    std::vector<TrialSnapshot> all;
+    std::vector<TrialSnapshot> found;
     sqlite::read_transaction(
-        db_, [&] { all = load_trials(); }, kMaxWaitMs);
-    return all;
+        db_,
+        [&] {
+          found = select_trials(query.states);
+          if (query.with_metrics) attach_metrics(found, query.states);
+        },
+        kMaxWaitMs);
+    return found;
   }
 
   std::optional<TrialSnapshot> trial(int number) override {
@@ -177,18 +212,47 @@ class SqliteStorage : public Storage {
     sqlite::read_transaction(
         db_,
         [&] {
-          found.reset();
-          sqlite::Statement select(
-              db_, std::string("SELECT ") + kTrialColumns + " FROM trials WHERE number = ?");
-          select.bind(1, number);
-          if (!select.step()) return;
-          found = read_trial(select);
+          found = select_trial(number);
+          if (!found) return;
           sqlite::Statement metrics(db_, "SELECT data FROM metrics WHERE trial = ? ORDER BY seq");
           metrics.bind(1, number);
-          while (metrics.step()) found->metrics.push_back(Json::parse(metrics.text(0)));
+          while (metrics.step()) found->metrics.push_back(parse_metrics(metrics.text(0)));
         },
         kMaxWaitMs);
     return found;
+  }
+
+  std::optional<TrialSnapshot> best(Direction direction) override {
+    // The inner query walks the (state, value) index from one end, past any infinity; the
+    // outer one finds the lowest number with that value on the same index.
+    const std::string order = direction == Direction::Minimize ? "ASC" : "DESC";
+    const std::string sql = std::string("SELECT ") + kTrialColumns +
+                            " FROM trials WHERE state = 'complete' AND value = ("
+                            "SELECT value FROM trials WHERE state = 'complete' "
+                            "AND value > ? AND value < ? ORDER BY value " +
+                            order + " LIMIT 1) ORDER BY number LIMIT 1";
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::optional<TrialSnapshot> found;
+    sqlite::read_transaction(
+        db_,
+        [&] {
+          found.reset();
+          sqlite::Statement select(db_, sql);
+          select.bind(1, -std::numeric_limits<double>::infinity());
+          select.bind(2, std::numeric_limits<double>::infinity());
+          if (select.step()) found = read_trial(select);
+        },
+        kMaxWaitMs);
+    return found;
+  }
+
+  StudyChanges changes_since(const ChangeCursor& cursor) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    StudyChanges changes;
+    // One snapshot, so the returned marks cover exactly the rows returned.
+    sqlite::read_transaction(
+        db_, [&] { changes = changes_in_transaction(cursor); }, kMaxWaitMs);
+    return changes;
   }
 
   int fail_stale(double grace_seconds) override {
@@ -199,12 +263,12 @@ class SqliteStorage : public Storage {
         [&] {
           double now = now_seconds();
           sqlite::Statement update(db_,
-                                   "UPDATE trials SET state = 'failed', end_time = ?, error = ? "
-                                   "WHERE state = 'running' AND heartbeat < ?");
+                                   "UPDATE trials SET state = 'failed', end_time = ?, error = ?, "
+                                   "version = ? WHERE state = 'running' AND heartbeat < ?");
           update.bind(1, now);
           update.bind(2, std::string(kWorkerDiedError) + ": no heartbeat for over " +
                              format_seconds(grace_seconds));
-          update.bind(3, now - grace_seconds).run();
+          update.bind(3, next_version()).bind(4, now - grace_seconds).run();
           failed = db_.changes();
         },
         kMaxWaitMs);
@@ -218,9 +282,10 @@ class SqliteStorage : public Storage {
         db_,
         [&] {
           sqlite::Statement update(db_,
-                                   "UPDATE trials SET state = 'failed', end_time = ?, error = ? "
-                                   "WHERE state = 'running' AND worker = ?");
-          update.bind(1, now_seconds()).bind(2, reason).bind(3, worker).run();
+                                   "UPDATE trials SET state = 'failed', end_time = ?, error = ?, "
+                                   "version = ? WHERE state = 'running' AND worker = ?");
+          update.bind(1, now_seconds()).bind(2, reason).bind(3, next_version());
+          update.bind(4, worker).run();
           failed = db_.changes();
         },
         kMaxWaitMs);
@@ -254,6 +319,8 @@ class SqliteStorage : public Storage {
     return value;
   }
 
+  int64_t rows_read() const override { return rows_read_.load(); }
+
  private:
   static std::string format_seconds(double seconds) {
     char text[32];
@@ -274,31 +341,136 @@ class SqliteStorage : public Storage {
     }
   }
 
-  // Callers hold mutex_ and are inside a transaction.
-  std::vector<TrialSnapshot> load_trials() {
-    std::vector<TrialSnapshot> all;
-    std::map<int, size_t> index;
-    sqlite::Statement select(
-        db_, std::string("SELECT ") + kTrialColumns + " FROM trials ORDER BY number");
-    while (select.step()) {
-      all.push_back(read_trial(select));
-      index[all.back().number] = all.size() - 1;
-    }
-    sqlite::Statement metrics(db_, "SELECT trial, data FROM metrics ORDER BY trial, seq");
-    while (metrics.step()) {
-      auto it = index.find(static_cast<int>(metrics.integer(0)));
-      if (it != index.end()) all[it->second].metrics.push_back(Json::parse(metrics.text(1)));
-    }
-    return all;
+  // The methods below run inside a transaction, with mutex_ held.
+
+  void add_column_if_missing(const AddedColumn& column) {
+    sqlite::Statement info(db_, std::string("PRAGMA table_info(") + column.table + ")");
+    while (info.step())
+      if (info.text(1) == column.name) return;
+    db_.exec(std::string("ALTER TABLE ") + column.table + " ADD COLUMN " + column.definition);
   }
 
-  void insert_running(const TrialSnapshot& t) {
-    sqlite::Statement insert(
-        db_,
-        "INSERT INTO trials (number, state, params, summary, start_time, "
-        "heartbeat, device, worker) VALUES (?, 'running', ?, '{}', ?, ?, ?, ?)");
+  ClaimResult claim_in_transaction(const ClaimRequest& request) {
+    sqlite::Statement last(db_, "SELECT MAX(number) FROM trials");
+    last.step();
+    int next = last.is_null(0) ? 0 : static_cast<int>(last.integer(0)) + 1;
+    if (request.number != next) return {ClaimStatus::Conflict, std::nullopt};
+    if (request.budget && count_budget_used() >= *request.budget)
+      return {ClaimStatus::BudgetSpent, std::nullopt};
+    TrialSnapshot t;
+    t.number = next;
+    t.params = request.params;
+    t.start_time = now_seconds();
+    t.device = request.device;
+    t.worker = request.worker;
+    sqlite::Statement insert(db_,
+                             "INSERT INTO trials (number, state, params, summary, start_time, "
+                             "heartbeat, device, worker, version) "
+                             "VALUES (?, 'running', ?, '{}', ?, ?, ?, ?, ?)");
     insert.bind(1, t.number).bind(2, dump(t.params)).bind(3, t.start_time);
-    insert.bind(4, t.start_time).bind(5, t.device).bind(6, t.worker).run();
+    insert.bind(4, t.start_time).bind(5, t.device).bind(6, t.worker);
+    insert.bind(7, next_version()).run();
+    return {ClaimStatus::Claimed, t};
+  }
+
+  // Counted on the (state, value) index, without reading any trial row.
+  int64_t count_budget_used() {
+    sqlite::Statement count(db_,
+                            "SELECT COUNT(*) FROM trials "
+                            "WHERE state IN ('running', 'complete', 'pruned')");
+    count.step();
+    return count.integer(0);
+  }
+
+  // The study clock's next value, for the rows this transaction inserts or changes. Versions
+  // only grow (rows are never deleted), and writers serialise, so it never repeats.
+  int64_t next_version() {
+    sqlite::Statement last(db_, "SELECT MAX(version) FROM trials");
+    last.step();
+    return last.is_null(0) ? 1 : last.integer(0) + 1;
+  }
+
+  StudyChanges changes_in_transaction(const ChangeCursor& cursor) {
+    StudyChanges changes;
+    changes.cursor = cursor;
+    sqlite::Statement marks(
+        db_, "SELECT (SELECT MAX(version) FROM trials), (SELECT MAX(rowid) FROM metrics)");
+    marks.step();
+    if (!marks.is_null(0)) changes.cursor.trials = std::max(cursor.trials, marks.integer(0));
+    if (!marks.is_null(1)) changes.cursor.values = std::max(cursor.values, marks.integer(1));
+
+    // Without INDEXED BY the planner, not knowing how few rows pass `version > ?`, prefers to
+    // scan the whole table in number order to spare itself the sort.
+    sqlite::Statement trials(db_, std::string("SELECT ") + kTrialColumns +
+                                      " FROM trials INDEXED BY trials_by_version "
+                                      "WHERE version > ? ORDER BY number");
+    trials.bind(1, cursor.trials);
+    while (trials.step()) changes.trials.push_back(read_trial(trials));
+
+    sqlite::Statement values(db_,
+                             "SELECT trial, epoch, value FROM metrics "
+                             "WHERE rowid > ? AND value IS NOT NULL ORDER BY rowid");
+    values.bind(1, cursor.values);
+    while (values.step()) {
+      ++rows_read_;
+      changes.values.push_back({static_cast<int>(values.integer(0)),
+                                static_cast<int>(values.integer(1)), values.real(2)});
+    }
+    return changes;
+  }
+
+  std::optional<TrialSnapshot> select_trial(int number) {
+    sqlite::Statement select(
+        db_, std::string("SELECT ") + kTrialColumns + " FROM trials WHERE number = ?");
+    select.bind(1, number);
+    if (!select.step()) return std::nullopt;
+    return read_trial(select);
+  }
+
+  std::vector<TrialSnapshot> select_trials(const std::vector<TrialState>& states) {
+    sqlite::Statement select(db_, std::string("SELECT ") + kTrialColumns + " FROM trials" +
+                                      state_filter(states, "state") + " ORDER BY number");
+    bind_states(select, states);
+    std::vector<TrialSnapshot> found;
+    while (select.step()) found.push_back(read_trial(select));
+    return found;
+  }
+
+  // Fills in the metrics of `found` (the trials in `states`, by number) with one query.
+  void attach_metrics(std::vector<TrialSnapshot>& found, const std::vector<TrialState>& states) {
+    sqlite::Statement select(db_,
+                             "SELECT m.trial, m.data FROM metrics AS m JOIN trials AS t "
+                             "ON t.number = m.trial" +
+                                 state_filter(states, "t.state") + " ORDER BY m.trial, m.seq");
+    bind_states(select, states);
+    auto it = found.begin();
+    while (select.step()) {
+      int number = static_cast<int>(select.integer(0));
+      while (it != found.end() && it->number < number) ++it;
+      if (it == found.end()) break;  // cannot happen: one snapshot
+      if (it->number == number) it->metrics.push_back(parse_metrics(select.text(1)));
+    }
+  }
+
+  TrialSnapshot read_trial(const sqlite::Statement& row) {
+    ++rows_read_;
+    TrialSnapshot t;
+    t.number = static_cast<int>(row.integer(0));
+    t.state = trial_state_from_string(row.text(1));
+    t.params = Json::parse(row.text(2));
+    t.value = row.optional_real(3);
+    t.summary = Json::parse(row.text(4));
+    t.start_time = row.real(5);
+    t.end_time = row.real(6);
+    t.device = row.text(7);
+    t.worker = row.text(8);
+    t.error = row.text(9);
+    return t;
+  }
+
+  Json parse_metrics(const std::string& data) {
+    ++rows_read_;
+    return Json::parse(data);
   }
 
   void require_running(int number, const std::string& action) {
@@ -321,6 +493,7 @@ class SqliteStorage : public Storage {
 
   std::mutex mutex_;
   sqlite::Database db_;
+  std::atomic<int64_t> rows_read_{0};
 };
 
 }  // namespace
