@@ -32,14 +32,11 @@
 #include "common/json.h"
 #include "common/remove_tree.h"
 #include "data/load.h"
-#include "space/space.h"
-#include "store/storage.h"
-#include "strategy/strategy.h"
-#include "run/run_loop.h"
-#include "study/study.h"
+#include "run/run_experiment.h"
+#include "run/worker_env.h"
+#include "study/study_dir.h"
 #include "train/device.h"
 #include "train/train_objective.h"
-#include "run/worker_env.h"
 
 namespace {
 
@@ -119,57 +116,22 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// A study database in a directory of its own, removed (after the study) when this goes.
-class TempStudy {
+// A directory of its own for one study, removed when this goes.
+class TempDir {
  public:
-  TempStudy(const Experiment& e, int trials, uint64_t seed, Direction direction) {
+  TempDir() {
     std::string pattern = (std::filesystem::temp_directory_path() / "bench_sched.XXXXXX").string();
     if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed for " + pattern);
-    dir_ = pattern;
-    StudyOptions options;
-    options.trials = trials;
-    options.seed = seed;
-    options.direction = direction;
-    options.base_params = e.params;
-    std::shared_ptr<Storage> storage = open_sqlite_storage(dir_ + "/study.db");
-    study_.emplace(
-        storage, Space::from_json(e.space, e.where("space")),
-        make_strategy(e.strategy.value("name", "random"), e.strategy, e.where("strategy")),
-        options);
+    path_ = pattern;
   }
-  ~TempStudy() {
-    study_.reset();
-    remove_tree(dir_);
-  }
-  TempStudy(const TempStudy&) = delete;
-  TempStudy& operator=(const TempStudy&) = delete;
-  Study& study() { return *study_; }
+  ~TempDir() { remove_tree(path_); }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
 
  private:
-  std::string dir_;
-  std::optional<Study> study_;
+  std::string path_;
 };
-
-// K workers on `device`: on the CPU they split the cores (as `--cpu-workers` does); on a GPU
-// each has one CPU thread (as `--gpus` slots do) and, through enter_worker, its own stream.
-std::vector<WorkerSpec> workers_on(const std::string& device, int k) {
-  int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  std::vector<WorkerSpec> out;
-  for (int i = 0; i < k; ++i) {
-    int threads = device == "cpu" ? std::max(1, cores / k + (i < cores % k ? 1 : 0)) : 1;
-    out.push_back({i, device, "bench/" + std::to_string(i), threads});
-  }
-  return out;
-}
-
-RunOptions run_options() {
-  RunOptions o;
-  o.enter_worker = [](const WorkerSpec& w) -> std::shared_ptr<void> {
-    return enter_worker(w.device, w.threads);
-  };
-  o.after_failure = [](const WorkerSpec& w) { release_cached_memory(w.device); };
-  return o;
-}
 
 struct RunFigures {
   double wall = 0;
@@ -177,17 +139,30 @@ struct RunFigures {
   int64_t train_samples = 0;  // over complete trials: train split size x epochs run
 };
 
-RunFigures run_timed(Study& study, const std::vector<WorkerSpec>& workers,
+// A study of `trials` trials with K workers on `device`, through the same entry point as
+// `tune --cpu-workers K` or `tune --gpus N --per-device K`, with `objective` shared by them.
+RunFigures run_timed(Experiment e, const std::string& device, int k, int trials, uint64_t seed,
                      const std::shared_ptr<Objective>& objective, int64_t train_size) {
-  RunControl control;
+  const std::string prefix = "cuda:";
+  if (device.compare(0, prefix.size(), prefix) == 0)
+    e.devices = {{"gpus", device.substr(prefix.size())}, {"per_device", k}};
+  else
+    e.devices = {{"cpu_workers", k}};
+  e.trials = trials;
+  e.seed = seed;
+  TempDir dir;
+  ExperimentRunOptions options;
+  options.study_dir = dir.path();
+  options.objective = objective;
   auto start = Clock::now();
-  RunSummary summary = run_study(
-      study, workers, [&](const WorkerSpec&) { return objective; }, control, run_options());
+  ExperimentRun run = run_experiment(e, options);
   RunFigures f;
   f.wall = seconds_since(start);
-  f.complete = summary.totals.complete;
-  f.failed = summary.totals.failed;
-  for (const TrialSnapshot& t : study.trials()) {
+  f.complete = run.summary.totals.complete;
+  f.failed = run.summary.totals.failed;
+  TrialQuery query;
+  query.with_metrics = true;
+  for (const TrialSnapshot& t : open_study_dir(dir.path())->trials(query)) {
     if (t.state == TrialState::Complete)
       f.train_samples += train_size * static_cast<int64_t>(t.metrics.size());
     else if (t.state == TrialState::Failed)
@@ -244,8 +219,8 @@ void throughput(const Args& a) {
   std::optional<double> base;
   for (int k : a.workers) {
     int trials = std::max(a.trials, 2 * k);
-    TempStudy temp(e, trials, static_cast<uint64_t>(k), Direction::Maximize);
-    RunFigures f = run_timed(temp.study(), workers_on(a.device, k), objective, train_size);
+    RunFigures f =
+        run_timed(e, a.device, k, trials, static_cast<uint64_t>(k), objective, train_size);
     double rate = static_cast<double>(f.train_samples) / f.wall;
     if (!base) base = rate;
     std::printf("%8d %7d %9.2f %13.1f %16.0f %8.2fx", k, f.complete, f.wall,
@@ -280,8 +255,7 @@ void sleep_bound() {
   std::printf("\n2. Sleep-bound CPU study: %d trials of 0.5 s each\n", trials);
   double wall[2] = {0, 0};
   for (int k : {1, 2}) {
-    TempStudy temp(e, trials, 0, Direction::Minimize);
-    RunFigures f = run_timed(temp.study(), workers_on("cpu", k), objective, 0);
+    RunFigures f = run_timed(e, "cpu", k, trials, 0, objective, 0);
     wall[k - 1] = f.wall;
     std::printf("  %d worker%s: %.2f s wall (%d complete)\n", k, k == 1 ? " " : "s", f.wall,
                 f.complete);
@@ -383,8 +357,7 @@ bool leak_check(const Args& a) {
       "1 worker on %s\n",
       a.leak_trials, a.device.c_str());
   std::fflush(stdout);
-  TempStudy temp(e, a.leak_trials, 0, Direction::Maximize);
-  RunFigures f = run_timed(temp.study(), workers_on(a.device, 1), watch, 0);
+  RunFigures f = run_timed(e, a.device, 1, a.leak_trials, 0, watch, 0);
   std::printf(
       "  %d trials (%d complete, %d failed) in %.2f s; figures after trial %d and after "
       "trial %d\n",

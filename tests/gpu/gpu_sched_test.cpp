@@ -17,13 +17,10 @@
 
 #include "../store/temp_dir.h"
 #include "common/experiment.h"
-#include "space/space.h"
+#include "run/run_experiment.h"
 #include "store/storage.h"
-#include "strategy/strategy.h"
-#include "run/run_loop.h"
-#include "study/study.h"
+#include "study/study_dir.h"
 #include "train/train_objective.h"
-#include "run/worker_env.h"
 
 namespace tune {
 namespace {
@@ -70,29 +67,21 @@ TEST(GpuSched, TwoWorkersOnOneGpuTrainOnTheirOwnStreams) {
   SKIP_WITHOUT_CUDA();
   testing::TempDir dir;
   Experiment e = parse_experiment(kExperiment, "gpu.json");
-  StudyOptions options;
-  options.trials = 6;
-  options.base_params = e.params;
-  Json space = {{"lr", {{"type", "float"}, {"low", 1e-3}, {"high", 1e-2}, {"log", true}}}};
-  Study study(open_sqlite_storage(dir.file("study.db")), Space::from_json(space, "space"),
-              make_strategy("random", Json::object(), "strategy"), options);
+  e.trials = 6;
+  e.space = {{"lr", {{"type", "float"}, {"low", 1e-3}, {"high", 1e-2}, {"log", true}}}};
+  e.devices = {{"gpus", "0"}, {"per_device", 2}};
   auto recorder = std::make_shared<StreamRecorder>(make_train_objective(e));
-  std::vector<WorkerSpec> workers = {{0, "cuda:0", "w0", 1}, {1, "cuda:0", "w1", 1}};
-  RunOptions run_options;
-  run_options.enter_worker = [](const WorkerSpec& w) -> std::shared_ptr<void> {
-    return enter_worker(w.device, w.threads);
-  };
-  run_options.after_failure = [](const WorkerSpec& w) { release_cached_memory(w.device); };
-  RunControl control;
-  RunSummary summary = run_study(
-      study, workers, [&](const WorkerSpec&) { return recorder; }, control, run_options);
+  ExperimentRunOptions run;
+  run.study_dir = dir.file("study");
+  run.objective = recorder;
+  RunSummary summary = run_experiment(e, run).summary;
   EXPECT_EQ(summary.totals.complete, 6) << summary.detail;
   EXPECT_EQ(recorder->streams.size(), 2u);  // one per worker
 #ifdef TUNE_WITH_CUDA
   EXPECT_FALSE(recorder->streams.count(c10::cuda::getDefaultCUDAStream(0).id()));
 #endif
   EXPECT_EQ(recorder->most_at_once, 2);
-  for (const auto& t : study.trials()) {
+  for (const auto& t : open_study_dir(dir.file("study"))->trials()) {
     EXPECT_EQ(t.device, "cuda:0");
     EXPECT_GT(*t.value, 0.5);
   }

@@ -69,7 +69,10 @@ TEST(Gpu, ObjectiveRunsOnTheTrialsDevice) {
   TrialContext ctx;
   ctx.device = "cuda:0";
   int reported = 0;
-  ctx.report = [&](const Json&) { ++reported; };
+  ctx.report = [&](const Json&) {
+    ++reported;
+    return Decision::Continue;
+  };
   ObjectiveResult r = make_train_objective(e)->run(e.trial_config(Json::object()), ctx);
   EXPECT_GT(r.value, 0.9);
   EXPECT_EQ(reported, r.summary.at("epochs").get<int>());

@@ -15,6 +15,7 @@
 
 #include "../store/temp_dir.h"
 #include "fakes.h"
+#include "run/listeners.h"
 #include "run/run_loop.h"
 
 namespace tune {
@@ -24,6 +25,15 @@ using testing::CountingStrategy;
 using testing::FunctionObjective;
 using testing::RunFunction;
 using testing::TempDir;
+
+// Trial 0 (x = 0) as a worker of a process that then died holds it.
+ClaimRequest dead_claim() {
+  ClaimRequest request;
+  request.params = {{"x", 0}};
+  request.device = "cpu";
+  request.worker = "dead:1/0";
+  return request;
+}
 
 StudyOptions budget(int trials, double stale_after = 30) {
   StudyOptions o;
@@ -170,11 +180,7 @@ TEST(Study, StaleTrialsAreFailedOnOpenAndTheirBudgetReused) {
   TempDir dir;
   {
     auto dead = open_sqlite_storage(dir.file("study.db"));
-    dead->claim(
-        [](const std::vector<TrialSnapshot>&, int) -> std::optional<Config> {
-          return Config{{"x", 0}};
-        },
-        "cpu", "dead:1/0");
+    dead->claim(dead_claim());
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   auto study = open_study(dir, budget(2, /*stale_after=*/0.2));
@@ -192,11 +198,7 @@ TEST(Study, StaleTrialsAreFailedOnOpenAndTheirBudgetReused) {
 TEST(Study, WaitsForTrialsRunningElsewhere) {
   TempDir dir;
   auto dead = open_sqlite_storage(dir.file("study.db"));
-  dead->claim(
-      [](const std::vector<TrialSnapshot>&, int) -> std::optional<Config> {
-        return Config{{"x", 0}};
-      },
-      "cpu", "dead:1/0");
+  dead->claim(dead_claim());
   auto study = open_study(dir, budget(2, /*stale_after=*/0.3));
   EXPECT_EQ(study->stale_failed_at_open(), 0);  // still fresh
   RunSummary summary = run(*study, testing::value_of_x);
@@ -479,7 +481,8 @@ TEST(Study, BestJsonIsWrittenBesideTheDatabase) {
   auto study = open_study(dir, options);
   RunControl control;
   RunOptions run_options;
-  run_options.best_path = dir.file("best.json");
+  BestFileListener best_file(*study, dir.file("best.json"));
+  run_options.listeners.push_back(&best_file);
   run(
       *study,
       [](const Json& config, TrialContext&) -> ObjectiveResult {

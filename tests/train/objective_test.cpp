@@ -26,7 +26,10 @@ TEST(TrainObjective, RunsReportsAndSummarises) {
   auto objective = make_train_objective(e);
   TrialContext ctx;
   std::vector<Json> reported;
-  ctx.report = [&](const Json& m) { reported.push_back(m); };
+  ctx.report = [&](const Json& m) {
+    reported.push_back(m);
+    return Decision::Continue;
+  };
   ObjectiveResult r = objective->run(e.trial_config(Json{{"units", 8}}), ctx);
   EXPECT_GT(r.value, 0.9);
   EXPECT_LE(r.value, 1.0);
@@ -47,7 +50,10 @@ TEST(TrainObjective, LossMonitorMinimises) {
   Experiment e = experiment({{"objective", {{"monitor", "val_loss"}}}});
   TrialContext ctx;
   std::vector<double> losses;
-  ctx.report = [&](const Json& m) { losses.push_back(m.at("val_loss").get<double>()); };
+  ctx.report = [&](const Json& m) {
+    losses.push_back(m.at("val_loss").get<double>());
+    return Decision::Continue;
+  };
   ObjectiveResult r = make_train_objective(e)->run(e.trial_config(Json::object()), ctx);
   EXPECT_DOUBLE_EQ(r.value, *std::min_element(losses.begin(), losses.end()));
 }
@@ -73,7 +79,10 @@ TEST(TrainObjective, StopRequestEndsTheTrial) {
   std::atomic<bool> stop{false};
   TrialContext ctx;
   ctx.stop = &stop;
-  ctx.report = [&](const Json&) { stop = true; };
+  ctx.report = [&](const Json&) {
+    stop = true;
+    return Decision::Continue;
+  };
   ObjectiveResult r = make_train_objective(e)->run(e.trial_config(Json::object()), ctx);
   EXPECT_EQ(r.summary.at("stop_reason"), "stopped");
   EXPECT_EQ(r.summary.at("epochs"), 1);
@@ -113,7 +122,10 @@ TEST(TrainObjective, TrialsWithDropoutRepeatWhetherAloneOrSideBySide) {
     TrialContext ctx;
     Json config = e.trial_config(Json{{"seed", seed}, {"dropout", 0.4}, {"epochs", 3}});
     std::vector<double> losses;
-    ctx.report = [&](const Json& m) { losses.push_back(m.at("train_loss").get<double>()); };
+    ctx.report = [&](const Json& m) {
+    losses.push_back(m.at("train_loss").get<double>());
+    return Decision::Continue;
+  };
     objective->run(config, ctx);
     return losses;
   };
