@@ -5,6 +5,7 @@
 #include "common/hparams.h"
 #include "prune/percentile.h"
 #include "prune/pruner.h"
+#include "prune/successive_halving.h"
 
 namespace tune {
 namespace {
@@ -18,8 +19,8 @@ std::unique_ptr<Pruner> make_no_pruner(const Json& options, const std::string& w
 const std::vector<std::pair<std::string, PrunerFactory>>& registry() {
   static const std::vector<std::pair<std::string, PrunerFactory>> table = {
       {"none", make_no_pruner},  // the default: listed first
-      {"median", make_median_pruner},
-      {"percentile", make_percentile_pruner},
+      {"median", make_median_pruner}, {"percentile", make_percentile_pruner},
+      {"asha", make_asha_pruner},     {"hyperband", make_hyperband_pruner},
   };
   return table;
 }
