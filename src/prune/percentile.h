@@ -11,7 +11,7 @@
 //   - best = the trial's best value over its epochs <= e; minimize: prune when best > the p-th
 //     percentile of the complete trials' values at e; maximize: prune when best < the
 //     (100 - p)-th percentile. A smaller p prunes more; p = 50 is the median either way. A trial
-//     whose values so far are all NaN (diverged) is pruned at any deciding epoch.
+//     whose values so far are all NaN (diverged) is pruned whenever a decision is made.
 // Percentiles interpolate linearly between order statistics (see percentile_of).
 #include <memory>
 #include <string>
