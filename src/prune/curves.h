@@ -24,7 +24,9 @@ class LearningCurves {
   const std::map<int, double>& curve(int trial) const;
   // The trial's value at `epoch`, if it reported one.
   std::optional<double> value(int trial, int epoch) const;
-  // The best value of the trial over epochs <= `epoch`, in `direction`.
+  // The best value of the trial over epochs <= `epoch`, in `direction`. NaN values never win:
+  // the result is NaN only when every value reported up to `epoch` is NaN (a diverged trial),
+  // and nullopt when there is none.
   std::optional<double> best_until(int trial, int epoch, Direction direction) const;
   // The values at `epoch` of the trials that reported one there, by trial number, optionally
   // only those in `state`.
@@ -34,7 +36,7 @@ class LearningCurves {
   int count(TrialState state) const;
 
  private:
-  std::map<int, std::map<int, double>> curves_;  // trial -> epoch -> value
+  std::map<int, std::map<int, double>> curves_;    // trial -> epoch -> value
   std::map<int, std::map<int, double>> by_epoch_;  // epoch -> trial -> value
   std::map<int, TrialState> states_;
 };
