@@ -58,8 +58,16 @@ std::string config_path(const cxxopts::ParseResult& parsed, const std::string& c
 // The config's "devices" with the flags on top.
 void apply_device_flags(Experiment& e, const cxxopts::ParseResult& parsed) {
   if (parsed.count("gpus")) e.devices["gpus"] = parsed["gpus"].as<std::string>();
-  if (parsed.count("per-device")) e.devices["per_device"] = parsed["per-device"].as<int>();
-  if (parsed.count("cpu-workers")) e.devices["cpu_workers"] = parsed["cpu-workers"].as<int>();
+  auto count = [&](const char* flag, int low, int high) {
+    int n = parsed[flag].as<int>();
+    if (n < low || n > high)
+      throw ConfigError(std::string("--") + flag, "must be in [" + std::to_string(low) + ", " +
+                                                      std::to_string(high) + "], got " +
+                                                      std::to_string(n));
+    return n;
+  };
+  if (parsed.count("per-device")) e.devices["per_device"] = count("per-device", 1, 256);
+  if (parsed.count("cpu-workers")) e.devices["cpu_workers"] = count("cpu-workers", 0, 1024);
 }
 
 // Flags override the file. `--set name=value` fixes a param; a searched one leaves the space.

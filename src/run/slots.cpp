@@ -48,11 +48,7 @@ DeviceOptions DeviceOptions::from_json(const Json& devices, const std::string& w
   DeviceOptions out;
   if (devices.is_null()) return out;
   if (!devices.is_object()) throw ConfigError(where, "expected an object");
-  for (const auto& [key, value] : devices.items()) {
-    if (key != "gpus" && key != "per_device" && key != "cpu_workers")
-      throw ConfigError(where + "." + key, "unknown key; allowed: gpus, per_device, cpu_workers");
-    (void)value;
-  }
+  check_keys(devices, {"gpus", "per_device", "cpu_workers"}, where);
   if (devices.contains("gpus")) {
     const Json& g = devices.at("gpus");
     if (g.is_string()) {
