@@ -182,6 +182,47 @@ TEST(CommandObjective, NoZombiesNoDescriptorLeaks) {
   EXPECT_EQ(errno, ECHILD);
 }
 
+TEST(CommandObjective, ReportLinesReachTheStudyAndAPruneEndsTheProgram) {
+  // Reports a falling curve, one epoch every 50 ms for 5 s unless stopped.
+  CommandObjective objective = shell(
+      "i=1; while [ $i -le 100 ]; do echo \"tune:report $i $((100 - i))\"; sleep 0.05; "
+      "i=$((i + 1)); done; echo 0");
+  std::vector<Json> reports;
+  TrialContext ctx;
+  ctx.report = [&](const Json& m) {
+    reports.push_back(m);
+    return reports.size() >= 3 ? Decision::Prune : Decision::Continue;
+  };
+  auto start = std::chrono::steady_clock::now();
+  ObjectiveResult r = objective.run(Json::object(), ctx);
+  EXPECT_LT(elapsed(start), 2.0);
+  EXPECT_TRUE(ctx.pruned());
+  ASSERT_EQ(reports.size(), 3u);  // none after the decision
+  EXPECT_EQ(reports[2], (Json{{"epoch", 3}, {"value", 97.0}}));
+  EXPECT_EQ(r.value, 97.0);
+  int status = 0;
+  errno = 0;
+  EXPECT_EQ(waitpid(-1, &status, WNOHANG), -1);  // the program was ended and reaped
+  EXPECT_EQ(errno, ECHILD);
+}
+
+TEST(CommandObjective, ReportLineParsing) {
+  EXPECT_FALSE(parse_report_line("0.5"));
+  EXPECT_FALSE(parse_report_line("tune:reports 1 2"));
+  auto ok = parse_report_line("  tune:report 4 -0.25  ");
+  ASSERT_TRUE(ok && ok->valid);
+  EXPECT_EQ(ok->epoch, 4);
+  EXPECT_EQ(ok->value, -0.25);
+  for (const char* bad : {"tune:report 0 1", "tune:report x 1", "tune:report 2 nan",
+                          "tune:report 2", "tune:report 2 1 3", "tune:report 1.5 2"}) {
+    auto r = parse_report_line(bad);
+    ASSERT_TRUE(r) << bad;
+    EXPECT_FALSE(r->valid) << bad;
+  }
+  CommandObjective objective = shell("echo 'tune:report one 1'; echo 1");
+  EXPECT_NE(failure_of(objective).find("malformed report line"), std::string::npos);
+}
+
 TEST(CommandObjective, InvalidSections) {
   auto message = [](const Json& section) {
     try {
