@@ -14,7 +14,7 @@ int best_command(const Args& args) {
   const std::string& dir = study->dir;
   const auto& storage = study->storage;
   Direction direction = study->direction;
-  auto best = best_trial(storage->trials(), direction);
+  auto best = storage->best(direction);
   if (!best) {
     std::cerr << "tune: study " << dir << " has no complete trial yet\n";
     return 1;

@@ -26,7 +26,9 @@ int export_command(const Args& args) {
     throw ConfigError(args[0] + " --format",
                       "unknown format \"" + format + "\"; allowed: csv, json");
   auto storage = open_existing_study(dir, args[0] + " --study");
-  auto trials = storage->trials();
+  TrialQuery query;
+  query.with_metrics = true;  // the learning curves are part of an export
+  auto trials = storage->trials(query);
   std::string text =
       format == "csv"
           ? trials_to_csv(trials)

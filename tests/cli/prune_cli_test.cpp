@@ -125,6 +125,18 @@ TEST(PruneCli, AshaPrunesAtRungsAndStatusAndExportShowIt) {
       << status.out;
   Finished csv = run_tune(dir, {"export", "--study", dir.file("s"), "--format", "csv"});
   EXPECT_NE(csv.out.find(",pruned,"), std::string::npos) << csv.out;
+  // The JSON export keeps a pruned trial's state, last value and its epochs so far.
+  Finished json = run_tune(dir, {"export", "--study", dir.file("s"), "--format", "json"});
+  int exported_pruned = 0;
+  for (const Json& t : Json::parse(json.out)) {
+    if (t.at("state") != "pruned") continue;
+    ++exported_pruned;
+    const Json& metrics = t.at("metrics");
+    ASSERT_FALSE(metrics.empty());
+    EXPECT_LT(metrics.size(), static_cast<size_t>(kEpochs));
+    EXPECT_EQ(t.at("value"), metrics.back().at("value"));
+  }
+  EXPECT_EQ(exported_pruned, pruned);
   expect_programs_gone(dir, trials);
 }
 
