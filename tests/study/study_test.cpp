@@ -15,6 +15,7 @@
 
 #include "../store/temp_dir.h"
 #include "fakes.h"
+#include "prune/pruner.h"
 #include "run/listeners.h"
 #include "run/run_loop.h"
 
@@ -498,6 +499,67 @@ TEST(Study, BestJsonIsWrittenBesideTheDatabase) {
   EXPECT_EQ(best.at("params"), (Json{{"x", 2}}));
   EXPECT_EQ(best.at("config"), (Json{{"epochs", 2}, {"x", 2}}));
   EXPECT_EQ(best.at("direction"), "minimize");
+}
+
+// A curve falling towards x over 5 epochs; reports each epoch and stops when pruned.
+ObjectiveResult curve_of_x(const Json& config, TrialContext& ctx) {
+  const double x = config.at("x").get<double>();
+  double value = 0;
+  for (int epoch = 1; epoch <= 5; ++epoch) {
+    value = x + 1.0 / epoch;
+    if (!ctx.report_epoch({{"epoch", epoch}, {"value", value}})) break;
+  }
+  return {value, Json::object()};
+}
+
+TEST(Study, MedianPrunerStopsWorseCurvesAndTheirLastValueIsKept) {
+  TempDir dir;
+  StudyOptions options = budget(8);
+  options.pruner = make_pruner("median", {{"name", "median"}, {"startup_trials", 2}}, "pruner");
+  auto study = open_study(dir, options);  // minimise; x = 0, 1, 2...: each trial worse
+  RunSummary summary = run(*study, curve_of_x);
+  EXPECT_EQ(summary.totals.complete, 2);
+  EXPECT_EQ(summary.totals.pruned, 6);
+  TrialQuery query;
+  query.with_metrics = true;
+  for (const auto& t : study->trials(query)) {
+    if (t.number < 2) {
+      EXPECT_EQ(t.state, TrialState::Complete);
+      continue;
+    }
+    // From trial 2 on, the first epoch is already worse than the median of trials 0 and 1.
+    EXPECT_EQ(t.state, TrialState::Pruned) << t.number;
+    ASSERT_EQ(t.metrics.size(), 1u) << t.number;
+    EXPECT_EQ(t.value, t.number + 1.0);
+    EXPECT_EQ(t.summary.at("pruned_at_epoch"), 1);
+  }
+}
+
+// The study's reads do not grow with the study: after 60 trials of 5 epochs each, one more
+// ask, five reports (each asking the pruner) and a tell read only the rows that changed.
+TEST(Study, ReadsPerTrialDoNotGrowWithTheStudy) {
+  TempDir dir;
+  StudyOptions options = budget(61);
+  options.pruner = make_pruner("median", {{"name", "median"}, {"startup_trials", 1000}}, "p");
+  auto study = open_study(dir, options);
+  StudyOptions sixty = options;
+  sixty.trials = 60;
+  {
+    Study first(open_sqlite_storage(dir.file("study.db")), Space(),
+                std::make_unique<CountingStrategy>(), sixty);
+    run(first, curve_of_x);
+  }
+  ASSERT_EQ(study->trials().size(), 60u);
+  study->budget_used();  // catch up with the 60 trials and their 300 values
+  const int64_t before = study->storage().rows_read();
+  AskResult ask = study->ask("cpu", "w");
+  ASSERT_TRUE(ask.trial);
+  for (int epoch = 1; epoch <= 5; ++epoch)
+    EXPECT_EQ(study->report(ask.trial->number, {{"epoch", epoch}, {"value", 1.0}}),
+              Decision::Continue);
+  ASSERT_TRUE(study->tell_complete(ask.trial->number, 1.0));
+  const int64_t read = study->storage().rows_read() - before;
+  EXPECT_LE(read, 12) << "rows read for one trial in a study of 60 trials and 300 epoch rows";
 }
 
 }  // namespace
