@@ -22,6 +22,12 @@ struct ScriptedTrial {
 // (trial, epoch) pairs at which a pruner stops a trial.
 using Prunes = std::set<std::pair<int, int>>;
 
+// Short names for the states in tables of cases.
+constexpr TrialState kComplete = TrialState::Complete;
+constexpr TrialState kRunning = TrialState::Running;
+constexpr TrialState kPruned = TrialState::Pruned;
+constexpr TrialState kFailed = TrialState::Failed;
+
 inline std::unique_ptr<Pruner> pruner(const std::string& name, Json options = Json::object()) {
   options["name"] = name;
   return make_pruner(name, options, "test.json: pruner");

@@ -9,12 +9,7 @@
 namespace tune {
 namespace {
 
-using test::Prunes;
-using test::ScriptedTrial;
-constexpr TrialState kComplete = TrialState::Complete;
-constexpr TrialState kRunning = TrialState::Running;
-constexpr TrialState kPruned = TrialState::Pruned;
-constexpr TrialState kFailed = TrialState::Failed;
+using namespace test;
 
 TEST(AshaRungs, AreMinEpochsTimesPowersOfEtaBelowTheBudget) {
   struct Case {
