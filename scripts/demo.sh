@@ -8,7 +8,7 @@
 # run (e.g. --strategy bayes --trials 16).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh tune  # only what the demo runs; scripts/test.sh builds the rest
 ./build/tune train --config configs/fashion_mlp.json --epochs 5 --output runs/fashion_mlp_train.json
 rm -rf runs/demo_study
 workers=(--cpu-workers 2)

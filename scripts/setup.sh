@@ -4,6 +4,7 @@
 #   TORCH_VERSION   PyTorch wheel to install when no `torch` is importable (default 2.13.0)
 #   Torch_DIR       an unpacked LibTorch's share/cmake/Torch; skips the Python torch entirely
 #   BUILD_DIR       build directory (default build)
+# Arguments name the targets to build (default: all of them); the demo builds only `tune`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root_cmd=()
@@ -40,4 +41,6 @@ command -v ninja >/dev/null && generator=(-G Ninja)
 if [ ! -f "$build/CMakeCache.txt" ]; then
   cmake -S . -B "$build" "${generator[@]}" "${cmake_args[@]}" >&2
 fi
-cmake --build "$build" -j "$(nproc)" >&2
+targets=()
+for t in "$@"; do targets+=(--target "$t"); done
+cmake --build "$build" -j "$(nproc)" "${targets[@]}" >&2
