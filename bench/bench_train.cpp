@@ -3,12 +3,20 @@
 // same LibTorch) in this invocation, and their ratio. The first epoch of each is a warm-up and
 // left out of the means when there are more.
 //   bench_train [--device cpu|cuda:N] [--epochs N] [--threads N] [--data DIR]
+//   bench_train --thread-policy [--epochs N]: the CPU thread policy, quiet and with one core
+//   kept busy by another process (issue 10)
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cstdio>
+#include <optional>
 #include <iostream>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "common/cpu.h"
 #include "common/json.h"
 #include "data/load.h"
 #include "models/builders.h"
@@ -23,12 +31,17 @@ struct Args {
   int epochs = 3;
   int threads = 0;  // 0: LibTorch's default
   std::string data = tune::kFashionMnistDir;
+  bool thread_policy = false;  // --thread-policy: the busy-core table instead of the comparison
 };
 
 Args parse(int argc, char** argv) {
   Args a;
   for (int i = 1; i < argc; ++i) {
     std::string flag = argv[i];
+    if (flag == "--thread-policy") {
+      a.thread_policy = true;
+      continue;
+    }
     if (i + 1 >= argc) throw std::invalid_argument("missing value after " + flag);
     std::string value = argv[++i];
     if (flag == "--device")
@@ -63,7 +76,7 @@ Figures mean_after_warmup(const tune::Json& epochs) {
   return f;
 }
 
-Figures run_ours(const Args& a) {
+Figures run_ours(const Args& a, bool tune_threads = false) {
   using namespace tune;
   Json section = {{"dataset", "fashion-mnist"}, {"dir", a.data}};
   torch::Device device(check_device(a.device, "--device"));
@@ -78,6 +91,7 @@ Figures run_ours(const Args& a) {
                      "bench");
   auto model = builtin_models().build(hp, data.input_shape, data.num_classes);
   TrainOptions options = TrainOptions::from(hp);
+  options.tune_threads = tune_threads;
   initialize_parameters(*model, options.seed);
   model->to(device);
   Trainer trainer(model, make_optimizer(hp, model->parameters()), options);
@@ -110,11 +124,59 @@ Figures run_python(const Args& a) {
   return mean_after_warmup(j.at("epochs"));
 }
 
+// Another process holding one core for as long as this lives: a child spinning at full speed.
+class BusyCore {
+ public:
+  BusyCore() {
+    pid_ = fork();
+    if (pid_ == 0)
+      for (volatile unsigned long long i = 0;; i = i + 1) {
+      }
+  }
+  ~BusyCore() {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+
+ private:
+  pid_t pid_;
+};
+
+// The thread policy on this machine, quiet and with one core taken by another process: all
+// the usable cores as intra-op threads, one thread, and the trainer measuring which is faster.
+void thread_policy(const Args& a) {
+  const int cores = tune::usable_cores();
+  std::printf("thread policy: %d usable cores; mean of epochs 2..%d\n", cores, a.epochs);
+  std::printf("%-8s %-24s %12s %14s\n", "machine", "threads", "epoch (s)", "samples/s");
+  for (bool busy : {false, true}) {
+    std::optional<BusyCore> other;
+    if (busy) other.emplace();
+    struct Row {
+      std::string name;
+      int threads;
+      bool tuned;
+    };
+    for (const Row& row : {Row{std::to_string(cores) + " (all, fixed)", cores, false},
+                           Row{"1 (fixed)", 1, false},
+                           Row{std::to_string(cores) + ", tuned (default)", cores, true}}) {
+      torch::set_num_threads(row.threads);
+      Figures f = run_ours(a, row.tuned);
+      std::printf("%-8s %-24s %12.3f %14.0f\n", busy ? "busy" : "quiet", row.name.c_str(),
+                  f.seconds, f.samples_per_second);
+      std::fflush(stdout);
+    }
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   try {
     Args a = parse(argc, argv);
+    if (a.thread_policy) {
+      thread_policy(a);
+      return 0;
+    }
     if (a.threads > 0) torch::set_num_threads(a.threads);
     std::printf(
         "Fashion-MNIST MLP 784-128-10, Adam lr 1e-3, batch 128, device %s, %d epochs, "

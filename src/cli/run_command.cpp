@@ -39,6 +39,10 @@ cxxopts::Options run_options(const std::string& name) {
       "cpu-workers", "trials at once on the CPU, splitting its cores (default 1 without --gpus)",
       cxxopts::value<int>())(
       "retry-oom", "retry a trial that ran out of GPU memory once with half its batch size")(
+      "threads",
+      "intra-op threads per CPU worker (default: its share of the usable cores, fewer when that "
+      "trains faster)",
+      cxxopts::value<int>())(
       "data", "dataset directory (overrides data.dir)", cxxopts::value<std::string>())(
       "stale-after", "seconds without a heartbeat before another process's trial is dead",
       cxxopts::value<double>()->default_value("30"))(
@@ -146,6 +150,11 @@ int run_command(const Args& raw_args) {
   if (parsed.count("study")) run.study_dir = parsed["study"].as<std::string>();
   run.stale_after = parsed["stale-after"].as<double>();
   run.max_failures = parsed["max-failures"].as<int>();
+  if (parsed.count("threads")) {
+    run.threads = parsed["threads"].as<int>();
+    if (run.threads < 1 || run.threads > 1024)
+      throw ConfigError("--threads", "must be in [1, 1024], got " + std::to_string(run.threads));
+  }
   run.log = &std::cerr;
   run.interactive = isatty(STDERR_FILENO);
   run.handle_signals = true;

@@ -7,10 +7,12 @@
 #include <iostream>
 
 #include "cli/cli.h"
+#include "common/cpu.h"
 #include "common/error.h"
 #include "common/experiment.h"
 #include "common/hparams.h"
 #include "study/best_file.h"
+#include "run/worker_env.h"
 #include "train/device.h"
 #include "train/train_objective.h"
 
@@ -26,6 +28,8 @@ cxxopts::Options train_options(const std::string& program) {
       "device", "cpu, cuda or cuda:N", cxxopts::value<std::string>()->default_value("cpu"))(
       "output", "write the run as JSON to FILE", cxxopts::value<std::string>())(
       "data", "dataset directory (overrides data.dir)", cxxopts::value<std::string>())(
+      "threads", "intra-op CPU threads (default: the usable cores, fewer when that trains faster)",
+      cxxopts::value<std::string>())(
       "h,help", "show this help");
   return o;
 }
@@ -44,17 +48,18 @@ cxxopts::ParseResult parse(cxxopts::Options& options, const Args& args) {
 }
 
 // Parsed here rather than by cxxopts so that the message names the flag.
-long long parse_epochs(const std::string& text) {
+long long parse_count(const std::string& flag, const std::string& text, long long most) {
   size_t used = 0;
-  long long epochs = 0;
+  long long n = 0;
   try {
-    epochs = std::stoll(text, &used);
+    n = std::stoll(text, &used);
   } catch (const std::exception&) {
     used = 0;
   }
-  if (used != text.size() || used == 0 || epochs < 1)
-    throw ConfigError("--epochs", "expected a positive integer, got \"" + text + "\"");
-  return epochs;
+  if (used != text.size() || used == 0 || n < 1 || n > most)
+    throw ConfigError(flag, "expected an integer from 1 to " + std::to_string(most) + ", got \"" +
+                                text + "\"");
+  return n;
 }
 
 std::string format_epoch(const Json& m, long long epochs) {
@@ -91,13 +96,18 @@ int train_command(const Args& args) {
     for (const auto& s : flags["set"].as<std::vector<std::string>>())
       apply_set(experiment.params, s);
   if (flags.count("epochs"))
-    experiment.params["epochs"] = parse_epochs(flags["epochs"].as<std::string>());
+    experiment.params["epochs"] = parse_count("--epochs", flags["epochs"].as<std::string>(), 100000);
   if (flags.count("data")) experiment.data["dir"] = flags["data"].as<std::string>();
   std::string output = flags.count("output") ? flags["output"].as<std::string>() : "";
   Config config = experiment.trial_config(Json::object());
 
   TrialContext ctx;
   ctx.device = check_device(flags["device"].as<std::string>(), "--device");
+  const int threads = flags.count("threads")
+                          ? static_cast<int>(parse_count("--threads", flags["threads"].as<std::string>(), 1024))
+                          : usable_cores();
+  ctx.tune_threads = !flags.count("threads");
+  auto env = enter_worker(ctx.device, threads);
   long long epochs = Hyperparameters(config, experiment.where("params")).integer("epochs", 10, 1);
   ctx.report = [epochs](const Json& m) {
     std::cerr << format_epoch(m, epochs) << std::endl;

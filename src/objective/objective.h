@@ -19,6 +19,9 @@ struct TrialContext {
   std::function<Decision(const Json& epoch_metrics)> report;
   // Set when the study asks running trials to stop (Ctrl-C twice, timeout).
   const std::atomic<bool>* stop = nullptr;
+  // On the CPU, let training measure which intra-op thread count (up to the worker's share) is
+  // fastest; false when the user fixed the count (--threads).
+  bool tune_threads = false;
 
   // What objectives call at each epoch end. False once the trial is pruned: the objective
   // should return as soon as it can (its result is then recorded as pruned, whatever it is).

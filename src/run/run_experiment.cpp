@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
-#include <thread>
 
+#include "common/cpu.h"
 #include "common/error.h"
 #include "common/hparams.h"
 #include "prune/pruner.h"
@@ -80,8 +80,7 @@ std::vector<Slot> worker_slots(const Experiment& e, Log& log) {
   if (devices.gpus.empty() && devices.per_device > 1)
     log << "tune: warning: --per-device counts trials per GPU and no GPU is named (--gpus); "
            "for trials side by side on the CPU use --cpu-workers N\n";
-  int cores = static_cast<int>(std::thread::hardware_concurrency());
-  return plan_slots(devices, devices.gpus.empty() ? 0 : cuda_device_count(), cores);
+  return plan_slots(devices, devices.gpus.empty() ? 0 : cuda_device_count(), usable_cores());
 }
 
 std::string describe_slots(const std::vector<Slot>& slots) {
@@ -191,8 +190,11 @@ ExperimentRun run_experiment(const Experiment& e, const ExperimentRunOptions& op
   run_options.after_failure = [](const WorkerSpec& w) { release_cached_memory(w.device); };
 
   std::vector<WorkerSpec> workers;
-  for (const auto& s : slots)
-    workers.push_back({s.index, s.device, worker_name(s.index), s.threads});
+  for (const auto& s : slots) {
+    const bool fixed = options.threads > 0 && s.device == "cpu";
+    workers.push_back(
+        {s.index, s.device, worker_name(s.index), fixed ? options.threads : s.threads, !fixed});
+  }
   std::optional<InterruptScope> interrupts;
   if (options.handle_signals) interrupts.emplace(control);
   run.summary = run_study(

@@ -29,6 +29,10 @@ struct ExperimentRunOptions {
   // Runs this objective instead of the experiment's (a warm one in a benchmark, a fake one in a
   // test); it must be safe to share between the workers.
   std::shared_ptr<Objective> objective;
+  // Intra-op threads of each CPU worker. 0: its share of the usable cores (affinity and cgroup
+  // quota, divided among the workers), and each trial measures whether fewer train faster.
+  // N: exactly N, never tuned.
+  int threads = 0;
   std::vector<RunListener*> listeners;  // told of trial events besides the built-in ones
   RunControl* control = nullptr;        // optional: the caller's, to stop the run from outside
 };

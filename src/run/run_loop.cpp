@@ -119,6 +119,7 @@ Outcome run_objective(Study& study, Objective& objective, const ActiveTrial& tri
   ctx.number = trial.number;
   ctx.device = trial.device;
   ctx.stop = control.trial_stop_flag();
+  ctx.tune_threads = worker.tune_threads;
   int epochs = 0;
   ctx.report = [&](const Json& metrics) {
     ++epochs;

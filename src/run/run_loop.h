@@ -71,6 +71,7 @@ struct WorkerSpec {
   std::string device = "cpu";  // passed to the objective
   std::string name;            // recorded as the trial's worker ("host:pid/slot")
   int threads = 0;             // intra-op CPU threads for its trials (0: leave as is)
+  bool tune_threads = true;    // trials may use fewer when that is faster (TrialContext)
 };
 
 struct RunOptions {

@@ -103,6 +103,7 @@ Json train_config(const Experiment& experiment, const Config& config, TrialConte
   Hyperparameters hp(config, experiment.where("params"));
   TrainOptions options = TrainOptions::from(hp);
   const ObjectiveSpec& spec = experiment.objective_spec;
+  options.tune_threads = ctx.tune_threads;
   options.monitor = spec.monitor;
   options.mode = spec.direction == Direction::Minimize ? Mode::Min : Mode::Max;
   check_optimizer(hp);

@@ -67,6 +67,7 @@ Json TrainResult::to_json() const {
             {"monitor", monitor},
             {"best_epoch", best_epoch},
             {"best_value", std::isfinite(best_value) ? Json(best_value) : Json(nullptr)}};
+  if (threads) j["threads"] = *threads;
   if (test) {
     j["test_loss"] = std::isfinite(test->loss) ? Json(test->loss) : Json(nullptr);
     j["test_accuracy"] = test->accuracy;
@@ -94,8 +95,11 @@ bool Trainer::train_epoch(const Split& train, EpochMetrics& m) {
   auto correct = torch::zeros({}, torch::dtype(torch::kLong).device(device));
   int64_t seen = 0;
   auto start = Clock::now();
+  if (threads_) threads_->begin_epoch();
   for (int64_t first = 0; first < n; first += batch) {
     if (stop_ && stop_()) return false;
+    if (threads_) threads_->before_batch();
+    auto batch_start = Clock::now();
     int64_t size = std::min(batch, n - first);
     // A lone trailing example would break batch norm's batch statistics; it is skipped.
     if (size < 2 && seen > 0) break;
@@ -111,6 +115,7 @@ bool Trainer::train_epoch(const Split& train, EpochMetrics& m) {
     loss_sum.add_(loss.detach(), static_cast<double>(size));
     correct.add_(logits.detach().argmax(1).eq(y).sum());
     seen += size;
+    if (threads_) threads_->after_batch(seconds_since(batch_start));
   }
   // The one host-device synchronisation of the epoch.
   m.train_loss = loss_sum.item<double>() / static_cast<double>(seen);
@@ -144,6 +149,15 @@ Evaluation Trainer::evaluate(const Split& split) {
 
 TrainResult Trainer::fit(const Dataset& data) {
   TrainResult result;
+  // The count the calling thread had is the most the tuner may use, and comes back after,
+  // whatever happens (the worker's next trial starts from it).
+  struct RestoreThreads {
+    int threads = at::get_num_threads();
+    ~RestoreThreads() { at::set_num_threads(threads); }
+  } restore;
+  threads_.reset();
+  if (options_.tune_threads && device_of(*model_).is_cpu())
+    threads_ = std::make_unique<ThreadTuner>(restore.threads);
   result.monitor = options_.monitor;
   seed_dropout(*model_, options_.seed);
   TrainerControl control(model_.ptr().get());
@@ -180,6 +194,7 @@ TrainResult Trainer::fit(const Dataset& data) {
   // A trial stopped from outside (pruned, interrupted) is not judged on the test split.
   if (data.has_test() && result.stop_reason != stop_reason::kStopped)
     result.test = evaluate(data.test);
+  if (threads_ && !threads_->candidates().empty()) result.threads = threads_->chosen();
   return result;
 }
 

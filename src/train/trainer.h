@@ -13,6 +13,7 @@
 #include "common/hparams.h"
 #include "common/json.h"
 #include "data/dataset.h"
+#include "train/thread_tuner.h"
 #include "train/callbacks.h"
 #include "train/metrics.h"
 
@@ -29,6 +30,9 @@ struct TrainOptions {
   std::string monitor = "val_accuracy";  // what best_epoch / best_value follow
   Mode mode = Mode::Max;
   int64_t eval_batch_size = 4096;
+  // On the CPU, measure which intra-op thread count (up to the thread's current one) trains
+  // fastest at the start of each epoch (train/thread_tuner.h); off when the user fixed it.
+  bool tune_threads = false;
 
   static TrainOptions from(const Hyperparameters& hp);
 };
@@ -45,6 +49,7 @@ struct TrainResult {
   int best_epoch = 0;  // 0 when no epoch gave a finite value
   double best_value = std::numeric_limits<double>::quiet_NaN();
   std::optional<Evaluation> test;  // with the weights training ended with
+  std::optional<int> threads;      // the intra-op threads the last epoch chose (tune_threads)
 
   // {"history": [...], "stop_reason", "monitor", "best_epoch", "best_value",
   //  "test_loss", "test_accuracy" (when there is a test split)}
@@ -81,6 +86,7 @@ class Trainer {
   std::function<void(const EpochMetrics&)> hook_;
   std::function<bool()> stop_;
   at::Generator generator_;
+  std::unique_ptr<ThreadTuner> threads_;  // during fit, with tune_threads on the CPU
 };
 
 // Re-draws every Linear and Conv2d weight and bias from U(-1/sqrt(fan_in), 1/sqrt(fan_in))

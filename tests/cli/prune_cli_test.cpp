@@ -118,7 +118,7 @@ TEST(PruneCli, AshaPrunesAtRungsAndStatusAndExportShowIt) {
     if (t.state == TrialState::Pruned) {
       // Without an epoch budget in params, rungs are at 1, 3, 9, ... (min_epochs 1, factor 3).
       const size_t at = t.metrics.size();
-      EXPECT_TRUE(at == 1 || at == 3) << "trial " << t.number << " pruned at epoch " << at;
+      EXPECT_TRUE(at == 1 || at == 3 || at == 9) << "trial " << t.number << " pruned at " << at;
     }
   Finished status = run_tune(dir, {"status", "--study", dir.file("s")});
   EXPECT_NE(status.out.find(std::to_string(pruned) + " pruned"), std::string::npos)
@@ -184,7 +184,7 @@ TEST(PruneCli, ThreeProcessesPruningOneStudyAgree) {
     // Every process applied the same rule to the same stored curves: a pruned trial stopped at
     // a rung, and at least one trial that reached that rung beat it there.
     const int rung = static_cast<int>(t.metrics.size());
-    EXPECT_TRUE(rung == 1 || rung == 3) << rung;
+    EXPECT_TRUE(rung == 1 || rung == 3 || rung == 9) << rung;
     const double own = t.metrics.back().at("value").get<double>();
     bool beaten = false;
     for (const auto& other : trials)

@@ -1,0 +1,14 @@
+#pragma once
+// How many CPU cores this process may really use: the CPUs its affinity mask allows, capped by
+// a cgroup CPU quota (containers and CI runners often get fewer cores than the machine has;
+// std::thread::hardware_concurrency reports the machine's). At least 1.
+namespace tune {
+
+int usable_cores();
+
+// The parts, for tests: the cgroup v2 "cpu.max" text ("max 100000", "150000 100000") or the
+// v1 quota and period in microseconds, as a number of cores rounded up; 0 when unlimited.
+int cgroup_v2_cores(const char* cpu_max);
+int cgroup_v1_cores(long long quota_us, long long period_us);
+
+}  // namespace tune
