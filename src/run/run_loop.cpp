@@ -1,6 +1,8 @@
 #include "run/run_loop.h"
 
 #include <cmath>
+#include <csignal>
+#include <cstdio>
 #include <exception>
 #include <stdexcept>
 #include <thread>
@@ -11,6 +13,14 @@ namespace tune {
 void RunControl::interrupt() {
   interrupted_.store(true);
   stop_asking_.store(true);
+}
+
+void RunControl::note_signal(int signal) {
+  int none = 0;
+  if (signal == SIGTERM)
+    signal_.store(signal);
+  else
+    signal_.compare_exchange_strong(none, signal);
 }
 
 void RunControl::set_timeout(double seconds) {
@@ -276,6 +286,7 @@ RunSummary run_study(Study& study, const std::vector<WorkerSpec>& workers,
   for (const auto& s : stats) add(summary.totals, s);
   summary.reason = control.reason();
   summary.detail = control.detail();
+  summary.signal = control.signal();
   notify(options, [&](RunListener& l) { l.run_finished(summary); });
   return summary;
 }
