@@ -1,7 +1,10 @@
 #pragma once
 // Runs a program without a shell, capturing the tails of its stdout and stderr, with a timeout
-// and a stop request that end it (SIGTERM to its process group, then SIGKILL). The child is
-// always reaped and every descriptor closed, whatever happens.
+// and a stop request that end it (SIGTERM to its process group, then SIGKILL). The program runs
+// in a process group of its own under a keeper process (objective/keeper.h), so that nothing
+// it started outlives its run: the group is killed when the program exits, when run_process
+// leaves for any reason (an exception included), and when tune dies, even by SIGKILL. The
+// keeper is always reaped and every descriptor closed, whatever happens.
 #include <functional>
 #include <optional>
 #include <string>

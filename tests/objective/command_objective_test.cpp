@@ -253,10 +253,5 @@ TEST(CommandObjective, InvalidSections) {
   EXPECT_NE(failure_of(needs_x).find("{x}"), std::string::npos);
 }
 
-TEST(Subprocess, ValidUtf8) {
-  EXPECT_EQ(valid_utf8("caf\xc3\xa9"), "caf\xc3\xa9");
-  EXPECT_EQ(valid_utf8("\xa9x\xc3"), "?x?");
-}
-
 }  // namespace
 }  // namespace tune
