@@ -274,4 +274,25 @@ std::string valid_utf8(const std::string& text) {
   return out;
 }
 
+std::string printable(const std::string& text) {
+  const std::string valid = valid_utf8(text);
+  std::string out;
+  out.reserve(valid.size());
+  for (size_t i = 0; i < valid.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(valid[i]);
+    bool c1 = c == 0xC2 && i + 1 < valid.size() && static_cast<unsigned char>(valid[i + 1]) < 0xA0;
+    if (c == '\r') {
+      if (i + 1 >= valid.size() || valid[i + 1] != '\n') out += '\n';
+    } else if (c1) {
+      out += '?';
+      ++i;  // both bytes of U+0080..U+009F
+    } else if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7F) {
+      out += '?';
+    } else {
+      out += valid[i];
+    }
+  }
+  return out;
+}
+
 }  // namespace tune

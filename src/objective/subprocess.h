@@ -41,4 +41,9 @@ ProcessResult run_process(const ProcessSpec& spec);
 // `text` with invalid UTF-8 bytes replaced by '?' (so it can be stored as JSON).
 std::string valid_utf8(const std::string& text);
 
+// A program's output made safe to store and to print on a terminal: valid UTF-8, carriage
+// returns (progress bars) as newlines, and every other control character (escape sequences,
+// C1 controls, DEL) but newline and tab replaced by '?'.
+std::string printable(const std::string& text);
+
 }  // namespace tune

@@ -19,6 +19,18 @@ std::string format_json_value(const Json& v) {
   return v.dump();
 }
 
+// One line of a board: line breaks and tabs as spaces, other control characters as '?', so
+// that an error quoting a program's output cannot move the cursor or break the redraw.
+std::string one_line(std::string text) {
+  for (char& c : text) {
+    if (c == '\n' || c == '\r' || c == '\t')
+      c = ' ';
+    else if ((static_cast<unsigned char>(c) < 0x20) || c == 0x7F)
+      c = '?';
+  }
+  return text;
+}
+
 }  // namespace
 
 Progress::Progress(std::ostream& out, int slots, Options options)
@@ -87,7 +99,7 @@ void Progress::trial_finished(int slot, const TrialSnapshot& t, std::optional<do
     line << " in " << format_duration(t.end_time - t.start_time);
   if (!t.device.empty()) line << " [" << t.device << "]";
   line << " | " << short_config(t.params);
-  if (!t.error.empty()) line << " | error: " << t.error.substr(0, 200);
+  if (!t.error.empty()) line << " | error: " << one_line(t.error.substr(0, 200));
   if (best) line << " | best " << format_value(*best);
   print_line(line.str());
   refresh(true);

@@ -50,6 +50,19 @@ TEST(Progress, InteractiveModeRedrawsTheBlockInPlace) {
   p.close();
 }
 
+TEST(Progress, AnErrorIsShownOnOneLineWithoutControlCharacters) {
+  std::ostringstream out;
+  Progress p(out, 1, Progress::Options{});
+  TrialSnapshot t;
+  t.number = 2;
+  t.state = TrialState::Failed;
+  t.error = "command exited with status 1; stderr tail:\nbad\x1b[2J\tline";
+  p.trial_finished(0, t, std::nullopt);
+  EXPECT_NE(out.str().find("error: command exited with status 1; stderr tail: bad?[2J line\n"),
+            std::string::npos)
+      << out.str();
+}
+
 TEST(Progress, FormatsDurationsAndShortConfigs) {
   EXPECT_EQ(Progress::format_duration(5), "5s");
   EXPECT_EQ(Progress::format_duration(3725), "1h02m");
