@@ -201,6 +201,16 @@ void run_trial(Study& study, Objective& objective, const ActiveTrial& trial,
   notify(options, [&](RunListener& l) { l.trial_finished(worker, *finished); });
 }
 
+// What a worker told to Wait is waiting for. Trials of a process that died stay running until
+// they go stale, which can take up to stale_after seconds after a resume.
+std::string wait_reason(const Study& study, const AskResult& ask) {
+  if (ask.running_elsewhere == 0) return "waiting for the running trials to finish";
+  char stale[32];
+  std::snprintf(stale, sizeof stale, "%g", study.options().stale_after);
+  return "waiting for " + std::to_string(ask.running_elsewhere) +
+         " trial(s) running elsewhere to finish or go stale (up to " + stale + "s)";
+}
+
 }  // namespace
 
 WorkerStats run_worker(Study& study, Objective& objective, const WorkerSpec& worker,
@@ -210,6 +220,8 @@ WorkerStats run_worker(Study& study, Objective& objective, const WorkerSpec& wor
     if (control.check_deadline()) break;
     AskResult ask = study.ask(worker.device, worker.name);
     if (ask.status == AskStatus::Wait) {
+      const std::string why = wait_reason(study, ask);
+      notify(options, [&](RunListener& l) { l.waiting(worker, why); });
       pause(study.wait_interval(), control);
       continue;
     }
