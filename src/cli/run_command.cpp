@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <filesystem>
 #include <iostream>
 
@@ -124,8 +125,8 @@ void apply_overrides(Experiment& e, const cxxopts::ParseResult& parsed,
 
 int exit_code(const RunSummary& summary) {
   switch (summary.reason) {
-    case RunControl::Reason::Interrupted:
-      return 130;
+    case RunControl::Reason::Interrupted:  // as a shell reports a process the signal killed
+      return 128 + (summary.signal ? summary.signal : SIGINT);
     case RunControl::Reason::TooManyFailures:
       return 1;
     default:

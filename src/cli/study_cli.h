@@ -13,7 +13,8 @@
 namespace tune::cli {
 
 // Parses `args` (args[0] is the command's name). cxxopts errors and stray positional
-// arguments become ConfigError, so they exit 2 with one line.
+// arguments become ConfigError, so they exit 2 with one line; a value that does not parse
+// is named with its flag and what the flag takes ("--trials: expected an integer, got \"abc\"").
 cxxopts::ParseResult parse_options(cxxopts::Options& options, const Args& args);
 
 // Removes each `--name VALUE` and `--name=VALUE` from `args` and returns the values in order:

@@ -1,5 +1,6 @@
 #include "common/experiment.h"
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -90,6 +91,10 @@ Experiment parse_experiment(const Json& root, const std::string& source) {
 }
 
 Experiment load_experiment(const std::string& path) {
+  // A directory opens as a stream that reads nothing, which would pass for "invalid JSON".
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw ConfigError(path, "is a directory; expected an experiment file (JSON)");
   std::ifstream in(path);
   if (!in) throw ConfigError(path, "cannot open the experiment file");
   std::stringstream text;
@@ -97,7 +102,7 @@ Experiment load_experiment(const std::string& path) {
   Json root;
   try {
     root = Json::parse(text.str());
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse errors, and numbers out of range (1e400)
     throw ConfigError(path, std::string("invalid JSON: ") + e.what());
   }
   return parse_experiment(root, path);

@@ -49,8 +49,34 @@ std::string trim(const std::string& s) {
   return s.substr(b, e - b);
 }
 
+bool digits(const char*& p) {
+  const char* start = p;
+  while (std::isdigit(static_cast<unsigned char>(*p))) ++p;
+  return p > start;
+}
+
+// A decimal number and nothing else: [+-] digits [. digits] [e [+-] digits], or .digits. Not
+// what strtod also takes (hex "0x10", "inf", "nan"): a program printing those is not
+// printing its value.
+std::optional<double> decimal_number(const std::string& text) {
+  const char* p = text.c_str();
+  if (*p == '+' || *p == '-') ++p;
+  bool whole = digits(p);
+  bool fraction = *p == '.' && (++p, digits(p));
+  if (!whole && !fraction) return std::nullopt;
+  if (*p == 'e' || *p == 'E') {
+    ++p;
+    if (*p == '+' || *p == '-') ++p;
+    if (!digits(p)) return std::nullopt;
+  }
+  if (*p != '\0') return std::nullopt;
+  double value = std::strtod(text.c_str(), nullptr);
+  if (!std::isfinite(value)) return std::nullopt;
+  return value;
+}
+
 std::string stderr_note(const std::string& err) {
-  std::string tail = trim(valid_utf8(err));
+  std::string tail = trim(printable(err));
   return tail.empty() ? std::string(" (stderr empty)") : "; stderr tail:\n" + tail;
 }
 
@@ -100,13 +126,11 @@ std::optional<ReportLine> parse_report_line(const std::string& line) {
   long long epoch = std::strtoll(p, &end, 10);
   if (end == p || errno != 0 || epoch < 1 || epoch > 1000000000 || !std::isspace(static_cast<unsigned char>(*end)))
     return out;
-  p = end;
-  double value = std::strtod(p, &end);
-  while (std::isspace(static_cast<unsigned char>(*end))) ++end;
-  if (end == p || *end != '\0' || !std::isfinite(value)) return out;
+  std::optional<double> value = decimal_number(trim(end));
+  if (!value) return out;
   out.valid = true;
   out.epoch = static_cast<int>(epoch);
-  out.value = value;
+  out.value = *value;
   return out;
 }
 
@@ -116,12 +140,7 @@ std::optional<double> last_line_value(const std::string& output) {
     size_t start = output.rfind('\n', end - 1);
     start = start == std::string::npos ? 0 : start + 1;
     std::string line = trim(output.substr(start, end - start));
-    if (!line.empty()) {
-      char* stop = nullptr;
-      double v = std::strtod(line.c_str(), &stop);
-      if (stop != line.c_str() + line.size() || !std::isfinite(v)) return std::nullopt;
-      return v;
-    }
+    if (!line.empty()) return decimal_number(line);
     end = start == 0 ? 0 : start - 1;
   }
   return std::nullopt;
@@ -176,13 +195,13 @@ ObjectiveResult CommandObjective::run(const Json& config, TrialContext& ctx) {
   }
   if (!bad_report.empty())
     throw std::runtime_error("command printed a malformed report line \"" +
-                             bad_report.substr(0, 200) + "\"; expected \"" + kReportPrefix +
+                             printable(bad_report.substr(0, 200)) + "\"; expected \"" + kReportPrefix +
                              " <epoch> <value>\" with an integer epoch >= 1 and a finite value");
   std::string why = failure(r, timeout_.value_or(0));
   if (!why.empty()) throw std::runtime_error("command " + why + stderr_note(r.err));
   std::optional<double> value = last_line_value(r.out);
   if (!value) {
-    std::string out = trim(valid_utf8(r.out));
+    std::string out = trim(printable(r.out));
     std::string last = out.substr(out.rfind('\n') == std::string::npos ? 0 : out.rfind('\n') + 1);
     if (last.size() > 200) last = last.substr(0, 200) + "...";
     throw std::runtime_error("command printed no finite number on its last line of stdout (got \"" +
@@ -191,7 +210,7 @@ ObjectiveResult CommandObjective::run(const Json& config, TrialContext& ctx) {
   ObjectiveResult result;
   result.value = *value;
   result.summary = {{"seconds", r.seconds}};
-  std::string err = trim(valid_utf8(r.err));
+  std::string err = trim(printable(r.err));
   if (!err.empty()) result.summary["stderr_tail"] = err;
   return result;
 }

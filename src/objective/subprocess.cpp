@@ -1,6 +1,7 @@
 #include "objective/subprocess.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -11,6 +12,8 @@
 #include <cstring>
 #include <functional>
 #include <stdexcept>
+
+#include "objective/keeper.h"
 
 extern char** environ;
 
@@ -42,27 +45,6 @@ std::vector<char*> pointers(std::vector<std::string>& strings) {
   for (std::string& s : strings) out.push_back(s.data());
   out.push_back(nullptr);
   return out;
-}
-
-// In the child between fork and exec: only async-signal-safe calls.
-[[noreturn]] void exec_child(int out_fd, int err_fd, int report_fd, char** argv, char** envp) {
-  setpgid(0, 0);  // its own group, so that stopping it also stops what it started
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, nullptr);
-  struct sigaction dfl;
-  std::memset(&dfl, 0, sizeof dfl);
-  dfl.sa_handler = SIG_DFL;
-  for (int sig : {SIGPIPE, SIGINT, SIGTERM, SIGQUIT}) sigaction(sig, &dfl, nullptr);
-  int null_fd = open("/dev/null", O_RDONLY);
-  if (null_fd >= 0) dup2(null_fd, STDIN_FILENO);
-  dup2(out_fd, STDOUT_FILENO);
-  dup2(err_fd, STDERR_FILENO);
-  execvpe(argv[0], argv, envp);
-  int err = errno;
-  ssize_t ignored = write(report_fd, &err, sizeof err);
-  (void)ignored;
-  _exit(127);
 }
 
 void close_fd(int& fd) {
@@ -115,7 +97,7 @@ void drain(int& fd, Stream& stream) {
 }
 
 struct Pipes {
-  int fds[6] = {-1, -1, -1, -1, -1, -1};  // out r/w, err r/w, report r/w
+  int fds[8] = {-1, -1, -1, -1, -1, -1, -1, -1};  // out r/w, err r/w, report r/w, status r/w
   ~Pipes() {
     for (int& fd : fds) close_fd(fd);
   }
@@ -130,9 +112,36 @@ void wait_output(Pipes& p, int ms) {
   poll(n ? set : nullptr, n, ms);
 }
 
+// Forks the keeper (keeper.h) with every signal blocked in this thread, so that none of tune's
+// handlers runs in the child before it sets up its own.
+pid_t fork_keeper(Pipes& p, char** argv, char** envp) {
+  KeeperArgs args{argv, envp, getpid(), p.fds[1], p.fds[3], p.fds[5], p.fds[7]};
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  pid_t pid = fork();
+  if (pid == 0) run_keeper(args);
+  int fork_errno = errno;
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  if (pid < 0) throw std::runtime_error(std::string("cannot fork: ") + std::strerror(fork_errno));
+  setpgid(pid, pid);  // also here, so a kill right away reaches the group
+  return pid;
+}
+
+// The keeper, whose pid is also the group of everything the program started. The group is
+// signalled only while the keeper is unreaped: until then its id cannot be reused.
 class Child {
  public:
-  Child(pid_t pid, const ProcessSpec& spec) : pid_(pid), spec_(spec) {}
+  Child(pid_t keeper, int status_fd, const ProcessSpec& spec)
+      : pid_(keeper), status_fd_(status_fd), spec_(spec) {}
+  // Leaving early (an exception from a callback, a program that cannot start): end the group.
+  ~Child() {
+    ProcessResult ignored;
+    finish(ignored);
+  }
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+
   // Sends SIGTERM once asked to end, SIGKILL once the grace period is over.
   void enforce(ProcessResult& result) {
     if (!terminating_) {
@@ -166,25 +175,36 @@ class Child {
     }
     record(status, result);
   }
-  bool reaped() const { return reaped_; }
-  bool terminating() const { return terminating_; }
   double seconds() const { return since(start_); }
+  double since_exit() const { return since(exited_at_); }
 
  private:
-  void record(int status, ProcessResult& result) {
+  // The program's status as its keeper reported it; the keeper's own when the group was
+  // killed before the program ended.
+  void record(int keeper_status, ProcessResult& result) {
     reaped_ = true;
     exited_at_ = Clock::now();
+    int status = keeper_status, program_status = 0;
+    if (read(status_fd_, &program_status, sizeof program_status) == sizeof program_status)
+      status = program_status;
     if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
     if (WIFSIGNALED(status)) result.signal = WTERMSIG(status);
   }
   pid_t pid_;
+  int status_fd_;
   const ProcessSpec& spec_;
   Clock::time_point start_ = Clock::now(), term_at_, exited_at_;
   bool terminating_ = false, killed_ = false, reaped_ = false;
-
- public:
-  double since_exit() const { return since(exited_at_); }
 };
+
+// Blocks until the program was exec'd (0) or could not be (its errno).
+int exec_error(int report_fd) {
+  int err = 0;
+  ssize_t got;
+  while ((got = read(report_fd, &err, sizeof err)) < 0 && errno == EINTR) {
+  }
+  return got == static_cast<ssize_t>(sizeof err) ? err : 0;
+}
 
 }  // namespace
 
@@ -193,25 +213,17 @@ ProcessResult run_process(const ProcessSpec& spec) {
   std::vector<std::string> args = spec.argv, env = child_environment(spec.env);
   std::vector<char*> argv = pointers(args), envp = pointers(env);
   Pipes p;
-  for (int i : {0, 2, 4})
+  for (int i : {0, 2, 4, 6})
     if (pipe2(p.fds + i, O_CLOEXEC) != 0)
       throw std::runtime_error(std::string("cannot create a pipe: ") + std::strerror(errno));
-  pid_t pid = fork();
-  if (pid < 0) throw std::runtime_error(std::string("cannot fork: ") + std::strerror(errno));
-  if (pid == 0) exec_child(p.fds[1], p.fds[3], p.fds[5], argv.data(), envp.data());
-  setpgid(pid, pid);  // also here, so a kill right away reaches the group
-  for (int i : {1, 3, 5}) close_fd(p.fds[i]);
+  fcntl(p.fds[6], F_SETFL, O_NONBLOCK);  // read once the keeper is gone: never wait on it
+  pid_t pid = fork_keeper(p, argv.data(), envp.data());
+  for (int i : {1, 3, 5, 7}) close_fd(p.fds[i]);
 
   ProcessResult result;
-  Child child(pid, spec);
-  int exec_errno = 0;
-  ssize_t got;
-  while ((got = read(p.fds[4], &exec_errno, sizeof exec_errno)) < 0 && errno == EINTR) {
-  }
-  if (got == static_cast<ssize_t>(sizeof exec_errno)) {
-    child.finish(result);
-    throw std::runtime_error("cannot run \"" + spec.argv[0] + "\": " + std::strerror(exec_errno));
-  }
+  Child child(pid, p.fds[6], spec);
+  if (int err = exec_error(p.fds[4]))
+    throw std::runtime_error("cannot run \"" + spec.argv[0] + "\": " + std::strerror(err));
   for (int i : {0, 2}) fcntl(p.fds[i], F_SETFL, fcntl(p.fds[i], F_GETFL) | O_NONBLOCK);
 
   Stream out{"", spec.stdout_keep, spec.on_stdout_line, ""}, err{"", spec.stderr_keep, {}, ""};
@@ -257,6 +269,27 @@ std::string valid_utf8(const std::string& text) {
     } else {
       out += '?';
       ++i;
+    }
+  }
+  return out;
+}
+
+std::string printable(const std::string& text) {
+  const std::string valid = valid_utf8(text);
+  std::string out;
+  out.reserve(valid.size());
+  for (size_t i = 0; i < valid.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(valid[i]);
+    bool c1 = c == 0xC2 && i + 1 < valid.size() && static_cast<unsigned char>(valid[i + 1]) < 0xA0;
+    if (c == '\r') {
+      if (i + 1 >= valid.size() || valid[i + 1] != '\n') out += '\n';
+    } else if (c1) {
+      out += '?';
+      ++i;  // both bytes of U+0080..U+009F
+    } else if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7F) {
+      out += '?';
+    } else {
+      out += valid[i];
     }
   }
   return out;

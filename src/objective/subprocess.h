@@ -1,7 +1,10 @@
 #pragma once
 // Runs a program without a shell, capturing the tails of its stdout and stderr, with a timeout
-// and a stop request that end it (SIGTERM to its process group, then SIGKILL). The child is
-// always reaped and every descriptor closed, whatever happens.
+// and a stop request that end it (SIGTERM to its process group, then SIGKILL). The program runs
+// in a process group of its own under a keeper process (objective/keeper.h), so that nothing
+// it started outlives its run: the group is killed when the program exits, when run_process
+// leaves for any reason (an exception included), and when tune dies, even by SIGKILL. The
+// keeper is always reaped and every descriptor closed, whatever happens.
 #include <functional>
 #include <optional>
 #include <string>
@@ -37,5 +40,10 @@ ProcessResult run_process(const ProcessSpec& spec);
 
 // `text` with invalid UTF-8 bytes replaced by '?' (so it can be stored as JSON).
 std::string valid_utf8(const std::string& text);
+
+// A program's output made safe to store and to print on a terminal: valid UTF-8, carriage
+// returns (progress bars) as newlines, and every other control character (escape sequences,
+// C1 controls, DEL) but newline and tab replaced by '?'.
+std::string printable(const std::string& text);
 
 }  // namespace tune

@@ -24,6 +24,9 @@ class RunListener {
   virtual void trial_finished(const WorkerSpec&, const TrialSnapshot&) {}
   // A line worth showing (a warning).
   virtual void message(const std::string&) {}
+  // The worker was told to wait (no trial for it now, but running ones may free budget or
+  // points), and why; repeated while it waits. Its next trial_started ends the wait.
+  virtual void waiting(const WorkerSpec&, const std::string& /*why*/) {}
   // After every worker has stopped.
   virtual void run_finished(const RunSummary&) {}
 };

@@ -43,6 +43,10 @@ void ProgressListener::message(const std::string& line) {
   progress_.message(line);
 }
 
+void ProgressListener::waiting(const WorkerSpec& worker, const std::string& why) {
+  progress_.waiting(worker.slot, why);
+}
+
 void ProgressListener::run_finished(const RunSummary&) {
   progress_.close();
 }

@@ -22,6 +22,7 @@ class ProgressListener : public RunListener {
   void epoch(const WorkerSpec& worker, int trial, const Json& metrics, Decision) override;
   void trial_finished(const WorkerSpec& worker, const TrialSnapshot& trial) override;
   void message(const std::string& line) override;
+  void waiting(const WorkerSpec& worker, const std::string& why) override;
   void run_finished(const RunSummary&) override;
 
  private:

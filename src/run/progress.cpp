@@ -19,6 +19,18 @@ std::string format_json_value(const Json& v) {
   return v.dump();
 }
 
+// One line of a board: line breaks and tabs as spaces, other control characters as '?', so
+// that an error quoting a program's output cannot move the cursor or break the redraw.
+std::string one_line(std::string text) {
+  for (char& c : text) {
+    if (c == '\n' || c == '\r' || c == '\t')
+      c = ' ';
+    else if ((static_cast<unsigned char>(c) < 0x20) || c == 0x7F)
+      c = '?';
+  }
+  return text;
+}
+
 }  // namespace
 
 Progress::Progress(std::ostream& out, int slots, Options options)
@@ -55,7 +67,7 @@ void Progress::trial_started(int slot, int number, const std::string& device,
                              const Config& params) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (slot < 0 || static_cast<size_t>(slot) >= workers_.size()) return;
-  workers_[slot] = Worker{number, device, short_config(params, 50), "", 0};
+  workers_[slot] = Worker{number, device, short_config(params, 50), "", 0, ""};
   refresh(false);
 }
 
@@ -87,7 +99,7 @@ void Progress::trial_finished(int slot, const TrialSnapshot& t, std::optional<do
     line << " in " << format_duration(t.end_time - t.start_time);
   if (!t.device.empty()) line << " [" << t.device << "]";
   line << " | " << short_config(t.params);
-  if (!t.error.empty()) line << " | error: " << t.error.substr(0, 200);
+  if (!t.error.empty()) line << " | error: " << one_line(t.error.substr(0, 200));
   if (best) line << " | best " << format_value(*best);
   print_line(line.str());
   refresh(true);
@@ -97,6 +109,17 @@ void Progress::message(const std::string& text) {
   std::lock_guard<std::mutex> lock(mutex_);
   print_line(text);
   refresh(true);
+}
+
+void Progress::waiting(int slot, const std::string& why) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (slot < 0 || static_cast<size_t>(slot) >= workers_.size()) return;
+  const bool changed = workers_[slot].number >= 0 || workers_[slot].waiting != why;
+  workers_[slot] = Worker{};
+  workers_[slot].waiting = why;
+  // A log gets the reason once, when it changes, not only at the next status line.
+  if (changed && !options_.interactive && !closed_) print_line(worker_line(slot));
+  refresh(changed);
 }
 
 void Progress::close() {
@@ -113,10 +136,10 @@ std::string Progress::status_line() const {
   if (options_.total > 0) s << "/" << options_.total;
   s << " trials] best " << (best_ ? format_value(*best_) : std::string("-")) << " | elapsed "
     << format_duration(elapsed);
-  if (options_.total > 0 && finished_ > 0) {
-    int left = std::max(0, options_.total - done);
+  int left = std::max(0, options_.total - done);
+  // No "eta 0s" while the last trials run or workers wait on trials that may free budget.
+  if (options_.total > 0 && finished_ > 0 && left > 0)
     s << " | eta " << format_duration(elapsed / finished_ * left);
-  }
   return s.str();
 }
 
@@ -125,7 +148,7 @@ std::string Progress::worker_line(size_t slot) const {
   std::ostringstream s;
   s << "  worker " << slot << ": ";
   if (w.number < 0) {
-    s << "idle";
+    s << (w.waiting.empty() ? std::string("idle") : w.waiting);
   } else {
     s << "trial " << w.number << " [" << w.device << "] epoch " << w.epoch;
     if (!w.metric.empty()) s << " " << w.metric;
@@ -158,7 +181,7 @@ void Progress::refresh(bool force) {
     if (since < options_.plain_interval) return;
     out_ << status_line() << "\n";
     for (size_t i = 0; i < workers_.size(); ++i)
-      if (workers_[i].number >= 0) out_ << worker_line(i) << "\n";
+      if (workers_[i].number >= 0 || !workers_[i].waiting.empty()) out_ << worker_line(i) << "\n";
   }
   out_.flush();
   last_draw_ = now;

@@ -32,6 +32,8 @@ class Progress {
   // A finished trial's line; `best` is the best value so far.
   void trial_finished(int slot, const TrialSnapshot& trial, std::optional<double> best);
   void message(const std::string& line);  // any other line (warnings), above the block
+  // The worker's line says why it waits instead of "idle", until its next trial starts.
+  void waiting(int slot, const std::string& why);
   void close();                           // clears the block; later output is plain
 
   // "lr=0.00123 units=128 optimizer=adam" within `width` characters.
@@ -43,6 +45,7 @@ class Progress {
     int number = -1;
     std::string device, config, metric;
     int epoch = 0;
+    std::string waiting;  // why an idle worker waits, if it was told to
   };
   void print_line(const std::string& line);  // locked
   void refresh(bool force);                  // locked

@@ -1,6 +1,8 @@
 #include "run/run_loop.h"
 
 #include <cmath>
+#include <csignal>
+#include <cstdio>
 #include <exception>
 #include <stdexcept>
 #include <thread>
@@ -11,6 +13,14 @@ namespace tune {
 void RunControl::interrupt() {
   interrupted_.store(true);
   stop_asking_.store(true);
+}
+
+void RunControl::note_signal(int signal) {
+  int none = 0;
+  if (signal == SIGTERM)
+    signal_.store(signal);
+  else
+    signal_.compare_exchange_strong(none, signal);
 }
 
 void RunControl::set_timeout(double seconds) {
@@ -192,6 +202,16 @@ void run_trial(Study& study, Objective& objective, const ActiveTrial& trial,
   notify(options, [&](RunListener& l) { l.trial_finished(worker, *finished); });
 }
 
+// What a worker told to Wait is waiting for. Trials of a process that died stay running until
+// they go stale, which can take up to stale_after seconds after a resume.
+std::string wait_reason(const Study& study, const AskResult& ask) {
+  if (ask.running_elsewhere == 0) return "waiting for the running trials to finish";
+  char stale[32];
+  std::snprintf(stale, sizeof stale, "%g", study.options().stale_after);
+  return "waiting for " + std::to_string(ask.running_elsewhere) +
+         " trial(s) running elsewhere to finish or go stale (up to " + stale + "s)";
+}
+
 }  // namespace
 
 WorkerStats run_worker(Study& study, Objective& objective, const WorkerSpec& worker,
@@ -201,6 +221,8 @@ WorkerStats run_worker(Study& study, Objective& objective, const WorkerSpec& wor
     if (control.check_deadline()) break;
     AskResult ask = study.ask(worker.device, worker.name);
     if (ask.status == AskStatus::Wait) {
+      const std::string why = wait_reason(study, ask);
+      notify(options, [&](RunListener& l) { l.waiting(worker, why); });
       pause(study.wait_interval(), control);
       continue;
     }
@@ -277,6 +299,7 @@ RunSummary run_study(Study& study, const std::vector<WorkerSpec>& workers,
   for (const auto& s : stats) add(summary.totals, s);
   summary.reason = control.reason();
   summary.detail = control.detail();
+  summary.signal = control.signal();
   notify(options, [&](RunListener& l) { l.run_finished(summary); });
   return summary;
 }

@@ -27,6 +27,10 @@ class RunControl {
   // Async-signal-safe (only lock-free atomics): stops handing out trials; running ones finish
   // and are recorded as usual (Ctrl-C once).
   void interrupt();
+  // Async-signal-safe: remembers the signal that interrupted the run, for the exit status
+  // (128 + signal). SIGTERM wins over SIGINT: a scheduler's stop is what the run ended with.
+  void note_signal(int signal);
+  int signal() const { return signal_.load(); }  // 0: no signal
   // Stops handing out trials; running ones finish. The first reason is kept.
   void stop(Reason reason, const std::string& detail = "");
   // Async-signal-safe: asks running trials to stop (TrialContext::stop); each is recorded as
@@ -58,6 +62,7 @@ class RunControl {
   std::atomic<bool> stop_asking_{false};
   std::atomic<bool> stop_trials_{false};
   std::atomic<bool> interrupted_{false};
+  std::atomic<int> signal_{0};
   mutable std::mutex mutex_;
   Reason reason_ = Reason::None;
   std::string detail_;
@@ -103,6 +108,7 @@ struct RunSummary {
   WorkerStats totals;
   RunControl::Reason reason = RunControl::Reason::None;
   std::string detail;  // e.g. the last error when failures stopped the run
+  int signal = 0;      // the signal that interrupted the run (SIGINT, SIGTERM), 0 if none
 };
 
 // One objective per worker (from `make_objective`); a single worker runs on the calling

@@ -22,6 +22,7 @@ void say(const char* line) {  // async-signal-safe
 
 extern "C" void on_interrupt(int) {
   RunControl* control = g_interruptible.load();
+  if (control) control->note_signal(SIGINT);
   if (control && !control->interrupted()) {
     control->interrupt();
     say("\ntune: stopping: no new trials; running ones finish (Ctrl-C again to stop them)\n");
@@ -38,6 +39,7 @@ extern "C" void on_interrupt(int) {
 
 extern "C" void on_terminate(int) {
   RunControl* control = g_interruptible.load();
+  if (control) control->note_signal(SIGTERM);
   if (control && !control->trials_stopped()) {
     control->interrupt();
     control->stop_trials();

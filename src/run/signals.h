@@ -6,6 +6,9 @@
 //   as stale when the study is next opened).
 // - SIGTERM (a job scheduler, `kill`): running trials are stopped at once and recorded; a
 //   second one exits without waiting.
+// The RunControl notes which signal it was (note_signal), so that the CLI exits with 128 plus
+// that signal: 130 after Ctrl-C, 143 after SIGTERM, as a shell reports a process they killed.
+// Trial programs never outlive tune, however it ends (see objective/keeper.h).
 // The previous handlers come back when the scope ends. One scope at a time per process.
 namespace tune {
 

@@ -111,6 +111,14 @@ std::optional<Config> Study::propose(int number, AskStatus& status) {
   return params;
 }
 
+int Study::running_elsewhere() {
+  std::lock_guard<std::mutex> lock(own_mutex_);  // always taken after view_mutex_
+  int n = 0;
+  for (const TrialSnapshot& t : view_.trials)
+    n += t.state == TrialState::Running && own_.count(t.number) == 0;
+  return n;
+}
+
 AskResult Study::ask(const std::string& device, const std::string& worker) {
   AskResult result;
   std::optional<TrialSnapshot> claimed;
@@ -122,7 +130,10 @@ AskResult Study::ask(const std::string& device, const std::string& worker) {
       ClaimRequest request;
       request.number = static_cast<int>(view_.trials.size());
       std::optional<Config> params = propose(request.number, result.status);
-      if (!params) return result;
+      if (!params) {
+        if (result.status == AskStatus::Wait) result.running_elsewhere = running_elsewhere();
+        return result;
+      }
       request.params = std::move(*params);
       request.budget = options_.trials;
       request.device = device;

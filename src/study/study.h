@@ -69,6 +69,9 @@ enum class AskStatus {
 struct AskResult {
   AskStatus status = AskStatus::BudgetSpent;
   std::optional<ActiveTrial> trial;
+  // With Wait: how many of the running trials this Study object does not run (other
+  // processes' trials, which may belong to a dead process until they go stale).
+  int running_elsewhere = 0;
 };
 
 class Study {
@@ -122,6 +125,7 @@ class Study {
   };
   void sync();  // caller holds view_mutex_
   void fail_stale_now_and_then();  // caller holds view_mutex_
+  int running_elsewhere();         // caller holds view_mutex_
   std::optional<Config> propose(int number, AskStatus& status);  // caller holds view_mutex_
   std::optional<TrialSnapshot> finish(int number, TrialState state, std::optional<double> value,
                                       const std::string& error, const Json& summary);

@@ -20,6 +20,12 @@ std::string check_device(const std::string& name, const std::string& where) {
   }
   if (index.empty() || index.find_first_not_of("0123456789") != std::string::npos)
     throw ConfigError(where, "unknown device \"" + name + "\"; allowed: cpu, cuda, cuda:N");
+  // Checked by length before converting: no machine has a billion GPUs, and stoi would throw
+  // a bare "stoi" on overflow.
+  if (index.size() > 9)
+    throw ConfigError(where, "device index " + index + " in \"" + name +
+                                 "\" is out of range; allowed: cpu, cuda, cuda:N with N a "
+                                 "CUDA device number");
   int count = cuda_device_count();
   int n = std::stoi(index);
   if (count == 0)

@@ -1,17 +1,54 @@
 #pragma once
 // Runs the tune binary from tests: to completion (capturing output), or in the background to
-// be killed or interrupted.
+// be killed or interrupted; and watches the processes it starts (pid files, whether they
+// ended).
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace tune::testing {
+
+// Whether process `pid` has ended: no longer there, or a zombie (dead; whoever inherited it
+// reaps it, and the init of a container may never do so).
+inline bool process_ended(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text;
+  if (!std::getline(stat, text)) return true;
+  size_t paren = text.rfind(')');  // the name may hold spaces and parentheses
+  return paren == std::string::npos || paren + 2 >= text.size() || text[paren + 2] == 'Z' ||
+         text[paren + 2] == 'X';
+}
+
+// The pid a program wrote to `path`, waiting up to `seconds` for it to appear; -1 if it
+// never did.
+inline pid_t wait_for_pid_file(const std::string& path, double seconds = 30) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::ifstream in(path);
+    pid_t pid = 0;
+    if (in >> pid && pid > 0) return pid;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return -1;
+}
+
+// Waits up to `seconds` for `pid` to end; true once it has.
+inline bool wait_ended(pid_t pid, double seconds) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (!process_ended(pid)) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
 
 struct Finished {
   int code = -1;  // exit status, or 128 + signal

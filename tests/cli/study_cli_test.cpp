@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <set>
 #include <sstream>
@@ -289,13 +290,63 @@ TEST(StudyCli, TerminateStopsRunningTrialsAtOnce) {
   p.signal(SIGTERM);
   Finished f = p.wait();
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
-  EXPECT_EQ(f.code, 130) << f.err;
+  EXPECT_EQ(f.code, 143) << f.err;  // 128 + SIGTERM, unlike Ctrl-C's 130
   auto trials = study_trials(study);
   ASSERT_EQ(trials.size(), 2u);
   for (const auto& t : trials) {
     EXPECT_EQ(t.state, TrialState::Failed);
     EXPECT_EQ(t.error, "interrupted");
   }
+}
+
+// A study whose one trial program writes its pid to program.pid and its background child's
+// to child.pid, and ignores SIGTERM (so that only SIGKILL or its keeper ends it).
+Json pid_writing_experiment(const TempDir& dir) {
+  std::string script =
+      "echo $$ > \"$1\"; (trap '' TERM; exec sleep 100) & echo $! > \"$2\"; trap '' TERM; "
+      "sleep 100; echo 1";
+  Json e = quadratic_experiment();
+  e["objective"] = {{"command", {"/bin/sh", "-c", script, "sh", dir.file("program.pid"),
+                                 dir.file("child.pid")}}};
+  return e;
+}
+
+// Starts tune on pid_writing_experiment and runs `stop` on it once the program and its child
+// are running; then both must end shortly after tune does.
+void expect_no_orphans(const std::function<void(Process&)>& stop, int expected_code) {
+  TempDir dir;
+  std::string config = write_experiment(dir, pid_writing_experiment(dir));
+  Process p(tune({"--config", config, "--trials", "1", "--study", dir.file("study")}),
+            dir.file("orphans"));
+  pid_t program = testing::wait_for_pid_file(dir.file("program.pid"));
+  pid_t child = testing::wait_for_pid_file(dir.file("child.pid"));
+  ASSERT_GT(program, 0);
+  ASSERT_GT(child, 0);
+  stop(p);
+  Finished f = p.wait();
+  EXPECT_EQ(f.code, expected_code) << f.err;
+  EXPECT_TRUE(testing::wait_ended(program, 5)) << "the trial program outlived tune";
+  EXPECT_TRUE(testing::wait_ended(child, 5)) << "the program's background child outlived tune";
+}
+
+TEST(StudyCli, TrialProgramsDieWithTuneKilledBySigkill) {
+  expect_no_orphans([](Process& p) { p.signal(SIGKILL); }, 128 + SIGKILL);
+}
+
+TEST(StudyCli, TrialProgramsDieWithTuneAfterAThirdCtrlC) {
+  // The second Ctrl-C sends SIGTERM, which the program ignores; the third, within the 2 s
+  // before SIGKILL, makes tune exit at once.
+  auto interrupt_thrice = [](Process& p) {
+    for (int i = 0; i < 3; ++i) {
+      p.signal(SIGINT);
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  };
+  expect_no_orphans(interrupt_thrice, 128 + SIGINT);
+}
+
+TEST(StudyCli, TrialProgramsEndWithSigterm) {
+  expect_no_orphans([](Process& p) { p.signal(SIGTERM); }, 128 + SIGTERM);
 }
 
 TEST(StudyCli, CpuWorkersRunTrialsTwoAtATime) {

@@ -33,6 +33,10 @@ std::string failure_of(CommandObjective& objective, const Json& config = Json::o
   return "no failure";
 }
 
+std::string objective_summary_tail(CommandObjective& objective, TrialContext& ctx) {
+  return objective.run(Json::object(), ctx).summary.value("stderr_tail", "");
+}
+
 double elapsed(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -98,6 +102,29 @@ TEST(CommandObjective, LastLineValue) {
   EXPECT_EQ(last_line_value("3 apples\n"), std::nullopt);
   EXPECT_EQ(last_line_value("nan\n"), std::nullopt);
   EXPECT_EQ(last_line_value("inf"), std::nullopt);
+  // Decimal numbers only: strtod would also take hex and spelled-out infinities.
+  EXPECT_EQ(last_line_value("+.5e1\n"), 5.0);
+  EXPECT_EQ(last_line_value("2.\n"), 2.0);
+  for (const char* bad : {"0x10", "0X1p4", "infinity", "1e", "1e+", ".", "-", "--1", "1.2.3",
+                          "1e400", "1,5"})
+    EXPECT_EQ(last_line_value(bad), std::nullopt) << bad;
+}
+
+TEST(CommandObjective, HexValueIsNotANumber) {
+  CommandObjective objective = shell("echo 0x10");
+  EXPECT_NE(failure_of(objective).find("no finite number"), std::string::npos);
+}
+
+TEST(CommandObjective, ControlCharactersFromTheProgramAreReplaced) {
+  CommandObjective failing = shell("printf 'bad\\033[2J\\rclear\\n' >&2; exit 1");
+  std::string why = failure_of(failing);
+  EXPECT_NE(why.find("bad?[2J\nclear"), std::string::npos) << why;
+  CommandObjective garbage = shell("printf '\\033]0;title\\007\\n'");
+  why = failure_of(garbage);
+  EXPECT_NE(why.find("?]0;title?"), std::string::npos) << why;
+  CommandObjective ok = shell("printf 'warn\\033[31m\\n' >&2; echo 1");
+  TrialContext ctx;
+  EXPECT_EQ(objective_summary_tail(ok, ctx), "warn?[31m");
 }
 
 TEST(CommandObjective, NonZeroExitKeepsStatusAndStderrTail) {
@@ -214,7 +241,8 @@ TEST(CommandObjective, ReportLineParsing) {
   EXPECT_EQ(ok->epoch, 4);
   EXPECT_EQ(ok->value, -0.25);
   for (const char* bad : {"tune:report 0 1", "tune:report x 1", "tune:report 2 nan",
-                          "tune:report 2", "tune:report 2 1 3", "tune:report 1.5 2"}) {
+                          "tune:report 2", "tune:report 2 1 3", "tune:report 1.5 2",
+                          "tune:report 1 0x10", "tune:report 0x1 2", "tune:report 1 inf"}) {
     auto r = parse_report_line(bad);
     ASSERT_TRUE(r) << bad;
     EXPECT_FALSE(r->valid) << bad;
@@ -251,11 +279,6 @@ TEST(CommandObjective, InvalidSections) {
   EXPECT_NO_THROW(ok.check_placeholders({"lr", "foo"}));
   CommandObjective needs_x = shell("echo {x}");
   EXPECT_NE(failure_of(needs_x).find("{x}"), std::string::npos);
-}
-
-TEST(Subprocess, ValidUtf8) {
-  EXPECT_EQ(valid_utf8("caf\xc3\xa9"), "caf\xc3\xa9");
-  EXPECT_EQ(valid_utf8("\xa9x\xc3"), "?x?");
 }
 
 }  // namespace

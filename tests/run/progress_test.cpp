@@ -50,6 +50,50 @@ TEST(Progress, InteractiveModeRedrawsTheBlockInPlace) {
   p.close();
 }
 
+TEST(Progress, AWaitingWorkerSaysWhyOnceInALog) {
+  std::ostringstream out;
+  Progress::Options o;
+  o.plain_interval = 1000;  // no status lines: only what waiting prints itself
+  Progress p(out, 1, o);
+  const std::string why = "waiting for 1 trial(s) running elsewhere to finish or go stale";
+  p.waiting(0, why);
+  p.waiting(0, why);
+  std::string text = out.str();
+  EXPECT_EQ(text, "  worker 0: " + why + "\n");
+  p.trial_started(0, 3, "cpu", Json{{"x", 1}});
+  p.waiting(0, why);  // a new wait after a trial: said again
+  EXPECT_EQ(out.str(), text + text);
+}
+
+TEST(Progress, AnErrorIsShownOnOneLineWithoutControlCharacters) {
+  std::ostringstream out;
+  Progress p(out, 1, Progress::Options{});
+  TrialSnapshot t;
+  t.number = 2;
+  t.state = TrialState::Failed;
+  t.error = "command exited with status 1; stderr tail:\nbad\x1b[2J\tline";
+  p.trial_finished(0, t, std::nullopt);
+  EXPECT_NE(out.str().find("error: command exited with status 1; stderr tail: bad?[2J line\n"),
+            std::string::npos)
+      << out.str();
+}
+
+TEST(Progress, NoEtaOnceNoTrialIsLeftToStart) {
+  std::ostringstream out;
+  Progress::Options o;
+  o.total = 2;
+  o.done_before = 1;
+  o.plain_interval = 0;
+  Progress p(out, 1, o);
+  TrialSnapshot t;
+  t.number = 1;
+  t.state = TrialState::Complete;
+  t.value = 1;
+  p.trial_finished(0, t, 1.0);
+  EXPECT_NE(out.str().find("[2/2 trials]"), std::string::npos) << out.str();
+  EXPECT_EQ(out.str().find("eta"), std::string::npos) << out.str();
+}
+
 TEST(Progress, FormatsDurationsAndShortConfigs) {
   EXPECT_EQ(Progress::format_duration(5), "5s");
   EXPECT_EQ(Progress::format_duration(3725), "1h02m");
