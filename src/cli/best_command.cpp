@@ -15,14 +15,15 @@ int best_command(const Args& args) {
   const auto& storage = study->storage;
   Direction direction = study->direction;
   auto best = storage->best(direction);
-  if (!best) {
-    std::cerr << "tune: study " << dir << " has no complete trial yet\n";
-    return 1;
-  }
   Json base = Json::object();
   if (auto experiment = storage->attr(kExperimentAttr);
       experiment && experiment->contains("params") && experiment->at("params").is_object())
     base = experiment->at("params");
+  print_warnings(*storage);
+  if (!best) {
+    std::cerr << "tune: study " << dir << " has no complete trial yet\n";
+    return 1;
+  }
   std::cout << best_trial_json(*best, direction, base).dump(2) << "\n";
   return 0;
 }

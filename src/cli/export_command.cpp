@@ -29,6 +29,7 @@ int export_command(const Args& args) {
   TrialQuery query;
   query.with_metrics = true;  // the learning curves are part of an export
   auto trials = storage->trials(query);
+  print_warnings(*storage);
   std::string text =
       format == "csv"
           ? trials_to_csv(trials)

@@ -90,6 +90,7 @@ int status_command(const Args& args) {
     std::cout << "devices:\n";
     print_devices(trials);
   }
+  print_warnings(*storage);
   return 0;
 }
 

@@ -128,4 +128,9 @@ std::optional<ReadStudy> read_study(const Args& args, const std::string& descrip
   return out;
 }
 
+void print_warnings(const Storage& storage) {
+  for (const std::string& warning : storage.warnings())
+    std::cerr << "tune: warning: " << warning << "\n";
+}
+
 }  // namespace tune::cli

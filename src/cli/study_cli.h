@@ -35,4 +35,8 @@ struct ReadStudy {
 // the help and returns nullopt for --help, else opens the study (ConfigError when missing).
 std::optional<ReadStudy> read_study(const Args& args, const std::string& description);
 
+// Prints what the storage's reads skipped, once each, as "tune: warning: FILE: trial N: ...
+// (skipped)" on stderr: the study commands call it when they are done reading.
+void print_warnings(const Storage& storage);
+
 }  // namespace tune::cli

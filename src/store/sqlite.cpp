@@ -1,12 +1,41 @@
 #include "store/sqlite.h"
 
+#include <cctype>
 #include <chrono>
 #include <thread>
 
 namespace tune::sqlite {
 
-Database::Database(const std::string& path, int busy_timeout_ms) : path_(path) {
-  int rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+namespace {
+
+// `path` as an SQLite URI filename: every byte but unreserved ones and '/' percent-encoded, so
+// that '?', '#' and '%' in a directory name keep their meaning.
+std::string uri_path(const std::string& path) {
+  static const char hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : path) {
+    if (std::isalnum(c) || c == '/' || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Database::Database(const std::string& path, int busy_timeout_ms, OpenMode mode) : path_(path) {
+  std::string name = path;
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  if (mode == OpenMode::ReadOnly) flags = SQLITE_OPEN_READONLY;
+  if (mode == OpenMode::Immutable) {
+    name = "file:" + uri_path(path) + "?immutable=1";
+    flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_URI;
+  }
+  int rc = sqlite3_open_v2(name.c_str(), &db_, flags, nullptr);
   if (rc != SQLITE_OK) {
     std::string message = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
     sqlite3_close(db_);
@@ -38,6 +67,10 @@ void Database::exec(const std::string& sql) {
 
 int Database::changes() const {
   return sqlite3_changes(db_);
+}
+
+bool Database::read_only() const {
+  return sqlite3_db_readonly(db_, "main") == 1;
 }
 
 Statement::Statement(Database& db, const std::string& sql) : db_(db), sql_(sql) {
@@ -90,6 +123,11 @@ void Statement::run() {
 
 bool Statement::is_null(int column) const {
   return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
+}
+
+bool Statement::is_number(int column) const {
+  int type = sqlite3_column_type(stmt_, column);
+  return type == SQLITE_INTEGER || type == SQLITE_FLOAT;
 }
 
 int64_t Statement::integer(int column) const {

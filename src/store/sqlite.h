@@ -23,11 +23,20 @@ class Error : public std::runtime_error {
   int code_;
 };
 
+// How a connection opens its file.
+enum class OpenMode {
+  ReadWrite,  // creating the file if needed; SQLite falls back to reading when it cannot write
+  ReadOnly,   // never writes the file; a WAL database needs its -shm file or a writable directory
+  // Read-only, and SQLite trusts that nothing changes the file meanwhile: no locks, no WAL.
+  // Only for a file that cannot change (a read-only file system).
+  Immutable,
+};
+
 class Database {
  public:
-  // Opens (creating if needed) `path`; `busy_timeout_ms` is how long a statement waits for a
-  // lock held by another connection before failing with SQLITE_BUSY.
-  Database(const std::string& path, int busy_timeout_ms);
+  // Opens `path`; `busy_timeout_ms` is how long a statement waits for a lock held by another
+  // connection before failing with SQLITE_BUSY.
+  Database(const std::string& path, int busy_timeout_ms, OpenMode mode = OpenMode::ReadWrite);
   ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
@@ -38,6 +47,9 @@ class Database {
   void exec(const std::string& sql);
   // Rows changed by the last INSERT/UPDATE/DELETE.
   int changes() const;
+  // True when the connection cannot write (opened read-only, or the file or its file system
+  // refused writing).
+  bool read_only() const;
   // Throws Error for `code` unless it is SQLITE_OK/ROW/DONE; `what` says which call failed.
   void check(int code, const std::string& what) const;
 
@@ -67,6 +79,7 @@ class Statement {
   void run();
 
   bool is_null(int column) const;
+  bool is_number(int column) const;  // an INTEGER or REAL value (SQLite columns hold any type)
   int64_t integer(int column) const;
   double real(int column) const;
   std::string text(int column) const;

@@ -11,7 +11,10 @@
 //   index on version). Heartbeats and reports leave it alone.
 // - the rowid of metrics: rows are only ever appended, so it grows in commit order.
 // Study files from before these columns are migrated when opened: their rows get version 1 and
-// their metrics no objective value.
+// their metrics no objective value (study_schema.h). Opening, read-only included: study_file.h.
+//
+// Rows are read with trial_rows.h: one that cannot be read is skipped and recorded once in
+// warnings(), never thrown on.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -19,11 +22,14 @@
 #include <cstdio>
 #include <limits>
 #include <mutex>
+#include <set>
 #include <stdexcept>
-#include <thread>
 
+#include "common/error.h"
 #include "store/sqlite.h"
 #include "store/storage.h"
+#include "store/study_file.h"
+#include "store/trial_rows.h"
 
 namespace tune {
 namespace {
@@ -31,60 +37,9 @@ namespace {
 constexpr int kBusyTimeoutMs = 5000;
 // How long one call keeps retrying a busy database before giving up with an error.
 constexpr int kMaxWaitMs = 120000;
-
-const char* const kTables = R"sql(
-CREATE TABLE IF NOT EXISTS attributes (
-  key TEXT PRIMARY KEY,
-  value TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS trials (
-  number INTEGER PRIMARY KEY,
-  state TEXT NOT NULL,
-  params TEXT NOT NULL,
-  value REAL,
-  summary TEXT NOT NULL DEFAULT '{}',
-  start_time REAL NOT NULL,
-  end_time REAL NOT NULL DEFAULT 0,
-  heartbeat REAL NOT NULL,
-  device TEXT NOT NULL DEFAULT '',
-  worker TEXT NOT NULL DEFAULT '',
-  error TEXT NOT NULL DEFAULT '',
-  version INTEGER NOT NULL DEFAULT 1
-);
-CREATE TABLE IF NOT EXISTS metrics (
-  trial INTEGER NOT NULL REFERENCES trials(number),
-  seq INTEGER NOT NULL,
-  epoch INTEGER NOT NULL,
-  time REAL NOT NULL,
-  data TEXT NOT NULL,
-  value REAL,
-  PRIMARY KEY (trial, seq)
-);
-)sql";
-
-// Columns added since the first schema, for study files that lack them. A column added with
-// ALTER TABLE takes its default in existing rows: version 1, so a default cursor returns them.
-struct AddedColumn {
-  const char* table;
-  const char* name;
-  const char* definition;
-};
-const AddedColumn kAddedColumns[] = {
-    {"trials", "version", "version INTEGER NOT NULL DEFAULT 1"},
-    {"metrics", "value", "value REAL"},
-};
-
-// After the migration, since they name the added columns. (state, value) serves the state
-// filters, the budget count and best(); it makes the first schema's index on state redundant.
-// metrics needs none: its primary key starts with trial, and its rowid orders the values.
-const char* const kIndexes = R"sql(
-DROP INDEX IF EXISTS trials_by_state;
-CREATE INDEX IF NOT EXISTS trials_by_state_value ON trials(state, value);
-CREATE INDEX IF NOT EXISTS trials_by_version ON trials(version);
-)sql";
-
-const char* const kTrialColumns =
-    "number, state, params, value, summary, start_time, end_time, device, worker, error";
+// Warnings kept word for word; past this many, only counted (a badly damaged file would
+// otherwise print a line per row).
+constexpr size_t kMaxWarnings = 20;
 
 double now_seconds() {
   using namespace std::chrono;
@@ -116,37 +71,26 @@ void bind_states(sqlite::Statement& statement, const std::vector<TrialState>& st
 
 class SqliteStorage : public Storage {
  public:
-  explicit SqliteStorage(const std::string& path) : db_(path, kBusyTimeoutMs) {
-    // Switching to WAL needs a moment of exclusive access: processes opening one new study
-    // together may see SQLITE_BUSY here, hence the retry around it.
-    retry_busy([&] { db_.exec("PRAGMA journal_mode=WAL"); });
-    db_.exec("PRAGMA synchronous=FULL");
-    db_.exec("PRAGMA foreign_keys=ON");
-    sqlite::write_transaction(
-        db_,
-        [&] {
-          db_.exec(kTables);
-          for (const auto& column : kAddedColumns) add_column_if_missing(column);
-          db_.exec(kIndexes);
-        },
-        kMaxWaitMs);
-  }
+  SqliteStorage(std::unique_ptr<sqlite::Database> db, bool read_only)
+      : db_(std::move(db)), read_only_(read_only) {}
 
   ClaimResult claim(const ClaimRequest& request) override {
+    require_writable("claim a trial");
     std::lock_guard<std::mutex> lock(mutex_);
     ClaimResult result;
     sqlite::write_transaction(
-        db_, [&] { result = claim_in_transaction(request); }, kMaxWaitMs);
+        *db_, [&] { result = claim_in_transaction(request); }, kMaxWaitMs);
     return result;
   }
 
   void report(int number, const Json& epoch_metrics, std::optional<double> value) override {
+    require_writable("report metrics");
     std::lock_guard<std::mutex> lock(mutex_);
     sqlite::write_transaction(
-        db_,
+        *db_,
         [&] {
           require_running(number, "report metrics to");
-          sqlite::Statement last(db_, "SELECT MAX(seq) FROM metrics WHERE trial = ?");
+          sqlite::Statement last(*db_, "SELECT MAX(seq) FROM metrics WHERE trial = ?");
           last.bind(1, number).step();
           int64_t seq = last.is_null(0) ? 0 : last.integer(0) + 1;  // earlier reports
           int64_t epoch = seq + 1;
@@ -154,7 +98,7 @@ class SqliteStorage : public Storage {
               epoch_metrics.at("epoch").is_number_integer())
             epoch = epoch_metrics.at("epoch").get<int64_t>();
           double now = now_seconds();
-          sqlite::Statement insert(db_,
+          sqlite::Statement insert(*db_,
                                    "INSERT INTO metrics (trial, seq, epoch, time, data, value) "
                                    "VALUES (?, ?, ?, ?, ?, ?)");
           insert.bind(1, number).bind(2, seq).bind(3, epoch).bind(4, now);
@@ -165,29 +109,35 @@ class SqliteStorage : public Storage {
   }
 
   void heartbeat(int number) override {
+    require_writable("refresh a heartbeat");
     std::lock_guard<std::mutex> lock(mutex_);
     sqlite::write_transaction(
-        db_, [&] { touch(number, now_seconds()); }, kMaxWaitMs);
+        *db_, [&] { touch(number, now_seconds()); }, kMaxWaitMs);
   }
 
   std::optional<TrialSnapshot> finish(int number, TrialState state, std::optional<double> value,
                                       const std::string& error, const Json& summary) override {
     if (state == TrialState::Running)
       throw std::invalid_argument("finish: the new state must not be running");
+    require_writable("finish a trial");
     std::lock_guard<std::mutex> lock(mutex_);
     std::optional<TrialSnapshot> finished;
     sqlite::write_transaction(
-        db_,
+        *db_,
         [&] {
           finished.reset();
-          sqlite::Statement update(db_,
+          sqlite::Statement update(*db_,
                                    "UPDATE trials SET state = ?, value = ?, error = ?, "
                                    "summary = ?, end_time = ?, version = ? "
                                    "WHERE number = ? AND state = 'running'");
           update.bind(1, std::string(to_string(state))).bind(2, value).bind(3, error);
           update.bind(4, dump(summary)).bind(5, now_seconds()).bind(6, next_version());
           update.bind(7, number).run();
-          if (db_.changes() == 1) finished = select_trial(number);
+          if (db_->changes() != 1) return;
+          finished = select_trial(number);
+          // Its row was damaged while it ran (written by someone else): what was just
+          // written is still the answer the caller needs.
+          if (!finished) finished = finished_stand_in(number, state, value, error, summary);
         },
         kMaxWaitMs);
     return finished;
@@ -197,7 +147,7 @@ class SqliteStorage : public Storage {
     std::lock_guard<std::mutex> lock(mutex_);
     std::vector<TrialSnapshot> found;
     sqlite::read_transaction(
-        db_,
+        *db_,
         [&] {
           found = select_trials(query.states);
           if (query.with_metrics) attach_metrics(found, query.states);
@@ -210,37 +160,38 @@ class SqliteStorage : public Storage {
     std::lock_guard<std::mutex> lock(mutex_);
     std::optional<TrialSnapshot> found;
     sqlite::read_transaction(
-        db_,
+        *db_,
         [&] {
           found = select_trial(number);
           if (!found) return;
-          sqlite::Statement metrics(db_, "SELECT data FROM metrics WHERE trial = ? ORDER BY seq");
+          sqlite::Statement metrics(
+              *db_, "SELECT trial, epoch, data FROM metrics WHERE trial = ? ORDER BY seq");
           metrics.bind(1, number);
-          while (metrics.step()) found->metrics.push_back(parse_metrics(metrics.text(0)));
+          while (metrics.step()) append_metrics(*found, metrics);
         },
         kMaxWaitMs);
     return found;
   }
 
   std::optional<TrialSnapshot> best(Direction direction) override {
-    // The inner query walks the (state, value) index from one end, past any infinity; the
-    // outer one finds the lowest number with that value on the same index.
+    // Walks the (state, value) index from one end, past any infinity; ties come in number
+    // order (the index ends with the rowid; descending, SQLite sorts each run of equal values).
+    // Usually the first row is the answer; an unreadable one is skipped for the next.
     const std::string order = direction == Direction::Minimize ? "ASC" : "DESC";
     const std::string sql = std::string("SELECT ") + kTrialColumns +
-                            " FROM trials WHERE state = 'complete' AND value = ("
-                            "SELECT value FROM trials WHERE state = 'complete' "
-                            "AND value > ? AND value < ? ORDER BY value " +
-                            order + " LIMIT 1) ORDER BY number LIMIT 1";
+                            " FROM trials WHERE state = 'complete' AND value > ? AND value < ? "
+                            "ORDER BY value " +
+                            order + ", number ASC";
     std::lock_guard<std::mutex> lock(mutex_);
     std::optional<TrialSnapshot> found;
     sqlite::read_transaction(
-        db_,
+        *db_,
         [&] {
           found.reset();
-          sqlite::Statement select(db_, sql);
+          sqlite::Statement select(*db_, sql);
           select.bind(1, -std::numeric_limits<double>::infinity());
           select.bind(2, std::numeric_limits<double>::infinity());
-          if (select.step()) found = read_trial(select);
+          while (!found && select.step()) found = read_trial(select);
         },
         kMaxWaitMs);
     return found;
@@ -251,53 +202,56 @@ class SqliteStorage : public Storage {
     StudyChanges changes;
     // One snapshot, so the returned marks cover exactly the rows returned.
     sqlite::read_transaction(
-        db_, [&] { changes = changes_in_transaction(cursor); }, kMaxWaitMs);
+        *db_, [&] { changes = changes_in_transaction(cursor); }, kMaxWaitMs);
     return changes;
   }
 
   int fail_stale(double grace_seconds) override {
+    require_writable("mark stale trials failed");
     std::lock_guard<std::mutex> lock(mutex_);
     int failed = 0;
     sqlite::write_transaction(
-        db_,
+        *db_,
         [&] {
           double now = now_seconds();
-          sqlite::Statement update(db_,
+          sqlite::Statement update(*db_,
                                    "UPDATE trials SET state = 'failed', end_time = ?, error = ?, "
                                    "version = ? WHERE state = 'running' AND heartbeat < ?");
           update.bind(1, now);
           update.bind(2, std::string(kWorkerDiedError) + ": no heartbeat for over " +
                              format_seconds(grace_seconds));
           update.bind(3, next_version()).bind(4, now - grace_seconds).run();
-          failed = db_.changes();
+          failed = db_->changes();
         },
         kMaxWaitMs);
     return failed;
   }
 
   int fail_running(const std::string& worker, const std::string& reason) override {
+    require_writable("mark running trials failed");
     std::lock_guard<std::mutex> lock(mutex_);
     int failed = 0;
     sqlite::write_transaction(
-        db_,
+        *db_,
         [&] {
-          sqlite::Statement update(db_,
+          sqlite::Statement update(*db_,
                                    "UPDATE trials SET state = 'failed', end_time = ?, error = ?, "
                                    "version = ? WHERE state = 'running' AND worker = ?");
           update.bind(1, now_seconds()).bind(2, reason).bind(3, next_version());
           update.bind(4, worker).run();
-          failed = db_.changes();
+          failed = db_->changes();
         },
         kMaxWaitMs);
     return failed;
   }
 
   void set_attr(const std::string& key, const Json& value) override {
+    require_writable("record an attribute");
     std::lock_guard<std::mutex> lock(mutex_);
     sqlite::write_transaction(
-        db_,
+        *db_,
         [&] {
-          sqlite::Statement upsert(db_,
+          sqlite::Statement upsert(*db_,
                                    "INSERT OR REPLACE INTO attributes (key, value) VALUES (?, ?)");
           upsert.bind(1, key).bind(2, dump(value)).run();
         },
@@ -308,18 +262,27 @@ class SqliteStorage : public Storage {
     std::lock_guard<std::mutex> lock(mutex_);
     std::optional<Json> value;
     sqlite::read_transaction(
-        db_,
+        *db_,
         [&] {
           value.reset();
-          sqlite::Statement select(db_, "SELECT value FROM attributes WHERE key = ?");
+          sqlite::Statement select(*db_, "SELECT value FROM attributes WHERE key = ?");
           select.bind(1, key);
-          if (select.step()) value = Json::parse(select.text(0));
+          if (select.step()) value = read_attr(key, select.text(0));
         },
         kMaxWaitMs);
     return value;
   }
 
   int64_t rows_read() const override { return rows_read_.load(); }
+
+  std::vector<std::string> warnings() const override {
+    std::lock_guard<std::mutex> lock(warnings_mutex_);
+    std::vector<std::string> out = warnings_;
+    if (warned_.size() > warnings_.size())
+      out.push_back(db_->path() + ": " + std::to_string(warned_.size() - warnings_.size()) +
+                    " more unreadable rows (skipped)");
+    return out;
+  }
 
  private:
   static std::string format_seconds(double seconds) {
@@ -328,30 +291,28 @@ class SqliteStorage : public Storage {
     return text;
   }
 
-  void retry_busy(const std::function<void()>& action) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kMaxWaitMs);
-    for (;;) {
-      try {
-        action();
-        return;
-      } catch (const sqlite::Error& e) {
-        if (!e.busy() || std::chrono::steady_clock::now() >= deadline) throw;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+  void require_writable(const std::string& action) const {
+    if (read_only_) throw ConfigError(db_->path(), "opened read-only; cannot " + action);
+  }
+
+  // Records `what` ("trial 3: params are not JSON: ...") once, for warnings().
+  void warn(const std::string& what) {
+    std::lock_guard<std::mutex> lock(warnings_mutex_);
+    std::string line = db_->path() + ": " + what;
+    if (warned_.insert(line).second && warnings_.size() < kMaxWarnings) warnings_.push_back(line);
+  }
+
+  std::optional<Json> read_attr(const std::string& key, const std::string& text) {
+    Json value = Json::parse(text, nullptr, false);
+    if (!value.is_discarded()) return value;
+    warn("attribute \"" + key + "\" is not JSON (ignored)");
+    return std::nullopt;
   }
 
   // The methods below run inside a transaction, with mutex_ held.
 
-  void add_column_if_missing(const AddedColumn& column) {
-    sqlite::Statement info(db_, std::string("PRAGMA table_info(") + column.table + ")");
-    while (info.step())
-      if (info.text(1) == column.name) return;
-    db_.exec(std::string("ALTER TABLE ") + column.table + " ADD COLUMN " + column.definition);
-  }
-
   ClaimResult claim_in_transaction(const ClaimRequest& request) {
-    sqlite::Statement last(db_, "SELECT MAX(number) FROM trials");
+    sqlite::Statement last(*db_, "SELECT MAX(number) FROM trials");
     last.step();
     int next = last.is_null(0) ? 0 : static_cast<int>(last.integer(0)) + 1;
     if (request.number != next) return {ClaimStatus::Conflict, std::nullopt};
@@ -363,7 +324,7 @@ class SqliteStorage : public Storage {
     t.start_time = now_seconds();
     t.device = request.device;
     t.worker = request.worker;
-    sqlite::Statement insert(db_,
+    sqlite::Statement insert(*db_,
                              "INSERT INTO trials (number, state, params, summary, start_time, "
                              "heartbeat, device, worker, version) "
                              "VALUES (?, 'running', ?, '{}', ?, ?, ?, ?, ?)");
@@ -375,7 +336,7 @@ class SqliteStorage : public Storage {
 
   // Counted on the (state, value) index, without reading any trial row.
   int64_t count_budget_used() {
-    sqlite::Statement count(db_,
+    sqlite::Statement count(*db_,
                             "SELECT COUNT(*) FROM trials "
                             "WHERE state IN ('running', 'complete', 'pruned')");
     count.step();
@@ -385,7 +346,7 @@ class SqliteStorage : public Storage {
   // The study clock's next value, for the rows this transaction inserts or changes. Versions
   // only grow (rows are never deleted), and writers serialise, so it never repeats.
   int64_t next_version() {
-    sqlite::Statement last(db_, "SELECT MAX(version) FROM trials");
+    sqlite::Statement last(*db_, "SELECT MAX(version) FROM trials");
     last.step();
     return last.is_null(0) ? 1 : last.integer(0) + 1;
   }
@@ -394,20 +355,26 @@ class SqliteStorage : public Storage {
     StudyChanges changes;
     changes.cursor = cursor;
     sqlite::Statement marks(
-        db_, "SELECT (SELECT MAX(version) FROM trials), (SELECT MAX(rowid) FROM metrics)");
+        *db_, "SELECT (SELECT MAX(version) FROM trials), (SELECT MAX(rowid) FROM metrics)");
     marks.step();
     if (!marks.is_null(0)) changes.cursor.trials = std::max(cursor.trials, marks.integer(0));
     if (!marks.is_null(1)) changes.cursor.values = std::max(cursor.values, marks.integer(1));
 
     // Without INDEXED BY the planner, not knowing how few rows pass `version > ?`, prefers to
     // scan the whole table in number order to spare itself the sort.
-    sqlite::Statement trials(db_, std::string("SELECT ") + kTrialColumns +
-                                      " FROM trials INDEXED BY trials_by_version "
-                                      "WHERE version > ? ORDER BY number");
+    sqlite::Statement trials(*db_, std::string("SELECT ") + kTrialColumns +
+                                       " FROM trials INDEXED BY trials_by_version "
+                                       "WHERE version > ? ORDER BY number");
     trials.bind(1, cursor.trials);
-    while (trials.step()) changes.trials.push_back(read_trial(trials));
+    // A reader's view needs every number (the next claim is for the view's size) and the same
+    // budget count as the claim's, so an unreadable row comes as a stand-in rather than not
+    // at all.
+    while (trials.step()) {
+      TrialRow row = read_row(trials);
+      changes.trials.push_back(row.trial ? std::move(*row.trial) : unreadable_stand_in(row));
+    }
 
-    sqlite::Statement values(db_,
+    sqlite::Statement values(*db_,
                              "SELECT trial, epoch, value FROM metrics "
                              "WHERE rowid > ? AND value IS NOT NULL ORDER BY rowid");
     values.bind(1, cursor.values);
@@ -421,25 +388,26 @@ class SqliteStorage : public Storage {
 
   std::optional<TrialSnapshot> select_trial(int number) {
     sqlite::Statement select(
-        db_, std::string("SELECT ") + kTrialColumns + " FROM trials WHERE number = ?");
+        *db_, std::string("SELECT ") + kTrialColumns + " FROM trials WHERE number = ?");
     select.bind(1, number);
     if (!select.step()) return std::nullopt;
     return read_trial(select);
   }
 
   std::vector<TrialSnapshot> select_trials(const std::vector<TrialState>& states) {
-    sqlite::Statement select(db_, std::string("SELECT ") + kTrialColumns + " FROM trials" +
-                                      state_filter(states, "state") + " ORDER BY number");
+    sqlite::Statement select(*db_, std::string("SELECT ") + kTrialColumns + " FROM trials" +
+                                       state_filter(states, "state") + " ORDER BY number");
     bind_states(select, states);
     std::vector<TrialSnapshot> found;
-    while (select.step()) found.push_back(read_trial(select));
+    while (select.step())
+      if (auto t = read_trial(select)) found.push_back(std::move(*t));
     return found;
   }
 
   // Fills in the metrics of `found` (the trials in `states`, by number) with one query.
   void attach_metrics(std::vector<TrialSnapshot>& found, const std::vector<TrialState>& states) {
-    sqlite::Statement select(db_,
-                             "SELECT m.trial, m.data FROM metrics AS m JOIN trials AS t "
+    sqlite::Statement select(*db_,
+                             "SELECT m.trial, m.epoch, m.data FROM metrics AS m JOIN trials AS t "
                              "ON t.number = m.trial" +
                                  state_filter(states, "t.state") + " ORDER BY m.trial, m.seq");
     bind_states(select, states);
@@ -447,34 +415,50 @@ class SqliteStorage : public Storage {
     while (select.step()) {
       int number = static_cast<int>(select.integer(0));
       while (it != found.end() && it->number < number) ++it;
-      if (it == found.end()) break;  // cannot happen: one snapshot
-      if (it->number == number) it->metrics.push_back(parse_metrics(select.text(1)));
+      if (it == found.end()) break;  // the rest belong to trials after the last one found
+      if (it->number == number) append_metrics(*it, select);  // else a trial skipped
     }
   }
 
-  TrialSnapshot read_trial(const sqlite::Statement& row) {
+  TrialRow read_row(const sqlite::Statement& row) {
     ++rows_read_;
+    TrialRow read = read_trial_row(row);
+    if (!read.trial)
+      warn("trial " + std::to_string(read.number) + ": " + read.problem + " (skipped)");
+    return read;
+  }
+
+  std::optional<TrialSnapshot> read_trial(const sqlite::Statement& row) {
+    return read_row(row).trial;
+  }
+
+  // Appends one epoch's metrics from a (trial, epoch, data) row, unless its data is unreadable.
+  void append_metrics(TrialSnapshot& trial, const sqlite::Statement& row) {
+    ++rows_read_;
+    std::string problem;
+    if (auto data = parse_metrics_data(row.text(2), problem)) {
+      trial.metrics.push_back(std::move(*data));
+      return;
+    }
+    warn("trial " + std::to_string(trial.number) + ", epoch " + std::to_string(row.integer(1)) +
+         ": " + problem + " (skipped)");
+  }
+
+  // finish()'s answer when the row it just finished cannot be read back.
+  static TrialSnapshot finished_stand_in(int number, TrialState state, std::optional<double> value,
+                                         const std::string& error, const Json& summary) {
     TrialSnapshot t;
-    t.number = static_cast<int>(row.integer(0));
-    t.state = trial_state_from_string(row.text(1));
-    t.params = Json::parse(row.text(2));
-    t.value = row.optional_real(3);
-    t.summary = Json::parse(row.text(4));
-    t.start_time = row.real(5);
-    t.end_time = row.real(6);
-    t.device = row.text(7);
-    t.worker = row.text(8);
-    t.error = row.text(9);
+    t.number = number;
+    t.state = state;
+    t.value = value;
+    t.error = error;
+    t.summary = summary;
+    t.end_time = now_seconds();
     return t;
   }
 
-  Json parse_metrics(const std::string& data) {
-    ++rows_read_;
-    return Json::parse(data);
-  }
-
   void require_running(int number, const std::string& action) {
-    sqlite::Statement select(db_, "SELECT state FROM trials WHERE number = ?");
+    sqlite::Statement select(*db_, "SELECT state FROM trials WHERE number = ?");
     select.bind(1, number);
     if (!select.step())
       throw std::invalid_argument("cannot " + action + " trial " + std::to_string(number) +
@@ -487,19 +471,28 @@ class SqliteStorage : public Storage {
 
   void touch(int number, double now) {
     sqlite::Statement update(
-        db_, "UPDATE trials SET heartbeat = ? WHERE number = ? AND state = 'running'");
+        *db_, "UPDATE trials SET heartbeat = ? WHERE number = ? AND state = 'running'");
     update.bind(1, now).bind(2, number).run();
   }
 
   std::mutex mutex_;
-  sqlite::Database db_;
+  std::unique_ptr<sqlite::Database> db_;
+  const bool read_only_;
   std::atomic<int64_t> rows_read_{0};
+  mutable std::mutex warnings_mutex_;  // warn() runs inside reads, under mutex_ or not
+  std::vector<std::string> warnings_;  // the first kMaxWarnings, in the order found
+  std::set<std::string> warned_;       // every one, so that each is recorded once
 };
 
 }  // namespace
 
 std::unique_ptr<Storage> open_sqlite_storage(const std::string& path) {
-  return std::make_unique<SqliteStorage>(path);
+  return std::make_unique<SqliteStorage>(
+      open_study_file_for_writing(path, kBusyTimeoutMs, kMaxWaitMs), false);
+}
+
+std::unique_ptr<Storage> open_sqlite_storage_readonly(const std::string& path) {
+  return std::make_unique<SqliteStorage>(open_study_file_for_reading(path, kBusyTimeoutMs), true);
 }
 
 }  // namespace tune

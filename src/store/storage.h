@@ -13,6 +13,11 @@
 // - Reads are filtered: nothing needs to read every trial and every epoch row again per trial.
 //   `changes_since` returns only the trial rows and per-epoch values written after a cursor,
 //   so a process keeps an up-to-date view of a study at a cost that does not grow with it.
+// - Reads never fail on one bad row. A row that cannot be read (a state tune does not know;
+//   params, summary or an epoch's metrics that are not JSON) is left out of what trials(),
+//   trial() and best() return and recorded in warnings(); changes_since() returns it as a
+//   stand-in (see there). A skipped row keeps its number: claims count from the largest one.
+// - A storage opened read-only never writes; its write calls throw ConfigError.
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -89,13 +94,19 @@ class Storage {
                                               const std::string& error,
                                               const Json& summary = Json::object()) = 0;
 
-  // Trials in number order, filtered by `query`.
+  // Trials in number order, filtered by `query`; unreadable rows (and unreadable epoch rows of
+  // readable trials) left out.
   virtual std::vector<TrialSnapshot> trials(const TrialQuery& query = {}) = 0;
-  // One trial with its metrics.
+  // One trial with its metrics; nullopt when there is none or its row cannot be read.
   virtual std::optional<TrialSnapshot> trial(int number) = 0;
-  // The best complete trial with a finite value (ties: the lower number), without metrics.
+  // The best readable complete trial with a finite value (ties: the lower number), without
+  // metrics.
   virtual std::optional<TrialSnapshot> best(Direction direction) = 0;
-  // What changed after `cursor` (a default cursor: everything).
+  // What changed after `cursor` (a default cursor: everything). A changed row that cannot be
+  // read comes as a stand-in that keeps its number and its share of the budget, and gives
+  // nothing else: no params, no value; Complete when its stored state counts toward the budget
+  // (running, complete, pruned), else Failed; `error` says what is wrong. A view built from
+  // these changes thus agrees with claim() on the next number and on the budget.
   virtual StudyChanges changes_since(const ChangeCursor& cursor) = 0;
 
   // Marks as failed every running trial whose heartbeat is older than `grace_seconds`
@@ -104,16 +115,29 @@ class Storage {
   // Marks as failed the running trials of `worker` (this process, on Ctrl-C).
   virtual int fail_running(const std::string& worker, const std::string& reason) = 0;
 
-  // Study-level key/value settings (direction, config name, the experiment JSON).
+  // Study-level key/value settings (direction, config name, the experiment JSON). A stored
+  // value that is not JSON reads as missing, with a warning.
   virtual void set_attr(const std::string& key, const Json& value) = 0;
   virtual std::optional<Json> attr(const std::string& key) = 0;
 
   // Trial rows and metric rows parsed since this object was opened (tests and benchmarks
   // check that reads do not grow with the study).
   virtual int64_t rows_read() const = 0;
+
+  // What reads skipped since this object was opened, each once, in the order found, as
+  // "FILE: trial N: what is wrong (skipped)" (past 20, one line counts the rest). The caller
+  // shows them (the CLI: once, on stderr, when a command ends).
+  virtual std::vector<std::string> warnings() const = 0;
 };
 
-// Opens (creating if needed) the SQLite study database `path`.
+// Opens (creating if needed) the SQLite study database `path` for reading and writing.
+// ConfigError naming the file, before anything is written to it, when it is not an SQLite
+// database, is an SQLite database without tune's tables, or cannot be written (a read-only
+// file, directory or file system).
 std::unique_ptr<Storage> open_sqlite_storage(const std::string& path);
+// Opens an existing study database only to read it: nothing is written, no WAL switch, no
+// migration, so it works on a read-only file system too. The same ConfigErrors, and one for
+// a database with no tables.
+std::unique_ptr<Storage> open_sqlite_storage_readonly(const std::string& path);
 
 }  // namespace tune

@@ -26,7 +26,9 @@ std::unique_ptr<Storage> open_existing_study(const std::string& dir, const std::
     throw ConfigError(where, "no study directory \"" + dir + "\"");
   if (!std::filesystem::is_regular_file(study_database_path(dir)))
     throw ConfigError(where, "\"" + dir + "\" holds no study (no study.db)");
-  return open_sqlite_storage(study_database_path(dir));
+  // Read-only: reading a study must work where it cannot be written (a read-only file system,
+  // someone else's files) and must never migrate or lock out the run writing it.
+  return open_sqlite_storage_readonly(study_database_path(dir));
 }
 
 Direction study_direction(Storage& storage) {

@@ -12,9 +12,11 @@ namespace tune {
 std::string study_database_path(const std::string& dir);
 std::string study_best_path(const std::string& dir);
 
-// Opens the study in `dir` (creating the directory and database if needed).
+// Opens the study in `dir` (creating the directory and database if needed) for a run;
+// ConfigError naming study.db when it is not a tune study or cannot be written.
 std::unique_ptr<Storage> open_study_dir(const std::string& dir);
-// Opens an existing study; ConfigError naming `where` when `dir` holds none.
+// Opens an existing study read-only, for the commands that only read it; ConfigError naming
+// `where` when `dir` holds none, naming study.db when it is not a tune study.
 std::unique_ptr<Storage> open_existing_study(const std::string& dir, const std::string& where);
 
 // Attribute keys a run records.
