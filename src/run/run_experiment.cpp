@@ -199,6 +199,8 @@ ExperimentRun run_experiment(const Experiment& e, const ExperimentRunOptions& op
   if (options.handle_signals) interrupts.emplace(control);
   run.summary = run_study(
       study, workers, [&](const WorkerSpec&) { return objective; }, control, run_options);
+  // Rows that could not be read were skipped (storage.h); say so once, naming file and trial.
+  for (const std::string& warning : storage->warnings()) log << "tune: warning: " << warning << "\n";
   if (study.best() && options.log)
     log << "tune: best config in " << study_best_path(run.study_dir) << "\n";
   return run;
