@@ -96,9 +96,10 @@ int main(int argc, char** argv) {
       else
         throw std::invalid_argument("unknown flag " + flag);
     }
-    std::printf("bench_overhead --random %d --bayes %d (one worker, a no-op objective; the time "
-                "per trial is the mean over the last 10%% of trials before each mark)\n",
-                random, bayes);
+    std::printf(
+        "bench_overhead --random %d --bayes %d (one worker, a no-op objective; the time "
+        "per trial is the mean over the last 10%% of trials before each mark)\n",
+        random, bayes);
     if (random > 0) run("random", random);
     if (bayes > 0) run("bayes", bayes);
     return 0;

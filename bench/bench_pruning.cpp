@@ -10,9 +10,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <optional>
-#include <thread>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/experiment.h"

@@ -10,8 +10,8 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <optional>
 #include <iostream>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -156,9 +156,9 @@ void thread_policy(const Args& a) {
       int threads;
       bool tuned;
     };
-    for (const Row& row : {Row{std::to_string(cores) + " (all, fixed)", cores, false},
-                           Row{"1 (fixed)", 1, false},
-                           Row{std::to_string(cores) + ", tuned (default)", cores, true}}) {
+    for (const Row& row :
+         {Row{std::to_string(cores) + " (all, fixed)", cores, false}, Row{"1 (fixed)", 1, false},
+          Row{std::to_string(cores) + ", tuned (default)", cores, true}}) {
       torch::set_num_threads(row.threads);
       Figures f = run_ours(a, row.tuned);
       std::printf("%-8s %-24s %12.3f %14.0f\n", busy ? "busy" : "quiet", row.name.c_str(),

@@ -26,9 +26,9 @@ cxxopts::Options run_options(const std::string& name) {
       cxxopts::value<std::string>())("strategy", "search strategy: " + join(strategy_names()),
                                      cxxopts::value<std::string>())(
       "pruner", "early stopping across trials: " + join(pruner_names()),
-      cxxopts::value<std::string>())(
-      "trials", "total trials of the study, across resumes", cxxopts::value<int>())(
-      "seed", "seed of the strategy", cxxopts::value<uint64_t>())(
+      cxxopts::value<std::string>())("trials", "total trials of the study, across resumes",
+                                     cxxopts::value<int>())("seed", "seed of the strategy",
+                                                            cxxopts::value<uint64_t>())(
       "study", "study directory (default studies/<experiment name>)",
       cxxopts::value<std::string>())("timeout", "stop handing out trials after SECONDS",
                                      cxxopts::value<double>())(
@@ -43,8 +43,8 @@ cxxopts::Options run_options(const std::string& name) {
       "threads",
       "intra-op threads per CPU worker (default: its share of the usable cores, fewer when that "
       "trains faster)",
-      cxxopts::value<int>())(
-      "data", "dataset directory (overrides data.dir)", cxxopts::value<std::string>())(
+      cxxopts::value<int>())("data", "dataset directory (overrides data.dir)",
+                             cxxopts::value<std::string>())(
       "stale-after", "seconds without a heartbeat before another process's trial is dead",
       cxxopts::value<double>()->default_value("30"))(
       "max-failures", "stop after this many failed trials in a row (0: never)",
@@ -108,8 +108,8 @@ void apply_overrides(Experiment& e, const cxxopts::ParseResult& parsed,
   }
   if (parsed.count("retry-oom")) {
     if (e.objective_spec.is_command())
-      throw ConfigError("--retry-oom", "applies to training objectives; " +
-                                           e.where("objective") + " runs a command");
+      throw ConfigError("--retry-oom", "applies to training objectives; " + e.where("objective") +
+                                           " runs a command");
     e.objective_spec.retry_oom = true;
   }
   apply_device_flags(e, parsed);

@@ -64,8 +64,7 @@ std::string what_it_takes(cxxopts::Options& options, const std::string& program,
   if (takes("1.5")) return "expected a number";
   if (takes("-1")) return integer ? "out of range for an integer" : "expected an integer";
   if (takes("1"))
-    return integer && !negative ? "out of range for an integer"
-                                : "expected a non-negative integer";
+    return integer && !negative ? "out of range for an integer" : "expected a non-negative integer";
   return "not a valid value";
 }
 
@@ -76,8 +75,8 @@ cxxopts::ParseResult parse_options(cxxopts::Options& options, const Args& args) 
   try {
     cxxopts::ParseResult parsed = parse_raw(options, args);
     if (!parsed.unmatched().empty())
-      throw ConfigError(args[0], "unexpected argument \"" + parsed.unmatched().front() + "\"" +
-                                     help);
+      throw ConfigError(args[0],
+                        "unexpected argument \"" + parsed.unmatched().front() + "\"" + help);
     return parsed;
   } catch (const cxxopts::exceptions::incorrect_argument_type& e) {
     std::optional<BadValue> bad = bad_value(options, args);

@@ -11,8 +11,8 @@
 #include "common/error.h"
 #include "common/experiment.h"
 #include "common/hparams.h"
-#include "study/best_file.h"
 #include "run/worker_env.h"
+#include "study/best_file.h"
 #include "train/device.h"
 #include "train/train_objective.h"
 
@@ -29,8 +29,7 @@ cxxopts::Options train_options(const std::string& program) {
       "output", "write the run as JSON to FILE", cxxopts::value<std::string>())(
       "data", "dataset directory (overrides data.dir)", cxxopts::value<std::string>())(
       "threads", "intra-op CPU threads (default: the usable cores, fewer when that trains faster)",
-      cxxopts::value<std::string>())(
-      "h,help", "show this help");
+      cxxopts::value<std::string>())("h,help", "show this help");
   return o;
 }
 
@@ -57,8 +56,8 @@ long long parse_count(const std::string& flag, const std::string& text, long lon
     used = 0;
   }
   if (used != text.size() || used == 0 || n < 1 || n > most)
-    throw ConfigError(flag, "expected an integer from 1 to " + std::to_string(most) + ", got \"" +
-                                text + "\"");
+    throw ConfigError(
+        flag, "expected an integer from 1 to " + std::to_string(most) + ", got \"" + text + "\"");
   return n;
 }
 
@@ -96,16 +95,18 @@ int train_command(const Args& args) {
     for (const auto& s : flags["set"].as<std::vector<std::string>>())
       apply_set(experiment.params, s);
   if (flags.count("epochs"))
-    experiment.params["epochs"] = parse_count("--epochs", flags["epochs"].as<std::string>(), 100000);
+    experiment.params["epochs"] =
+        parse_count("--epochs", flags["epochs"].as<std::string>(), 100000);
   if (flags.count("data")) experiment.data["dir"] = flags["data"].as<std::string>();
   std::string output = flags.count("output") ? flags["output"].as<std::string>() : "";
   Config config = experiment.trial_config(Json::object());
 
   TrialContext ctx;
   ctx.device = check_device(flags["device"].as<std::string>(), "--device");
-  const int threads = flags.count("threads")
-                          ? static_cast<int>(parse_count("--threads", flags["threads"].as<std::string>(), 1024))
-                          : usable_cores();
+  const int threads =
+      flags.count("threads")
+          ? static_cast<int>(parse_count("--threads", flags["threads"].as<std::string>(), 1024))
+          : usable_cores();
   ctx.tune_threads = !flags.count("threads");
   auto env = enter_worker(ctx.device, threads);
   long long epochs = Hyperparameters(config, experiment.where("params")).integer("epochs", 10, 1);

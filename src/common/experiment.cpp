@@ -11,7 +11,7 @@ namespace tune {
 namespace {
 
 const std::vector<std::string> kSections = {
-    "name",    "data",   "params",  "callbacks",  "objective", "space",      "strategy",
+    "name",    "data",   "params",  "callbacks",  "objective", "space",       "strategy",
     "devices", "trials", "timeout", "on_timeout", "seed",      "description", "pruner"};
 
 std::string stem(const std::string& path) {

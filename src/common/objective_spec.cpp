@@ -7,7 +7,8 @@ namespace tune {
 namespace {
 
 bool ends_with(const std::string& text, const std::string& tail) {
-  return text.size() >= tail.size() && text.compare(text.size() - tail.size(), tail.size(), tail) == 0;
+  return text.size() >= tail.size() &&
+         text.compare(text.size() - tail.size(), tail.size(), tail) == 0;
 }
 
 void parse_command(const Json& section, const std::string& where, ObjectiveSpec& spec) {
@@ -50,7 +51,8 @@ Direction natural_direction(const std::string& metric) {
 ObjectiveSpec ObjectiveSpec::parse(const Json& section, const std::string& where) {
   ObjectiveSpec spec;
   if (section.is_null()) return spec;
-  if (!section.is_object()) throw ConfigError(where, "expected an object, got " + describe(section));
+  if (!section.is_object())
+    throw ConfigError(where, "expected an object, got " + describe(section));
   if (section.contains("command")) {
     parse_command(section, where, spec);
   } else {

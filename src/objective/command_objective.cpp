@@ -124,7 +124,8 @@ std::optional<ReportLine> parse_report_line(const std::string& line) {
   char* end = nullptr;
   errno = 0;
   long long epoch = std::strtoll(p, &end, 10);
-  if (end == p || errno != 0 || epoch < 1 || epoch > 1000000000 || !std::isspace(static_cast<unsigned char>(*end)))
+  if (end == p || errno != 0 || epoch < 1 || epoch > 1000000000 ||
+      !std::isspace(static_cast<unsigned char>(*end)))
     return out;
   std::optional<double> value = decimal_number(trim(end));
   if (!value) return out;
@@ -195,7 +196,8 @@ ObjectiveResult CommandObjective::run(const Json& config, TrialContext& ctx) {
   }
   if (!bad_report.empty())
     throw std::runtime_error("command printed a malformed report line \"" +
-                             printable(bad_report.substr(0, 200)) + "\"; expected \"" + kReportPrefix +
+                             printable(bad_report.substr(0, 200)) + "\"; expected \"" +
+                             kReportPrefix +
                              " <epoch> <value>\" with an integer epoch >= 1 and a finite value");
   std::string why = failure(r, timeout_.value_or(0));
   if (!why.empty()) throw std::runtime_error("command " + why + stderr_note(r.err));

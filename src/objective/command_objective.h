@@ -5,10 +5,11 @@
 // value (numbers in full precision, strings raw; `{{` and `}}` stand for literal braces; other
 // braces are left as they are). The environment gets TUNE_CONFIG (the whole config as JSON),
 // TUNE_TRIAL (the trial's number) and TUNE_DEVICE. The last non-empty line of stdout must be
-// a finite decimal number (not hex, inf or nan): the trial's value. Lines "tune:report <epoch> <value>" before it report
-// the learning curve as it goes (below), so the study can prune the trial. A non-zero exit, a signal, a timeout or anything else on
-// that line fails the trial, with the exit status and the tail of stderr in the error (control
-// characters from the program's output replaced, so that it is safe to print).
+// a finite decimal number (not hex, inf or nan): the trial's value. Lines "tune:report <epoch>
+// <value>" before it report the learning curve as it goes (below), so the study can prune the
+// trial. A non-zero exit, a signal, a timeout or anything else on that line fails the trial, with
+// the exit status and the tail of stderr in the error (control characters from the program's output
+// replaced, so that it is safe to print).
 #include <optional>
 #include <string>
 #include <vector>
@@ -54,9 +55,9 @@ std::string substitute(const std::string& arg, const Json& config, const std::st
 // A config value as an argument: strings raw, numbers in shortest exact form, others as JSON.
 std::string argument_text(const Json& value);
 // A program reports an epoch by printing "tune:report <epoch> <value>" on its own line of
-// stdout (epoch >= 1, value a finite decimal number): the value is recorded as that epoch's metric "value" and
-// given to the study's pruner; when the pruner says stop, the program's process group gets
-// SIGTERM (SIGKILL after the grace period) and the trial is recorded as pruned.
+// stdout (epoch >= 1, value a finite decimal number): the value is recorded as that epoch's metric
+// "value" and given to the study's pruner; when the pruner says stop, the program's process group
+// gets SIGTERM (SIGKILL after the grace period) and the trial is recorded as pruned.
 inline constexpr const char* kReportPrefix = "tune:report";
 struct ReportLine {
   bool valid = false;  // false: it starts with the prefix but is malformed

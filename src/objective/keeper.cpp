@@ -23,7 +23,9 @@ void write_int(int fd, int value) {
   (void)ignored;
 }
 
-extern "C" void kill_own_group(int) { kill(0, SIGKILL); }
+extern "C" void kill_own_group(int) {
+  kill(0, SIGKILL);
+}
 
 void set_handler(int sig, void (*handler)(int)) {
   struct sigaction action;

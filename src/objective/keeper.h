@@ -30,13 +30,13 @@
 namespace tune {
 
 struct KeeperArgs {
-  char** argv;      // the program; argv[0] is looked up in PATH
-  char** envp;      // its whole environment
-  pid_t parent;     // tune's pid, from before the fork
-  int out_fd;       // the program's stdout
-  int err_fd;       // the program's stderr
-  int report_fd;    // close-on-exec: gets errno when the program cannot be started
-  int status_fd;    // gets the program's wait status (an int) when it exits
+  char** argv;    // the program; argv[0] is looked up in PATH
+  char** envp;    // its whole environment
+  pid_t parent;   // tune's pid, from before the fork
+  int out_fd;     // the program's stdout
+  int err_fd;     // the program's stderr
+  int report_fd;  // close-on-exec: gets errno when the program cannot be started
+  int status_fd;  // gets the program's wait status (an int) when it exits
 };
 
 // In the child of fork(): becomes the keeper. Never returns.

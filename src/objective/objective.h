@@ -1,7 +1,8 @@
 #pragma once
 // What a trial runs: a config in, one objective value out, with a report at each epoch that
-// the study may answer with "prune". Objectives never know which strategy chose their config. Failure is an exception (its message is kept as the trial's
-// error); a NaN or infinite value is a failure too.
+// the study may answer with "prune". Objectives never know which strategy chose their config.
+// Failure is an exception (its message is kept as the trial's error); a NaN or infinite value is a
+// failure too.
 #include <atomic>
 #include <functional>
 #include <string>

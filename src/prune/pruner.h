@@ -24,7 +24,7 @@ struct PruneContext {
   int trial = -1;  // the trial that reported
   int epoch = 0;   // the epoch it reported (1-based); its value is in curves already
   Direction direction = Direction::Maximize;
-  const LearningCurves& curves;  // every trial's curve and state, this one's included
+  const LearningCurves& curves;   // every trial's curve and state, this one's included
   std::optional<int> max_epochs;  // the trial's epoch budget (params.epochs) when known
 };
 

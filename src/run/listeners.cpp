@@ -9,8 +9,7 @@
 namespace tune {
 namespace {
 
-bool improves(const TrialSnapshot& trial, const std::optional<double>& best,
-              Direction direction) {
+bool improves(const TrialSnapshot& trial, const std::optional<double>& best, Direction direction) {
   return trial.state == TrialState::Complete && trial.value &&
          (!best || better(*trial.value, *best, direction));
 }

@@ -34,7 +34,7 @@ class Progress {
   void message(const std::string& line);  // any other line (warnings), above the block
   // The worker's line says why it waits instead of "idle", until its next trial starts.
   void waiting(int slot, const std::string& why);
-  void close();                           // clears the block; later output is plain
+  void close();  // clears the block; later output is plain
 
   // "lr=0.00123 units=128 optimizer=adam" within `width` characters.
   static std::string short_config(const Config& params, size_t width = 60);

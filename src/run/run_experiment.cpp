@@ -200,7 +200,8 @@ ExperimentRun run_experiment(const Experiment& e, const ExperimentRunOptions& op
   run.summary = run_study(
       study, workers, [&](const WorkerSpec&) { return objective; }, control, run_options);
   // Rows that could not be read were skipped (storage.h); say so once, naming file and trial.
-  for (const std::string& warning : storage->warnings()) log << "tune: warning: " << warning << "\n";
+  for (const std::string& warning : storage->warnings())
+    log << "tune: warning: " << warning << "\n";
   if (study.best() && options.log)
     log << "tune: best config in " << study_best_path(run.study_dir) << "\n";
   return run;

@@ -7,7 +7,6 @@
 #include <stdexcept>
 #include <thread>
 
-
 namespace tune {
 
 void RunControl::interrupt() {
@@ -195,8 +194,9 @@ void run_trial(Study& study, Objective& objective, const ActiveTrial& trial,
     return;
   }
   const bool failed = finished->state == TrialState::Failed;
-  (failed ? stats.failed : finished->state == TrialState::Pruned ? stats.pruned : stats.complete) +=
-      1;
+  (failed                                  ? stats.failed
+   : finished->state == TrialState::Pruned ? stats.pruned
+                                           : stats.complete) += 1;
   if (!out.stopped) control.record_outcome(failed, finished->error);
   if (failed && options.after_failure) options.after_failure(worker);
   notify(options, [&](RunListener& l) { l.trial_finished(worker, *finished); });

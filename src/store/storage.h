@@ -30,9 +30,9 @@
 namespace tune {
 
 struct ClaimRequest {
-  int number = 0;                // the number the caller proposed for (its view's next one)
+  int number = 0;  // the number the caller proposed for (its view's next one)
   Config params = Json::object();
-  std::optional<int> budget;     // refuse when this many trials are complete, pruned or running
+  std::optional<int> budget;  // refuse when this many trials are complete, pruned or running
   std::string device;
   std::string worker;
 };
@@ -68,9 +68,9 @@ struct ChangeCursor {
 };
 
 struct StudyChanges {
-  std::vector<TrialSnapshot> trials;       // changed rows, without metrics, by number
-  std::vector<IntermediateValue> values;   // in the order they were written
-  ChangeCursor cursor;                     // pass it to the next call
+  std::vector<TrialSnapshot> trials;      // changed rows, without metrics, by number
+  std::vector<IntermediateValue> values;  // in the order they were written
+  ChangeCursor cursor;                    // pass it to the next call
 };
 
 class Storage {
@@ -90,8 +90,7 @@ class Storage {
   // trial (without metrics), or nullopt if it was no longer running (already finished, or
   // marked stale by another process).
   virtual std::optional<TrialSnapshot> finish(int number, TrialState state,
-                                              std::optional<double> value,
-                                              const std::string& error,
+                                              std::optional<double> value, const std::string& error,
                                               const Json& summary = Json::object()) = 0;
 
   // Trials in number order, filtered by `query`; unreadable rows (and unreadable epoch rows of

@@ -15,8 +15,8 @@ std::string format_leaderboard(const std::vector<TrialSnapshot>& trials, Directi
     pruned += t.state == TrialState::Pruned ? 1 : 0;
     failed += t.state == TrialState::Failed ? 1 : 0;
   }
-  const std::string others = " (" + std::to_string(pruned) + " pruned, " +
-                             std::to_string(failed) + " failed)";
+  const std::string others =
+      " (" + std::to_string(pruned) + " pruned, " + std::to_string(failed) + " failed)";
   if (order.empty()) return "no complete trials" + others + "\n";
   std::string out = "leaderboard (" + std::string(to_string(direction)) + "), top " +
                     std::to_string(std::min(top, order.size())) + " of " +

@@ -22,8 +22,8 @@ std::optional<int> epoch_budget(const Config& config) {
 }  // namespace
 
 int budget_used(const std::vector<TrialSnapshot>& trials) {
-  return static_cast<int>(std::count_if(trials.begin(), trials.end(),
-                                        [](const TrialSnapshot& t) { return uses_budget(t.state); }));
+  return static_cast<int>(std::count_if(
+      trials.begin(), trials.end(), [](const TrialSnapshot& t) { return uses_budget(t.state); }));
 }
 
 std::vector<TrialSnapshot> ranked(const std::vector<TrialSnapshot>& trials, Direction direction) {
@@ -179,8 +179,8 @@ Decision Study::report(int number, const Json& epoch_metrics) {
     metrics["epoch"] = reports;
   const int epoch = metrics["epoch"].get<int>();
   std::optional<double> value;
-  if (auto it = metrics.find(options_.metric); it != metrics.end() && it->is_number() &&
-                                               std::isfinite(it->get<double>()))
+  if (auto it = metrics.find(options_.metric);
+      it != metrics.end() && it->is_number() && std::isfinite(it->get<double>()))
     value = it->get<double>();
   storage_->report(number, metrics, value);
   if (!options_.pruner || !value) return Decision::Continue;

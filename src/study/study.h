@@ -123,9 +123,9 @@ class Study {
     int used = 0;  // complete + pruned + running
     int running = 0;
   };
-  void sync();  // caller holds view_mutex_
-  void fail_stale_now_and_then();  // caller holds view_mutex_
-  int running_elsewhere();         // caller holds view_mutex_
+  void sync();                                                   // caller holds view_mutex_
+  void fail_stale_now_and_then();                                // caller holds view_mutex_
+  int running_elsewhere();                                       // caller holds view_mutex_
   std::optional<Config> propose(int number, AskStatus& status);  // caller holds view_mutex_
   std::optional<TrialSnapshot> finish(int number, TrialState state, std::optional<double> value,
                                       const std::string& error, const Json& summary);

@@ -5,8 +5,8 @@
 // best count depends on the model, the batch and the machine's load at the moment, so it is
 // measured rather than guessed: at the start of each epoch the trainer times a few batches with
 // each candidate count (all the threads allowed, half of them, one) and runs the rest of the
-// epoch with the fastest (by the median batch time). The probe batches are ordinary training steps; only their thread
-// count differs. A count fixed by the user (`--threads N`) is never tuned.
+// epoch with the fastest (by the median batch time). The probe batches are ordinary training steps;
+// only their thread count differs. A count fixed by the user (`--threads N`) is never tuned.
 #include <vector>
 
 namespace tune {
@@ -17,15 +17,15 @@ class ThreadTuner {
   // (caches, allocations, the thread pool waking) and `timed` batches are measured.
   explicit ThreadTuner(int max_threads, int warm = 2, int timed = 7);
 
-  void begin_epoch();              // probe again: the load may have changed
-  void before_batch();             // sets the calling thread's count for the next batch
+  void begin_epoch();                // probe again: the load may have changed
+  void before_batch();               // sets the calling thread's count for the next batch
   void after_batch(double seconds);  // that batch's wall time
   // The count in use after the last probe (max_threads before the first one ends).
   int chosen() const { return chosen_; }
   const std::vector<int>& candidates() const { return candidates_; }
 
  private:
-  std::vector<int> candidates_;  // most threads first
+  std::vector<int> candidates_;             // most threads first
   std::vector<std::vector<double>> times_;  // measured batch seconds per candidate, this epoch
   int warm_, timed_;
   bool probing_ = false;

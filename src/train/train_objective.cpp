@@ -7,10 +7,10 @@
 #include "common/trial.h"
 #include "data/cache.h"
 #include "models/builders.h"
+#include "run/worker_env.h"
 #include "train/device.h"
 #include "train/optimizer.h"
 #include "train/trainer.h"
-#include "run/worker_env.h"
 
 namespace tune {
 namespace {

@@ -13,9 +13,9 @@
 #include "common/hparams.h"
 #include "common/json.h"
 #include "data/dataset.h"
-#include "train/thread_tuner.h"
 #include "train/callbacks.h"
 #include "train/metrics.h"
+#include "train/thread_tuner.h"
 
 namespace tune {
 

@@ -42,7 +42,8 @@ std::string expand(std::string text, const TempDir& dir) {
        {std::pair<std::string, std::string>{"{config}", dir.file("experiment.json")},
         {"{study}", dir.file("study")},
         {"{dir}", dir.path()}}) {
-    for (size_t at; (at = text.find(key)) != std::string::npos;) text.replace(at, key.size(), value);
+    for (size_t at; (at = text.find(key)) != std::string::npos;)
+      text.replace(at, key.size(), value);
   }
   return text;
 }
@@ -120,8 +121,8 @@ TEST(MessagesCli, ProgramOutputIsReadAsDecimalAndPrintedSafely) {
   TempDir dir;
   std::ofstream(dir.file("experiment.json"))
       << shell_experiment("printf 'oops\\033[2J\\033]0;title\\007\\n' >&2; echo 0x10").dump();
-  Finished f = run_tune(dir, {"--config", dir.file("experiment.json"), "--study",
-                              dir.file("study"), "--trials", "1", "--max-failures", "1"});
+  Finished f = run_tune(dir, {"--config", dir.file("experiment.json"), "--study", dir.file("study"),
+                              "--trials", "1", "--max-failures", "1"});
   EXPECT_EQ(f.code, 1) << f.err;  // the failure cap
   EXPECT_NE(f.err.find("got \"0x10\""), std::string::npos) << f.err;
   EXPECT_NE(f.err.find("oops?[2J?]0;title?"), std::string::npos) << f.err;
@@ -138,9 +139,9 @@ TEST(MessagesCli, ProgramOutputIsReadAsDecimalAndPrintedSafely) {
 TEST(MessagesCli, AResumedStudyThatMustWaitSaysWhy) {
   TempDir dir;
   std::ofstream(dir.file("experiment.json")) << shell_experiment("sleep 30; echo 1").dump();
-  std::vector<std::string> args = {TUNE_BINARY,       "--config", dir.file("experiment.json"),
-                                   "--study",         dir.file("study"), "--trials", "1",
-                                   "--stale-after",   "2"};
+  std::vector<std::string> args = {TUNE_BINARY, "--config",        dir.file("experiment.json"),
+                                   "--study",   dir.file("study"), "--trials",
+                                   "1",         "--stale-after",   "2"};
   {
     Process victim(args, dir.file("victim"));
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);

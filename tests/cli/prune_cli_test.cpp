@@ -30,10 +30,15 @@ Json curve_objective(const std::string& pids, double sleep = 0.0) {
       "import os, sys, time\n"
       "x = float(sys.argv[1])\n"
       "open(os.path.join(sys.argv[2], os.environ['TUNE_TRIAL']), 'w').write(str(os.getpid()))\n"
-      "for e in range(1, " + std::to_string(kEpochs + 1) + "):\n"
-      "    time.sleep(" + std::to_string(sleep) + ")\n"
+      "for e in range(1, " +
+      std::to_string(kEpochs + 1) +
+      "):\n"
+      "    time.sleep(" +
+      std::to_string(sleep) +
+      ")\n"
       "    print('tune:report', e, (x - 1) ** 2 + 1.0 / e, flush=True)\n"
-      "print((x - 1) ** 2 + 1.0 / " + std::to_string(kEpochs) + ")\n";
+      "print((x - 1) ** 2 + 1.0 / " +
+      std::to_string(kEpochs) + ")\n";
   return {{"command", {"python3", "-c", code, "{x}", pids}}, {"direction", "minimize"}};
 }
 
@@ -121,8 +126,7 @@ TEST(PruneCli, AshaPrunesAtRungsAndStatusAndExportShowIt) {
       EXPECT_TRUE(at == 1 || at == 3 || at == 9) << "trial " << t.number << " pruned at " << at;
     }
   Finished status = run_tune(dir, {"status", "--study", dir.file("s")});
-  EXPECT_NE(status.out.find(std::to_string(pruned) + " pruned"), std::string::npos)
-      << status.out;
+  EXPECT_NE(status.out.find(std::to_string(pruned) + " pruned"), std::string::npos) << status.out;
   Finished csv = run_tune(dir, {"export", "--study", dir.file("s"), "--format", "csv"});
   EXPECT_NE(csv.out.find(",pruned,"), std::string::npos) << csv.out;
   // The JSON export keeps a pruned trial's state, last value and its epochs so far.
@@ -143,8 +147,8 @@ TEST(PruneCli, AshaPrunesAtRungsAndStatusAndExportShowIt) {
 TEST(PruneCli, KilledPrunedStudyResumesWithTheBudgetExactlyOnce) {
   TempDir dir;
   std::string config = write(dir, pruned_experiment(dir, {{"name", "asha"}}, 0.05));
-  std::vector<std::string> args = {TUNE_BINARY, "--config", config, "--trials", "10",
-                                   "--study", dir.file("s"), "--stale-after", "1"};
+  std::vector<std::string> args = {TUNE_BINARY, "--config",    config,          "--trials", "10",
+                                   "--study",   dir.file("s"), "--stale-after", "1"};
   {
     Process p(args, dir.file("killed"));
     std::this_thread::sleep_for(std::chrono::milliseconds(2500));

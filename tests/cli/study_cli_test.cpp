@@ -306,8 +306,8 @@ Json pid_writing_experiment(const TempDir& dir) {
       "echo $$ > \"$1\"; (trap '' TERM; exec sleep 100) & echo $! > \"$2\"; trap '' TERM; "
       "sleep 100; echo 1";
   Json e = quadratic_experiment();
-  e["objective"] = {{"command", {"/bin/sh", "-c", script, "sh", dir.file("program.pid"),
-                                 dir.file("child.pid")}}};
+  e["objective"] = {
+      {"command", {"/bin/sh", "-c", script, "sh", dir.file("program.pid"), dir.file("child.pid")}}};
   return e;
 }
 

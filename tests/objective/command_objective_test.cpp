@@ -105,8 +105,8 @@ TEST(CommandObjective, LastLineValue) {
   // Decimal numbers only: strtod would also take hex and spelled-out infinities.
   EXPECT_EQ(last_line_value("+.5e1\n"), 5.0);
   EXPECT_EQ(last_line_value("2.\n"), 2.0);
-  for (const char* bad : {"0x10", "0X1p4", "infinity", "1e", "1e+", ".", "-", "--1", "1.2.3",
-                          "1e400", "1,5"})
+  for (const char* bad :
+       {"0x10", "0X1p4", "infinity", "1e", "1e+", ".", "-", "--1", "1.2.3", "1e400", "1,5"})
     EXPECT_EQ(last_line_value(bad), std::nullopt) << bad;
 }
 

@@ -112,7 +112,8 @@ TEST(Subprocess, ProgramAndChildrenDieWithTheCallerEvenBySigkill) {
     _exit(0);
   }
   ASSERT_GT(caller, 0);
-  pid_t leftover = wait_for_pid_file(dir.file("a.pid")), program = wait_for_pid_file(dir.file("b.pid"));
+  pid_t leftover = wait_for_pid_file(dir.file("a.pid")),
+        program = wait_for_pid_file(dir.file("b.pid"));
   kill(caller, SIGKILL);
   int status = 0;
   waitpid(caller, &status, 0);
@@ -130,9 +131,11 @@ TEST(Subprocess, ValidUtf8) {
 TEST(Subprocess, PrintableKeepsTextAndLineBreaksOnly) {
   EXPECT_EQ(printable("caf\xc3\xa9\tok\nline"), "caf\xc3\xa9\tok\nline");
   EXPECT_EQ(printable("\x1b[2J\x1b]0;title\x07"), "?[2J?]0;title?");
-  EXPECT_EQ(printable("10%\r50%\r\n"), "10%\n50%\n");         // progress bars
-  EXPECT_EQ(printable("a\xc2\x9b" "31mb\x7f\xa9"), "a?31mb??");  // C1 CSI, DEL, bad UTF-8
-  EXPECT_EQ(printable("\xc2\xa9"), "\xc2\xa9");                // U+00A9 is text
+  EXPECT_EQ(printable("10%\r50%\r\n"), "10%\n50%\n");  // progress bars
+  EXPECT_EQ(printable("a\xc2\x9b"
+                      "31mb\x7f\xa9"),
+            "a?31mb??");                         // C1 CSI, DEL, bad UTF-8
+  EXPECT_EQ(printable("\xc2\xa9"), "\xc2\xa9");  // U+00A9 is text
 }
 
 }  // namespace

@@ -62,7 +62,8 @@ TEST(Leaderboard, ListsTheBestFirst) {
   ASSERT_NE(second, std::string::npos);
   EXPECT_LT(first, second);
   EXPECT_EQ(board.find("sgd"), std::string::npos);  // failed trials are not ranked
-  EXPECT_EQ(format_leaderboard({}, Direction::Maximize), "no complete trials (0 pruned, 0 failed)\n");
+  EXPECT_EQ(format_leaderboard({}, Direction::Maximize),
+            "no complete trials (0 pruned, 0 failed)\n");
 }
 
 }  // namespace

@@ -123,9 +123,9 @@ TEST(TrainObjective, TrialsWithDropoutRepeatWhetherAloneOrSideBySide) {
     Json config = e.trial_config(Json{{"seed", seed}, {"dropout", 0.4}, {"epochs", 3}});
     std::vector<double> losses;
     ctx.report = [&](const Json& m) {
-    losses.push_back(m.at("train_loss").get<double>());
-    return Decision::Continue;
-  };
+      losses.push_back(m.at("train_loss").get<double>());
+      return Decision::Continue;
+    };
     objective->run(config, ctx);
     return losses;
   };
