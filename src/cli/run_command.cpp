@@ -109,8 +109,7 @@ void apply_overrides(Experiment& e, const cxxopts::ParseResult& parsed,
   }
   apply_device_flags(e, parsed);
   for (const auto& assignment : sets) {
-    apply_set(e.params, assignment);
-    std::string name = assignment.substr(0, assignment.find('='));
+    std::string name = apply_set(e, assignment);
     if (e.space.contains(name)) {
       e.space.erase(name);
       std::cerr << "tune: --set " << name << " fixes a searched parameter; it is not searched\n";
