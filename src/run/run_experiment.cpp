@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <sstream>
 #include <thread>
 
 #include "common/error.h"
@@ -84,6 +85,19 @@ std::vector<Slot> worker_slots(const Experiment& e, Log& log) {
   return plan_slots(devices, devices.gpus.empty() ? 0 : cuda_device_count(), cores);
 }
 
+void check_run_options(const ExperimentRunOptions& options) {
+  if (!(options.stale_after >= kMinStaleAfter && options.stale_after <= kMaxStaleAfter))
+    throw ConfigError("--stale-after",
+                      "must be in [" + std::to_string(static_cast<long long>(kMinStaleAfter)) +
+                          ", " + std::to_string(static_cast<long long>(kMaxStaleAfter)) +
+                          "] seconds (a second to a week), got " +
+                          Json(options.stale_after).dump());
+  if (options.max_failures < 0 || options.max_failures > kMaxFailuresCap)
+    throw ConfigError("--max-failures", "must be in [0, " + std::to_string(kMaxFailuresCap) +
+                                            "] (0: never stop), got " +
+                                            std::to_string(options.max_failures));
+}
+
 std::string describe_slots(const std::vector<Slot>& slots) {
   std::map<std::string, int> per_device;
   for (const auto& s : slots) ++per_device[s.device];
@@ -111,22 +125,26 @@ std::shared_ptr<const Pruner> experiment_pruner(const Experiment& e) {
 }  // namespace
 
 ExperimentRun run_experiment(const Experiment& e, const ExperimentRunOptions& options) {
-  Log log(options.log);
-  if (!(options.stale_after > 0))
-    throw ConfigError("--stale-after", "must be a positive number of seconds");
-  // Everything is checked before the study is touched.
+  // Everything is checked before the study is touched; what the checks have to say waits
+  // in `early` until all of them passed.
+  std::ostringstream early;
+  Log early_log(options.log ? &early : nullptr);
+  for (const auto& note : options.notes) early_log << "tune: " << note << "\n";
+  check_run_options(options);
   Space space = Space::from_json(e.space, e.where("space"));
   std::string strategy_name = e.strategy.value("name", "random");
   std::unique_ptr<Strategy> strategy =
       make_strategy(strategy_name, e.strategy, e.where("strategy"));
   std::shared_ptr<const Pruner> pruner = experiment_pruner(e);
   const ObjectiveSpec& objective_spec = e.objective_spec;
-  int budget = trial_budget(e, *strategy, space, log);
-  std::vector<Slot> slots = worker_slots(e, log);
+  int budget = trial_budget(e, *strategy, space, early_log);
+  std::vector<Slot> slots = worker_slots(e, early_log);
   // One objective for all workers (it is thread-safe), so they share one dataset cache: the
   // data is read once and placed once per device.
   std::shared_ptr<Objective> objective = options.objective;
   if (!objective) objective = make_objective(e);
+  Log log(options.log);
+  log << early.str();
 
   ExperimentRun run;
   run.study_dir = options.study_dir.empty() ? "studies/" + e.name : options.study_dir;

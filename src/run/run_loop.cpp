@@ -1,5 +1,6 @@
 #include "run/run_loop.h"
 
+#include <algorithm>
 #include <cmath>
 #include <exception>
 #include <stdexcept>
@@ -15,8 +16,17 @@ void RunControl::interrupt() {
 
 void RunControl::set_timeout(double seconds) {
   using Clock = std::chrono::steady_clock;
-  deadline = Clock::now() +
-             std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  const Clock::time_point now = Clock::now();
+  // Converting a huge (or infinite) number of seconds to clock ticks overflows into the past,
+  // which would end the run at once: anything beyond half of what the clock can still hold
+  // (a margin for rounding; centuries) never comes.
+  const double room = std::chrono::duration<double>(Clock::time_point::max() - now).count() / 2;
+  if (!(seconds < room)) {
+    deadline = seconds > 0 ? Clock::time_point::max() : now;
+    return;
+  }
+  deadline = now + std::chrono::duration_cast<Clock::duration>(
+                       std::chrono::duration<double>(std::max(0.0, seconds)));
 }
 
 bool RunControl::check_deadline() {

@@ -64,8 +64,8 @@ DeviceOptions DeviceOptions::from_json(const Json& devices, const std::string& w
     }
   }
   Hyperparameters hp(devices, where);
-  out.per_device = static_cast<int>(hp.integer("per_device", 1, 1, 256));
-  out.cpu_workers = static_cast<int>(hp.integer("cpu_workers", 0, 0, 1024));
+  out.per_device = static_cast<int>(hp.integer("per_device", 1, 1, kMaxPerDevice));
+  out.cpu_workers = static_cast<int>(hp.integer("cpu_workers", 0, 0, kMaxCpuWorkers));
   return out;
 }
 

@@ -9,6 +9,11 @@
 
 namespace tune {
 
+// The most trials at once on one GPU ("per_device", --per-device) and on the CPU
+// ("cpu_workers", --cpu-workers).
+inline constexpr int kMaxPerDevice = 256;
+inline constexpr int kMaxCpuWorkers = 1024;
+
 struct Slot {
   int index = 0;               // 0..n-1, stable names for progress lines
   std::string device = "cpu";  // "cpu" or "cuda:N"
@@ -28,5 +33,6 @@ struct DeviceOptions {
 // ConfigError (before any trial starts) for a GPU that does not exist, `--gpus` without CUDA,
 // or counts below 1.
 std::vector<Slot> plan_slots(const DeviceOptions& options, int cuda_count, int cpu_cores);
+
 
 }  // namespace tune

@@ -564,3 +564,22 @@ TEST(Study, ReadsPerTrialDoNotGrowWithTheStudy) {
 
 }  // namespace
 }  // namespace tune
+
+namespace tune {
+namespace {
+
+TEST(RunControl, HugeTimeoutsNeverComeAndNeverOverflow) {
+  // 1e10 s and more overflowed the clock's ticks into the past: the study stopped at once.
+  for (double seconds : {1e10, 1e30, std::numeric_limits<double>::infinity()}) {
+    RunControl control;
+    control.set_timeout(seconds);
+    EXPECT_FALSE(control.check_deadline()) << seconds;
+    EXPECT_EQ(control.reason(), RunControl::Reason::None) << seconds;
+  }
+  RunControl soon;
+  soon.set_timeout(0);
+  EXPECT_TRUE(soon.check_deadline());
+}
+
+}  // namespace
+}  // namespace tune
