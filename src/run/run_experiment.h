@@ -52,7 +52,8 @@ struct ExperimentRun {
 };
 
 // ConfigError (exit 2 at the CLI) for anything wrong before a trial runs; the study is then
-// left untouched.
+// left untouched. Also ConfigError when the system refuses a worker thread (run_study); the
+// study is then opened but no trial has run.
 ExperimentRun run_experiment(const Experiment& experiment, const ExperimentRunOptions& options);
 
 // The budget a study gets without --trials or "trials": a grid's size, else this.
