@@ -1,7 +1,8 @@
 #include "data/load.h"
 
+#include <sys/stat.h>
+
 #include <fstream>
-#include <set>
 
 #include "common/error.h"
 #include "common/hparams.h"
@@ -15,14 +16,11 @@ namespace {
 const std::vector<std::string> kCommonKeys = {"dataset", "validation_fraction", "split_seed",
                                               "normalize"};
 
-void check_keys(const Hyperparameters& hp, const std::vector<std::string>& own) {
+// The keys every dataset takes and this one's own.
+void check_data_keys(const Hyperparameters& hp, const std::vector<std::string>& own) {
   std::vector<std::string> allowed = kCommonKeys;
   allowed.insert(allowed.end(), own.begin(), own.end());
-  for (const auto& item : hp.raw().items()) {
-    if (std::find(allowed.begin(), allowed.end(), item.key()) == allowed.end())
-      hp.fail(item.key(), "unknown key for dataset \"" + hp.text("dataset", "fashion-mnist") +
-                              "\"; allowed: " + join(allowed));
-  }
+  check_keys(hp.raw(), allowed, hp.source());
 }
 
 SplitOptions split_options(const Hyperparameters& hp, const std::string& default_norm) {
@@ -42,12 +40,123 @@ bool exists(const std::string& path) {
   return std::ifstream(path).good();
 }
 
-// "name" or "name.gz", whichever is there.
-std::string find_file(const std::string& dir, const std::string& name) {
+bool is_directory(const std::string& path) {
+  struct stat info {};
+  return stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode);
+}
+
+// "name" or "name.gz" in the directory `hp`'s `key` names, whichever is there.
+std::string find_file(const Hyperparameters& hp, const std::string& key, const std::string& dir,
+                      const std::string& name) {
+  if (!is_directory(dir)) hp.fail(key, "directory \"" + dir + "\" does not exist");
   std::string plain = dir + "/" + name;
   if (exists(plain)) return plain;
   if (exists(plain + ".gz")) return plain + ".gz";
-  throw ConfigError(plain, "dataset file not found (looked for it raw and with .gz)");
+  hp.fail(key, "\"" + dir + "\" has no " + name + " (looked for it raw and with .gz)");
+}
+
+// `hp`'s `key` as a path under `dir` (unless absolute); the file must exist.
+std::string existing_file(const Hyperparameters& hp, const std::string& key,
+                          const std::string& dir) {
+  std::string file = hp.text(key, "");
+  if (file.empty()) hp.fail(key, "required for dataset \"" + hp.text("dataset", "") + "\"");
+  std::string path = file[0] == '/' || dir.empty() ? file : dir + "/" + file;
+  if (!exists(path)) hp.fail(key, "file \"" + path + "\" not found");
+  return path;
+}
+
+// What load_dataset will read, checked and with its files found, before anything is read.
+struct DataPlan {
+  std::string kind;
+  SplitOptions split;
+  // fashion-mnist and idx: image and label files, test pair optional
+  std::string train_images, train_labels, test_images, test_labels;
+  // csv
+  CsvOptions csv;
+  std::string path, test_path;
+  // synthetic
+  SyntheticOptions synthetic;
+};
+
+void plan_fashion(const Hyperparameters& hp, DataPlan& plan) {
+  check_data_keys(hp, {"dir"});
+  std::string dir = hp.text("dir", kFashionMnistDir);
+  plan.train_images = find_file(hp, "dir", dir, "train-images-idx3-ubyte");
+  plan.train_labels = find_file(hp, "dir", dir, "train-labels-idx1-ubyte");
+  plan.test_images = find_file(hp, "dir", dir, "t10k-images-idx3-ubyte");
+  plan.test_labels = find_file(hp, "dir", dir, "t10k-labels-idx1-ubyte");
+  plan.split = split_options(hp, "global");
+}
+
+void plan_idx(const Hyperparameters& hp, DataPlan& plan) {
+  check_data_keys(hp, {"dir", "train_images", "train_labels", "test_images", "test_labels"});
+  std::string dir = hp.text("dir", ".");
+  if (!is_directory(dir)) hp.fail("dir", "directory \"" + dir + "\" does not exist");
+  plan.train_images = existing_file(hp, "train_images", dir);
+  plan.train_labels = existing_file(hp, "train_labels", dir);
+  if (hp.has("test_images") != hp.has("test_labels"))
+    hp.fail(hp.has("test_images") ? "test_labels" : "test_images",
+            "test_images and test_labels go together");
+  if (hp.has("test_images")) {
+    plan.test_images = existing_file(hp, "test_images", dir);
+    plan.test_labels = existing_file(hp, "test_labels", dir);
+  }
+  plan.split = split_options(hp, "global");
+}
+
+void plan_csv(const Hyperparameters& hp, DataPlan& plan) {
+  check_data_keys(hp, {"path", "test_path", "label", "header", "delimiter"});
+  CsvOptions& o = plan.csv;
+  if (hp.has("label")) {
+    const Json& l = hp.raw().at("label");
+    if (!l.is_string() && !l.is_number_integer())
+      hp.fail("label", "expected a column name or an integer index, got " + describe(l));
+    o.label = l;
+  }
+  o.header = hp.choice("header", "auto", {"auto", "yes", "no"});
+  std::string delim = hp.text("delimiter", ",");
+  if (delim.size() != 1) hp.fail("delimiter", "expected one character, got \"" + delim + "\"");
+  o.delimiter = delim[0];
+  plan.path = existing_file(hp, "path", "");
+  if (hp.has("test_path")) plan.test_path = existing_file(hp, "test_path", "");
+  plan.split = split_options(hp, "per_feature");
+}
+
+void plan_synthetic(const Hyperparameters& hp, DataPlan& plan) {
+  check_data_keys(
+      hp, {"samples", "test_samples", "features", "classes", "separation", "seed", "shape"});
+  SyntheticOptions& o = plan.synthetic;
+  o.samples = hp.integer("samples", o.samples, 10, 10000000);
+  o.test_samples = hp.integer("test_samples", o.test_samples, 0, 10000000);
+  o.features = hp.integer("features", o.features, 1, 1000000);
+  o.classes = hp.integer("classes", o.classes, 2, 100000);
+  o.separation = hp.real("separation", o.separation, 0.0, 1e6);
+  o.seed = static_cast<uint64_t>(hp.integer("seed", 0, 0));
+  if (hp.has("shape")) {
+    const Json& s = hp.raw().at("shape");
+    int64_t product = 1;
+    if (!s.is_array() || s.empty()) hp.fail("shape", "expected a list of positive integers");
+    for (const Json& d : s) {
+      if (!d.is_number_integer() || d.get<int64_t>() < 1)
+        hp.fail("shape", "expected a list of positive integers, got " + describe(s));
+      o.shape.push_back(d.get<int64_t>());
+      product *= d.get<int64_t>();
+    }
+    if (product != o.features)
+      hp.fail("shape", describe(s) + " holds " + std::to_string(product) +
+                           " values but features is " + std::to_string(o.features));
+  }
+  plan.split = split_options(hp, "per_feature");
+}
+
+DataPlan plan_dataset(const Hyperparameters& hp) {
+  DataPlan plan;
+  plan.kind = hp.choice("dataset", "fashion-mnist", {"fashion-mnist", "idx", "csv", "synthetic"});
+  if (plan.kind == "fashion-mnist") plan_fashion(hp, plan);
+  if (plan.kind == "idx") plan_idx(hp, plan);
+  if (plan.kind == "csv") plan_csv(hp, plan);
+  if (plan.kind == "synthetic") plan_synthetic(hp, plan);
+  return plan;
 }
 
 // IDX images + labels as examples: pixels scaled to [0, 1] floats; images [N, 1, H, W].
@@ -72,40 +181,14 @@ Examples read_idx_pair(const std::string& images_path, const std::string& labels
   return {x, labels.to(torch::kLong)};
 }
 
-Dataset from_idx(const std::string& name, const Examples& train,
-                 const std::optional<Examples>& test, const SplitOptions& split) {
+Dataset load_idx_files(const DataPlan& plan) {
+  Examples train = read_idx_pair(plan.train_images, plan.train_labels);
+  std::optional<Examples> test;
+  if (!plan.test_images.empty()) test = read_idx_pair(plan.test_images, plan.test_labels);
   int64_t classes = train.y.max().item<int64_t>() + 1;
   if (test) classes = std::max(classes, test->y.max().item<int64_t>() + 1);
   std::vector<int64_t> shape(train.x.sizes().begin() + 1, train.x.sizes().end());
-  return make_dataset(name, train, test, classes, shape, split);
-}
-
-Dataset load_fashion(const Hyperparameters& hp) {
-  check_keys(hp, {"dir"});
-  std::string dir = hp.text("dir", kFashionMnistDir);
-  Examples train = read_idx_pair(find_file(dir, "train-images-idx3-ubyte"),
-                                 find_file(dir, "train-labels-idx1-ubyte"));
-  Examples test = read_idx_pair(find_file(dir, "t10k-images-idx3-ubyte"),
-                                find_file(dir, "t10k-labels-idx1-ubyte"));
-  return from_idx("fashion-mnist", train, test, split_options(hp, "global"));
-}
-
-Dataset load_idx(const Hyperparameters& hp) {
-  check_keys(hp, {"dir", "train_images", "train_labels", "test_images", "test_labels"});
-  std::string dir = hp.text("dir", ".");
-  auto path = [&](const std::string& key) {
-    std::string file = hp.text(key, "");
-    if (file.empty()) hp.fail(key, "required for dataset \"idx\"");
-    return file[0] == '/' ? file : dir + "/" + file;
-  };
-  std::string images = path("train_images"), labels = path("train_labels");
-  Examples train = read_idx_pair(images, labels);
-  std::optional<Examples> test;
-  if (hp.has("test_images") != hp.has("test_labels"))
-    hp.fail(hp.has("test_images") ? "test_labels" : "test_images",
-            "test_images and test_labels go together");
-  if (hp.has("test_images")) test = read_idx_pair(path("test_images"), path("test_labels"));
-  return from_idx("idx", train, test, split_options(hp, "global"));
+  return make_dataset(plan.kind, train, test, classes, shape, plan.split);
 }
 
 CsvTable read_csv_checked(const std::string& path, const CsvOptions& options) {
@@ -116,26 +199,12 @@ CsvTable read_csv_checked(const std::string& path, const CsvOptions& options) {
   }
 }
 
-Dataset load_csv(const Hyperparameters& hp) {
-  check_keys(hp, {"path", "test_path", "label", "header", "delimiter"});
-  CsvOptions o;
-  if (hp.has("label")) {
-    const Json& l = hp.raw().at("label");
-    if (!l.is_string() && !l.is_number_integer())
-      hp.fail("label", "expected a column name or an integer index, got " + describe(l));
-    o.label = l;
-  }
-  o.header = hp.choice("header", "auto", {"auto", "yes", "no"});
-  std::string delim = hp.text("delimiter", ",");
-  if (delim.size() != 1) hp.fail("delimiter", "expected one character, got \"" + delim + "\"");
-  o.delimiter = delim[0];
-  std::string path = hp.text("path", "");
-  if (path.empty()) hp.fail("path", "required for dataset \"csv\"");
-  CsvTable train = read_csv_checked(path, o);
+Dataset load_csv(const Hyperparameters& hp, const DataPlan& plan) {
+  CsvTable train = read_csv_checked(plan.path, plan.csv);
   std::optional<Examples> test;
   int64_t classes = train.num_classes;
-  if (hp.has("test_path")) {
-    CsvTable t = read_csv_checked(hp.text("test_path", ""), o);
+  if (!plan.test_path.empty()) {
+    CsvTable t = read_csv_checked(plan.test_path, plan.csv);
     if (t.examples.x.size(1) != train.examples.x.size(1))
       hp.fail("test_path", "test file has " + std::to_string(t.examples.x.size(1)) +
                                " features, training file " +
@@ -143,55 +212,34 @@ Dataset load_csv(const Hyperparameters& hp) {
     test = t.examples;
     classes = std::max(classes, t.num_classes);
   }
-  return make_dataset("csv", train.examples, test, classes, {train.examples.x.size(1)},
-                      split_options(hp, "per_feature"));
+  return make_dataset("csv", train.examples, test, classes, {train.examples.x.size(1)}, plan.split);
 }
 
-Dataset load_synthetic(const Hyperparameters& hp) {
-  check_keys(hp, {"samples", "test_samples", "features", "classes", "separation", "seed", "shape"});
-  SyntheticOptions o;
-  o.samples = hp.integer("samples", o.samples, 10, 10000000);
-  o.test_samples = hp.integer("test_samples", o.test_samples, 0, 10000000);
-  o.features = hp.integer("features", o.features, 1, 1000000);
-  o.classes = hp.integer("classes", o.classes, 2, 100000);
-  o.separation = hp.real("separation", o.separation, 0.0, 1e6);
-  o.seed = static_cast<uint64_t>(hp.integer("seed", 0, 0));
-  if (hp.has("shape")) {
-    const Json& s = hp.raw().at("shape");
-    int64_t product = 1;
-    if (!s.is_array() || s.empty()) hp.fail("shape", "expected a list of positive integers");
-    for (const Json& d : s) {
-      if (!d.is_number_integer() || d.get<int64_t>() < 1)
-        hp.fail("shape", "expected a list of positive integers, got " + describe(s));
-      o.shape.push_back(d.get<int64_t>());
-      product *= d.get<int64_t>();
-    }
-    if (product != o.features)
-      hp.fail("shape", describe(s) + " holds " + std::to_string(product) +
-                           " values but features is " + std::to_string(o.features));
-  }
+Dataset load_synthetic(const DataPlan& plan) {
+  const SyntheticOptions& o = plan.synthetic;
   SyntheticData d = make_synthetic(o);
   std::optional<Examples> test;
   if (o.test_samples > 0) test = d.test;
   std::vector<int64_t> shape = o.shape.empty() ? std::vector<int64_t>{o.features} : o.shape;
-  return make_dataset("synthetic", d.train, test, o.classes, shape,
-                      split_options(hp, "per_feature"));
+  return make_dataset("synthetic", d.train, test, o.classes, shape, plan.split);
 }
 
 }  // namespace
 
 Dataset load_dataset(const Json& data_section, const std::string& where) {
   Hyperparameters hp(data_section.is_null() ? Json::object() : data_section, where);
-  std::string kind =
-      hp.choice("dataset", "fashion-mnist", {"fashion-mnist", "idx", "csv", "synthetic"});
+  DataPlan plan = plan_dataset(hp);
   try {
-    if (kind == "fashion-mnist") return load_fashion(hp);
-    if (kind == "idx") return load_idx(hp);
-    if (kind == "csv") return load_csv(hp);
-    return load_synthetic(hp);
+    if (plan.kind == "csv") return load_csv(hp, plan);
+    if (plan.kind == "synthetic") return load_synthetic(plan);
+    return load_idx_files(plan);
   } catch (const std::invalid_argument& e) {
     throw ConfigError(where, e.what());  // a split that cannot be made
   }
+}
+
+void check_dataset(const Hyperparameters& data) {
+  plan_dataset(data);
 }
 
 }  // namespace tune

@@ -13,9 +13,10 @@
 //   synthetic: "samples" (1000), "test_samples" (200), "features" (20), "classes" (3),
 //           "separation" (3.0), "seed" (0), "shape" (e.g. [1, 4, 5])
 // Unknown keys, wrong types and out-of-range values throw ConfigError naming `where`.field;
-// missing or corrupt files throw ConfigError naming the path.
+// missing files throw ConfigError naming the field (data.dir) and the path, corrupt ones the path.
 #include <string>
 
+#include "common/hparams.h"
 #include "common/json.h"
 #include "data/dataset.h"
 
@@ -24,5 +25,10 @@ namespace tune {
 inline constexpr const char* kFashionMnistDir = "/usr/share/datasets/fashion-mnist";
 
 Dataset load_dataset(const Json& data_section, const std::string& where);
+
+// Checks a data section as load_dataset reads it (keys, types, ranges) and that its files and
+// directories exist, without reading them: cheap enough to run before a study starts. `data`
+// is a Hyperparameters over the section, whose source and origins name the errors.
+void check_dataset(const Hyperparameters& data);
 
 }  // namespace tune

@@ -5,6 +5,7 @@
 #include <csignal>
 #include <filesystem>
 #include <iostream>
+#include <limits>
 
 #include "cli/study_cli.h"
 #include "common/error.h"
@@ -12,6 +13,7 @@
 #include "common/hparams.h"
 #include "prune/pruner.h"
 #include "run/run_experiment.h"
+#include "run/slots.h"
 #include "strategy/strategy.h"
 
 namespace tune::cli {
@@ -26,18 +28,20 @@ cxxopts::Options run_options(const std::string& name) {
       cxxopts::value<std::string>())("strategy", "search strategy: " + join(strategy_names()),
                                      cxxopts::value<std::string>())(
       "pruner", "early stopping across trials: " + join(pruner_names()),
-      cxxopts::value<std::string>())("trials", "total trials of the study, across resumes",
-                                     cxxopts::value<int>())("seed", "seed of the strategy",
-                                                            cxxopts::value<uint64_t>())(
+      cxxopts::value<std::string>())(
+      "trials", "total trials of the study, across resumes (1 to 10000000)", cxxopts::value<int>())(
+      "seed", "seed of the strategy (0 to 2^63-1)", cxxopts::value<uint64_t>())(
       "study", "study directory (default studies/<experiment name>)",
-      cxxopts::value<std::string>())("timeout", "stop handing out trials after SECONDS",
+      cxxopts::value<std::string>())("timeout",
+                                     "stop handing out trials after SECONDS (up to ten years)",
                                      cxxopts::value<double>())(
       "on-timeout", "what running trials do at the timeout: finish (default) or stop",
       cxxopts::value<std::string>())("gpus",
                                      "GPUs to run trials on: 0,1 or all (config: devices.gpus)",
                                      cxxopts::value<std::string>())(
-      "per-device", "trials at once on each GPU (default 1)", cxxopts::value<int>())(
-      "cpu-workers", "trials at once on the CPU, splitting its cores (default 1 without --gpus)",
+      "per-device", "trials at once on each GPU (default 1, up to 256)", cxxopts::value<int>())(
+      "cpu-workers",
+      "trials at once on the CPU, splitting its cores (default 1 without --gpus; up to 1024)",
       cxxopts::value<int>())(
       "retry-oom", "retry a trial that ran out of GPU memory once with half its batch size")(
       "threads",
@@ -45,9 +49,10 @@ cxxopts::Options run_options(const std::string& name) {
       "trains faster)",
       cxxopts::value<int>())("data", "dataset directory (overrides data.dir)",
                              cxxopts::value<std::string>())(
-      "stale-after", "seconds without a heartbeat before another process's trial is dead",
+      "stale-after",
+      "seconds without a heartbeat before another process's trial is dead (1 to 604800)",
       cxxopts::value<double>()->default_value("30"))(
-      "max-failures", "stop after this many failed trials in a row (0: never)",
+      "max-failures", "stop after this many failed trials in a row (0: never; up to 1000000)",
       cxxopts::value<int>()->default_value("5"))("h,help", "show this help");
   options.custom_help("[--config FILE] [options] [--set name=value ...]");
   return options;
@@ -60,39 +65,51 @@ std::string config_path(const cxxopts::ParseResult& parsed, const std::string& c
                                  " in the current directory");
 }
 
-// The config's "devices" with the flags on top.
-void apply_device_flags(Experiment& e, const cxxopts::ParseResult& parsed) {
-  if (parsed.count("gpus")) e.devices["gpus"] = parsed["gpus"].as<std::string>();
-  auto count = [&](const char* flag, int low, int high) {
-    int n = parsed[flag].as<int>();
-    if (n < low || n > high)
-      throw ConfigError(std::string("--") + flag, "must be in [" + std::to_string(low) + ", " +
-                                                      std::to_string(high) + "], got " +
-                                                      std::to_string(n));
-    return n;
-  };
-  if (parsed.count("per-device")) e.devices["per_device"] = count("per-device", 1, 256);
-  if (parsed.count("cpu-workers")) e.devices["cpu_workers"] = count("cpu-workers", 0, 1024);
+// `--flag`'s value, refused unless in [low, high].
+template <typename T>
+T in_range(const cxxopts::ParseResult& parsed, const std::string& flag, T low, T high) {
+  T value = parsed[flag].as<T>();
+  if (!(value >= low && value <= high))
+    throw ConfigError("--" + flag, "must be in [" + std::to_string(low) + ", " +
+                                       std::to_string(high) + "], got " + std::to_string(value));
+  return value;
 }
 
-// Flags override the file. `--set name=value` fixes a param; a searched one leaves the space.
+// The config's "devices" with the flags on top.
+void apply_device_flags(Experiment& e, const cxxopts::ParseResult& parsed) {
+  if (parsed.count("gpus")) {
+    e.devices["gpus"] = parsed["gpus"].as<std::string>();
+    e.flag_origins["devices.gpus"] = "--gpus";
+  }
+  if (parsed.count("per-device")) {
+    e.devices["per_device"] = in_range(parsed, "per-device", 1, kMaxPerDevice);
+    e.flag_origins["devices.per_device"] = "--per-device";
+  }
+  if (parsed.count("cpu-workers")) {
+    e.devices["cpu_workers"] = in_range(parsed, "cpu-workers", 0, kMaxCpuWorkers);
+    e.flag_origins["devices.cpu_workers"] = "--cpu-workers";
+  }
+}
+
+// Flags override the file. `--set name=value` fixes a param; a searched one leaves the space
+// (a note in `notes`).
 void apply_overrides(Experiment& e, const cxxopts::ParseResult& parsed,
-                     const std::vector<std::string>& sets) {
+                     const std::vector<std::string>& sets, std::vector<std::string>& notes) {
   if (parsed.count("strategy")) {
     std::string name = parsed["strategy"].as<std::string>();
     if (e.strategy.value("name", "") != name) e.strategy = Json{{"name", name}};
   }
-  if (parsed.count("trials")) {
-    int trials = parsed["trials"].as<int>();
-    if (trials < 1)
-      throw ConfigError("--trials", "must be at least 1, got " + std::to_string(trials));
-    e.trials = trials;
+  if (parsed.count("trials")) e.trials = in_range(parsed, "trials", 1, kMaxTrials);
+  if (parsed.count("seed"))
+    e.seed = in_range<uint64_t>(parsed, "seed", 0, std::numeric_limits<int64_t>::max());
+  if (parsed.count("data")) {
+    e.data["dir"] = parsed["data"].as<std::string>();
+    e.flag_origins["data.dir"] = "--data";
   }
-  if (parsed.count("seed")) e.seed = parsed["seed"].as<uint64_t>();
-  if (parsed.count("data")) e.data["dir"] = parsed["data"].as<std::string>();
   if (parsed.count("timeout")) {
     double timeout = parsed["timeout"].as<double>();
-    if (!(timeout > 0)) throw ConfigError("--timeout", "must be a positive number of seconds");
+    if (std::string bad = timeout_problem(timeout); !bad.empty())
+      throw ConfigError("--timeout", bad);
     e.timeout = timeout;
   }
   if (parsed.count("on-timeout")) {
@@ -114,11 +131,10 @@ void apply_overrides(Experiment& e, const cxxopts::ParseResult& parsed,
   }
   apply_device_flags(e, parsed);
   for (const auto& assignment : sets) {
-    apply_set(e.params, assignment);
-    std::string name = assignment.substr(0, assignment.find('='));
+    std::string name = apply_set(e, assignment);
     if (e.space.contains(name)) {
       e.space.erase(name);
-      std::cerr << "tune: --set " << name << " fixes a searched parameter; it is not searched\n";
+      notes.push_back("--set " + name + " fixes a searched parameter; it is not searched");
     }
   }
 }
@@ -146,8 +162,8 @@ int run_command(const Args& raw_args) {
     return 0;
   }
   Experiment e = load_experiment(config_path(parsed, args[0]));
-  apply_overrides(e, parsed, sets);
   ExperimentRunOptions run;
+  apply_overrides(e, parsed, sets, run.notes);
   if (parsed.count("study")) run.study_dir = parsed["study"].as<std::string>();
   run.stale_after = parsed["stale-after"].as<double>();
   run.max_failures = parsed["max-failures"].as<int>();

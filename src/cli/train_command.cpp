@@ -13,6 +13,7 @@
 #include "common/hparams.h"
 #include "run/worker_env.h"
 #include "study/best_file.h"
+#include "train/check_experiment.h"
 #include "train/device.h"
 #include "train/train_objective.h"
 
@@ -92,17 +93,22 @@ int train_command(const Args& args) {
   if (!flags.count("config")) throw ConfigError(args[0], "--config FILE is required");
   Experiment experiment = load_experiment(flags["config"].as<std::string>());
   if (flags.count("set"))
-    for (const auto& s : flags["set"].as<std::vector<std::string>>())
-      apply_set(experiment.params, s);
-  if (flags.count("epochs"))
+    for (const auto& s : flags["set"].as<std::vector<std::string>>()) apply_set(experiment, s);
+  if (flags.count("epochs")) {
     experiment.params["epochs"] =
         parse_count("--epochs", flags["epochs"].as<std::string>(), 100000);
-  if (flags.count("data")) experiment.data["dir"] = flags["data"].as<std::string>();
+    experiment.flag_origins["params.epochs"] = "--epochs";
+  }
+  if (flags.count("data")) {
+    experiment.data["dir"] = flags["data"].as<std::string>();
+    experiment.flag_origins["data.dir"] = "--data";
+  }
   std::string output = flags.count("output") ? flags["output"].as<std::string>() : "";
   Config config = experiment.trial_config(Json::object());
 
   TrialContext ctx;
   ctx.device = check_device(flags["device"].as<std::string>(), "--device");
+  check_train_experiment(experiment);
   const int threads =
       flags.count("threads")
           ? static_cast<int>(parse_count("--threads", flags["threads"].as<std::string>(), 1024))

@@ -40,6 +40,19 @@ std::string Experiment::where(const std::string& section) const {
   return (path.empty() ? std::string("experiment") : path) + ": " + section;
 }
 
+std::string Experiment::where(const std::string& section, const std::string& field) const {
+  auto flag = flag_origins.find(section + "." + field);
+  return flag != flag_origins.end() ? flag->second : where(section) + "." + field;
+}
+
+std::map<std::string, std::string> Experiment::origins(const std::string& section) const {
+  std::map<std::string, std::string> out;
+  const std::string prefix = section + ".";
+  for (const auto& [field, flag] : flag_origins)
+    if (field.rfind(prefix, 0) == 0) out[field.substr(prefix.size())] = flag;
+  return out;
+}
+
 Config Experiment::trial_config(const Config& sampled) const {
   Config out = params;
   for (const auto& [k, v] : sampled.items()) out[k] = v;
@@ -55,6 +68,14 @@ Json Experiment::to_json() const {
   if (timeout) j["timeout"] = *timeout;
   j["on_timeout"] = on_timeout;
   return j;
+}
+
+std::string timeout_problem(double seconds) {
+  if (seconds > 0 && seconds <= kMaxTimeoutSeconds) return "";
+  std::ostringstream out;
+  out << "must be in (0, " << static_cast<long long>(kMaxTimeoutSeconds)
+      << "] seconds (up to ten years), got " << seconds;
+  return out.str();
 }
 
 const std::vector<std::string>& on_timeout_choices() {
@@ -83,8 +104,11 @@ Experiment parse_experiment(const Json& root, const std::string& source) {
   e.objective_spec = ObjectiveSpec::parse(e.objective, source + ": objective");
   e.strategy = named_section(root, "strategy", source);
   e.pruner = named_section(root, "pruner", source);
-  if (top.has("trials")) e.trials = static_cast<int>(top.integer("trials", 0, 1, 10000000));
-  if (top.has("timeout")) e.timeout = top.real("timeout", 0, 0);
+  if (top.has("trials")) e.trials = static_cast<int>(top.integer("trials", 0, 1, kMaxTrials));
+  if (top.has("timeout")) {
+    e.timeout = top.real("timeout", 0);
+    if (std::string bad = timeout_problem(*e.timeout); !bad.empty()) top.fail("timeout", bad);
+  }
   e.on_timeout = top.choice("on_timeout", "finish", on_timeout_choices());
   e.seed = static_cast<uint64_t>(top.integer("seed", 0, 0));
   return e;
@@ -102,13 +126,13 @@ Experiment load_experiment(const std::string& path) {
   Json root;
   try {
     root = Json::parse(text.str());
-  } catch (const Json::exception& e) {  // parse errors, and numbers out of range (1e400)
+  } catch (const Json::exception& e) {  // parse errors, and numbers too large (1e400)
     throw ConfigError(path, std::string("invalid JSON: ") + e.what());
   }
   return parse_experiment(root, path);
 }
 
-void apply_set(Json& params, const std::string& assignment) {
+std::string apply_set(Experiment& e, const std::string& assignment) {
   size_t eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0)
     throw ConfigError("--set " + assignment, "expected name=value");
@@ -116,10 +140,12 @@ void apply_set(Json& params, const std::string& assignment) {
   Json value;
   try {
     value = Json::parse(text);
-  } catch (const Json::parse_error&) {
+  } catch (const Json::exception&) {  // not JSON (or a number JSON cannot hold): a string
     value = text;
   }
-  params[name] = value;
+  e.params[name] = value;
+  e.flag_origins["params." + name] = "--set " + name;
+  return name;
 }
 
 }  // namespace tune

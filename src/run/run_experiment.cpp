@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <sstream>
+#include <system_error>
+#include <thread>
 
 #include "common/cpu.h"
 #include "common/error.h"
@@ -75,12 +78,60 @@ void record_experiment(Storage& storage, const Experiment& e, int budget, const 
   storage.set_attr(kBudgetAttr, budget);
 }
 
+// Threads a run needs besides its workers: the deadline watcher, the study's heartbeat and
+// a few for the libraries (SQLite, LibTorch), so that a run at the limit still starts.
+constexpr int kSpareThreads = 8;
+
+// More workers than the system lets this process start threads for would fail half-started.
+void check_thread_limit(const Experiment& e, const DeviceOptions& devices, size_t workers) {
+  const int headroom = thread_headroom();
+  if (static_cast<long long>(workers) + kSpareThreads <= headroom) return;
+  const std::string field = devices.cpu_workers > 0 ? "cpu_workers" : "per_device";
+  const std::string most = std::to_string(std::max(0, headroom - kSpareThreads));
+  throw ConfigError(e.where("devices", field),
+                    std::to_string(workers) +
+                        " workers need a thread each, but this process may "
+                        "start only " +
+                        std::to_string(headroom) +
+                        " more (ulimit -u, the cgroup's "
+                        "pids.max); allowed: at most " +
+                        most + " workers here");
+}
+
 std::vector<Slot> worker_slots(const Experiment& e, Log& log) {
   DeviceOptions devices = DeviceOptions::from_json(e.devices, e.where("devices"));
   if (devices.gpus.empty() && devices.per_device > 1)
     log << "tune: warning: --per-device counts trials per GPU and no GPU is named (--gpus); "
            "for trials side by side on the CPU use --cpu-workers N\n";
-  return plan_slots(devices, devices.gpus.empty() ? 0 : cuda_device_count(), usable_cores());
+  std::vector<Slot> slots =
+      plan_slots(devices, devices.gpus.empty() ? 0 : cuda_device_count(), usable_cores());
+  check_thread_limit(e, devices, slots.size());
+  return slots;
+}
+
+// A system that refuses every new thread (a process or memory limit, a huge stack size) is
+// found here, before the study is touched, rather than when its heartbeat starts.
+void check_threads_start() {
+  try {
+    std::thread([] {}).join();
+  } catch (const std::system_error& e) {
+    throw ConfigError("workers", std::string("the system refuses to start a thread (") + e.what() +
+                                     "); allowed: a higher limit on processes, "
+                                     "memory or a smaller stack size (ulimit -u, -v, -s)");
+  }
+}
+
+void check_run_options(const ExperimentRunOptions& options) {
+  if (!(options.stale_after >= kMinStaleAfter && options.stale_after <= kMaxStaleAfter))
+    throw ConfigError("--stale-after",
+                      "must be in [" + std::to_string(static_cast<long long>(kMinStaleAfter)) +
+                          ", " + std::to_string(static_cast<long long>(kMaxStaleAfter)) +
+                          "] seconds (a second to a week), got " +
+                          Json(options.stale_after).dump());
+  if (options.max_failures < 0 || options.max_failures > kMaxFailuresCap)
+    throw ConfigError("--max-failures", "must be in [0, " + std::to_string(kMaxFailuresCap) +
+                                            "] (0: never stop), got " +
+                                            std::to_string(options.max_failures));
 }
 
 std::string describe_slots(const std::vector<Slot>& slots) {
@@ -110,22 +161,27 @@ std::shared_ptr<const Pruner> experiment_pruner(const Experiment& e) {
 }  // namespace
 
 ExperimentRun run_experiment(const Experiment& e, const ExperimentRunOptions& options) {
-  Log log(options.log);
-  if (!(options.stale_after > 0))
-    throw ConfigError("--stale-after", "must be a positive number of seconds");
-  // Everything is checked before the study is touched.
+  // Everything is checked before the study is touched; what the checks have to say waits
+  // in `early` until all of them passed.
+  std::ostringstream early;
+  Log early_log(options.log ? &early : nullptr);
+  for (const auto& note : options.notes) early_log << "tune: " << note << "\n";
+  check_run_options(options);
   Space space = Space::from_json(e.space, e.where("space"));
   std::string strategy_name = e.strategy.value("name", "random");
   std::unique_ptr<Strategy> strategy =
       make_strategy(strategy_name, e.strategy, e.where("strategy"));
   std::shared_ptr<const Pruner> pruner = experiment_pruner(e);
   const ObjectiveSpec& objective_spec = e.objective_spec;
-  int budget = trial_budget(e, *strategy, space, log);
-  std::vector<Slot> slots = worker_slots(e, log);
+  int budget = trial_budget(e, *strategy, space, early_log);
+  std::vector<Slot> slots = worker_slots(e, early_log);
+  check_threads_start();
   // One objective for all workers (it is thread-safe), so they share one dataset cache: the
   // data is read once and placed once per device.
   std::shared_ptr<Objective> objective = options.objective;
   if (!objective) objective = make_objective(e);
+  Log log(options.log);
+  log << early.str();
 
   ExperimentRun run;
   run.study_dir = options.study_dir.empty() ? "studies/" + e.name : options.study_dir;

@@ -18,12 +18,23 @@
 
 namespace tune {
 
+// Range of ExperimentRunOptions::stale_after (--stale-after), in seconds. A heartbeat is
+// written every min(5, stale_after / 4) seconds; below a second a busy machine can miss
+// enough of them that live trials are declared dead and their results thrown away. Above a
+// week a crashed process's trials would hold their budget for good.
+inline constexpr double kMinStaleAfter = 1;
+inline constexpr double kMaxStaleAfter = 7 * 86400;
+// The largest ExperimentRunOptions::max_failures (--max-failures).
+inline constexpr int kMaxFailuresCap = 1000000;
+
 struct ExperimentRunOptions {
   std::string study_dir;    // "" : studies/<experiment name>
   double stale_after = 30;  // seconds without a heartbeat before another process's trial is dead
   int max_failures = 5;     // failed trials in a row that stop the study (0: never)
   // Human output: the study line, the progress board, the leaderboard. nullptr: silent.
+  // Nothing is written to it until everything is checked: a refused run says only why.
   std::ostream* log = nullptr;
+  std::vector<std::string> notes;  // the caller's (how flags changed the experiment), for the log
   bool interactive = false;     // redraw the progress block in place (a terminal)
   bool handle_signals = false;  // Ctrl-C and SIGTERM drive the run (see run/signals.h)
   // Runs this objective instead of the experiment's (a warm one in a benchmark, a fake one in a
@@ -45,7 +56,8 @@ struct ExperimentRun {
 };
 
 // ConfigError (exit 2 at the CLI) for anything wrong before a trial runs; the study is then
-// left untouched.
+// left untouched. Also ConfigError when the system refuses a worker thread (run_study); the
+// study is then opened but no trial has run.
 ExperimentRun run_experiment(const Experiment& experiment, const ExperimentRunOptions& options);
 
 // The budget a study gets without --trials or "trials": a grid's size, else this.

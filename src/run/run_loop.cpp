@@ -1,11 +1,16 @@
 #include "run/run_loop.h"
 
+#include <algorithm>
 #include <cmath>
+#include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <exception>
 #include <stdexcept>
+#include <system_error>
 #include <thread>
+
+#include "common/error.h"
 
 namespace tune {
 
@@ -24,8 +29,17 @@ void RunControl::note_signal(int signal) {
 
 void RunControl::set_timeout(double seconds) {
   using Clock = std::chrono::steady_clock;
-  deadline = Clock::now() +
-             std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  const Clock::time_point now = Clock::now();
+  // Converting a huge (or infinite) number of seconds to clock ticks overflows into the past,
+  // which would end the run at once: anything beyond half of what the clock can still hold
+  // (a margin for rounding; centuries) never comes.
+  const double room = std::chrono::duration<double>(Clock::time_point::max() - now).count() / 2;
+  if (!(seconds < room)) {
+    deadline = seconds > 0 ? Clock::time_point::max() : now;
+    return;
+  }
+  deadline = now + std::chrono::duration_cast<Clock::duration>(
+                       std::chrono::duration<double>(std::max(0.0, seconds)));
 }
 
 bool RunControl::check_deadline() {
@@ -245,6 +259,65 @@ void add(WorkerStats& total, const WorkerStats& part) {
   total.lost += part.lost;
 }
 
+// Worker threads wait here until all of them exist, so that when the system refuses one the
+// others go home before any of them has asked for a trial: nothing half-run to clean up.
+class StartGate {
+ public:
+  // Blocks until open() (true: go) or cancel() (false: leave).
+  bool wait() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    opened_.wait(lock, [&] { return state_ != State::Closed; });
+    return state_ == State::Open;
+  }
+  void open() { set(State::Open); }
+  void cancel() { set(State::Cancelled); }
+
+ private:
+  enum class State { Closed, Open, Cancelled };
+  void set(State state) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      state_ = state;
+    }
+    opened_.notify_all();
+  }
+  std::mutex mutex_;
+  std::condition_variable opened_;
+  State state_ = State::Closed;
+};
+
+// Starts one thread per worker (and the watcher, when given), all held at a gate. If the
+// system refuses a thread, the ones started leave without running anything and ConfigError
+// says so (std::thread would otherwise end the process with std::terminate).
+std::vector<std::thread> start_threads(size_t workers, const std::function<void(size_t)>& work,
+                                       const std::function<void()>& watch) {
+  // Shared: a thread may still be waking from wait() when this function has returned.
+  auto gate = std::make_shared<StartGate>();
+  std::vector<std::thread> threads;
+  try {
+    if (watch)
+      threads.emplace_back([gate, watch] {
+        if (gate->wait()) watch();
+      });
+    for (size_t i = 0; i < workers; ++i)
+      threads.emplace_back([gate, work, i] {
+        if (gate->wait()) work(i);
+      });
+  } catch (const std::system_error& e) {
+    gate->cancel();
+    for (auto& t : threads) t.join();
+    const size_t needed = workers + (watch ? 1 : 0);
+    throw ConfigError("workers", "the system refused thread " + std::to_string(threads.size() + 1) +
+                                     " of the " + std::to_string(needed) + " this run needs (" +
+                                     e.what() +
+                                     "); no trial was run. Allowed: fewer workers "
+                                     "(--cpu-workers, --per-device) or a higher thread limit "
+                                     "(ulimit -u)");
+  }
+  gate->open();
+  return threads;
+}
+
 }  // namespace
 
 RunSummary run_study(Study& study, const std::vector<WorkerSpec>& workers,
@@ -276,21 +349,21 @@ RunSummary run_study(Study& study, const std::vector<WorkerSpec>& workers,
   // Trials running when the deadline passes are stopped by this watcher, not by the workers
   // (they are busy running them).
   std::atomic<bool> done{false};
-  std::thread watcher;
+  std::function<void()> watch;
   if (control.deadline && control.stop_trials_at_deadline)
-    watcher = std::thread([&] {
+    watch = [&] {
       while (!done.load() && !control.check_deadline())
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    });
-  if (workers.size() == 1) {
-    work(0);
-  } else {
-    std::vector<std::thread> threads;
-    for (size_t i = 0; i < workers.size(); ++i) threads.emplace_back(work, i);
-    for (auto& t : threads) t.join();
-  }
+    };
+  // A single worker runs on the calling thread; the others get threads of their own.
+  const size_t worker_threads = workers.size() == 1 ? 0 : workers.size();
+  std::vector<std::thread> threads = start_threads(worker_threads, work, watch);
+  if (worker_threads == 0) work(0);
+  // The watcher, when there is one, is threads[0]: it ends once `done` is set.
+  for (size_t i = watch ? 1 : 0; i < threads.size(); ++i) threads[i].join();
   done.store(true);
-  if (watcher.joinable()) watcher.join();
+  for (auto& t : threads)
+    if (t.joinable()) t.join();
   // Only trials interrupted mid-tell (a study error) can remain.
   study.fail_own_running(kInterruptedError);
   if (error) std::rethrow_exception(error);

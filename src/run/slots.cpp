@@ -1,6 +1,12 @@
 #include "run/slots.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <climits>
+#include <fstream>
+#include <optional>
 #include <set>
 
 #include "common/error.h"
@@ -42,7 +48,43 @@ std::vector<int> parse_gpu_list(const std::string& text, int cuda_count) {
   return out;
 }
 
+// The first number in `path` ("max" or unreadable: none).
+std::optional<long long> read_number(const std::string& path) {
+  std::ifstream in(path);
+  long long n = 0;
+  if (in >> n) return n;
+  return std::nullopt;
+}
+
+// "Threads:" of /proc/self/status: this process's threads now.
+long long own_threads() {
+  std::ifstream in("/proc/self/status");
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("Threads:", 0) == 0) return std::stoll(line.substr(8));
+  return 1;
+}
+
+// This process's cgroup (v2) directory, e.g. /sys/fs/cgroup/user.slice/....
+std::string cgroup_dir() {
+  std::ifstream in("/proc/self/cgroup");
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("0::", 0) == 0) return "/sys/fs/cgroup" + line.substr(3);
+  return "/sys/fs/cgroup";
+}
+
 }  // namespace
+
+int thread_headroom() {
+  long long headroom = INT_MAX;
+  rlimit nproc{};
+  if (geteuid() != 0 && getrlimit(RLIMIT_NPROC, &nproc) == 0 && nproc.rlim_cur != RLIM_INFINITY)
+    headroom =
+        std::min<long long>(headroom, static_cast<long long>(nproc.rlim_cur) - own_threads());
+  const std::string cgroup = cgroup_dir();
+  auto max = read_number(cgroup + "/pids.max"), current = read_number(cgroup + "/pids.current");
+  if (max && current) headroom = std::min(headroom, *max - *current);
+  return static_cast<int>(std::max(0LL, headroom));
+}
 
 DeviceOptions DeviceOptions::from_json(const Json& devices, const std::string& where) {
   DeviceOptions out;
@@ -64,8 +106,8 @@ DeviceOptions DeviceOptions::from_json(const Json& devices, const std::string& w
     }
   }
   Hyperparameters hp(devices, where);
-  out.per_device = static_cast<int>(hp.integer("per_device", 1, 1, 256));
-  out.cpu_workers = static_cast<int>(hp.integer("cpu_workers", 0, 0, 1024));
+  out.per_device = static_cast<int>(hp.integer("per_device", 1, 1, kMaxPerDevice));
+  out.cpu_workers = static_cast<int>(hp.integer("cpu_workers", 0, 0, kMaxCpuWorkers));
   return out;
 }
 

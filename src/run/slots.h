@@ -9,6 +9,12 @@
 
 namespace tune {
 
+// The most trials at once on one GPU ("per_device", --per-device) and on the CPU
+// ("cpu_workers", --cpu-workers); run_experiment also refuses more workers than the system
+// lets this process start threads for.
+inline constexpr int kMaxPerDevice = 256;
+inline constexpr int kMaxCpuWorkers = 1024;
+
 struct Slot {
   int index = 0;               // 0..n-1, stable names for progress lines
   std::string device = "cpu";  // "cpu" or "cuda:N"
@@ -28,5 +34,11 @@ struct DeviceOptions {
 // ConfigError (before any trial starts) for a GPU that does not exist, `--gpus` without CUDA,
 // or counts below 1.
 std::vector<Slot> plan_slots(const DeviceOptions& options, int cuda_count, int cpu_cores);
+
+// How many more threads the system lets this process start, as far as its limits say: the
+// user's process limit (ulimit -u; root is exempt) and the cgroup's pids.max, less what is
+// already running. INT_MAX when neither limits it. A rough figure: other processes of the
+// same user count against ulimit -u too, so a thread can still be refused (run_study copes).
+int thread_headroom();
 
 }  // namespace tune

@@ -8,6 +8,7 @@
 #include "data/cache.h"
 #include "models/builders.h"
 #include "run/worker_env.h"
+#include "train/check_experiment.h"
 #include "train/device.h"
 #include "train/optimizer.h"
 #include "train/trainer.h"
@@ -15,16 +16,10 @@
 namespace tune {
 namespace {
 
-// Catches a bad optimizer knob before any data is read.
-void check_optimizer(const Hyperparameters& hp) {
-  auto probe = torch::zeros({1}, torch::requires_grad());
-  make_optimizer(hp, {probe});
-}
-
 class TrainObjective : public Objective {
  public:
   TrainObjective(Experiment e, bool retry_oom) : experiment_(std::move(e)) {
-    make_callbacks(experiment_.callbacks, experiment_.where("callbacks"));
+    check_train_experiment(experiment_);
     retry_oom_ = retry_oom || experiment_.objective_spec.retry_oom;
   }
 
@@ -106,10 +101,9 @@ Json train_config(const Experiment& experiment, const Config& config, TrialConte
   options.tune_threads = ctx.tune_threads;
   options.monitor = spec.monitor;
   options.mode = spec.direction == Direction::Minimize ? Mode::Min : Mode::Max;
-  check_optimizer(hp);
+  check_train_params(hp);  // a bad config fails before its data loads
   auto callbacks = make_callbacks(experiment.callbacks, experiment.where("callbacks"));
   ModelRegistry models = builtin_models();
-  hp.choice("model", "mlp", models.names());  // an unknown builder fails before data loads
   auto data = cache.get(experiment.data, device, experiment.where("data"));
 
   torch::nn::Sequential model = models.build(hp, data->input_shape, data->num_classes);

@@ -38,7 +38,8 @@ Json with_oom_retry(const Json& config, const std::string& device,
 // loss) over the epochs, summary = {stop_reason, best_epoch, epochs, test_accuracy, test_loss}.
 // A diverged run (NaN/inf loss, or the divergence callback) throws: the trial failed.
 // Safe to run from several threads at once; they share one dataset cache.
-// Checks the objective and callbacks sections now (ConfigError).
+// Checks the whole experiment now (check_experiment.h: params, space bounds, callbacks, data
+// files), so a study refuses a bad one before any trial: ConfigError.
 // With `retry_oom` (or "objective.retry_oom": true) a trial that runs out of device memory is
 // run once more with half its batch size; its summary then says so under "oom_retry".
 std::unique_ptr<Objective> make_train_objective(const Experiment& experiment,

@@ -123,27 +123,27 @@ TEST_F(TrainCli, MissingConfigFileAndFlag) {
 
 TEST_F(TrainCli, UnknownBuilderActivationOptimizer) {
   std::string c = config();
-  expect_config_error("--config " + c + " --set model=rnn", "params.model");
-  expect_config_error("--config " + c + " --set activation=swish", "params.activation");
-  expect_config_error("--config " + c + " --set optimizer=lbfgs", "params.optimizer");
+  expect_config_error("--config " + c + " --set model=rnn", "--set model");
+  expect_config_error("--config " + c + " --set activation=swish", "--set activation");
+  expect_config_error("--config " + c + " --set optimizer=lbfgs", "--set optimizer");
 }
 
 TEST_F(TrainCli, WrongTypes) {
   std::string c = config();
-  expect_config_error("--config " + c + " --set units=wide", "params.units");
-  expect_config_error("--config " + c + " --set lr=fast", "params.lr");
-  expect_config_error("--config " + c + " --set batch_norm=3", "params.batch_norm");
+  expect_config_error("--config " + c + " --set units=wide", "--set units");
+  expect_config_error("--config " + c + " --set lr=fast", "--set lr");
+  expect_config_error("--config " + c + " --set batch_norm=3", "--set batch_norm");
   expect_config_error("--config " + config({{"params", {{"layers", 1.5}}}}), "params.layers");
   expect_config_error("--config " + config({{"data", {{"samples", "many"}}}}), "data.samples");
 }
 
 TEST_F(TrainCli, OutOfRangeValues) {
   std::string c = config();
-  expect_config_error("--config " + c + " --set dropout=1.5", "params.dropout");
-  expect_config_error("--config " + c + " --set layers=100", "params.layers");
-  expect_config_error("--config " + c + " --set lr=-1", "params.lr");
-  expect_config_error("--config " + c + " --set batch_size=0", "params.batch_size");
-  expect_config_error("--config " + c + " --set momentum=2 --set optimizer=sgd", "params.momentum");
+  expect_config_error("--config " + c + " --set dropout=1.5", "--set dropout");
+  expect_config_error("--config " + c + " --set layers=100", "--set layers");
+  expect_config_error("--config " + c + " --set lr=-1", "--set lr");
+  expect_config_error("--config " + c + " --set batch_size=0", "--set batch_size");
+  expect_config_error("--config " + c + " --set momentum=2 --set optimizer=sgd", "--set momentum");
   expect_config_error("--config " + c + " --epochs 0", "--epochs");
   expect_config_error("--config " + config({{"data", {{"validation_fraction", 0}}}}),
                       "data.validation_fraction");

@@ -33,5 +33,50 @@ TEST(Hyperparameters, ErrorsNameSourceAndField) {
   EXPECT_THROW(hp.integer("units", 1, 1, 4096), ConfigError);
 }
 
+TEST(Hyperparameters, RecordsWhatItIsAskedFor) {
+  ParamReads reads;
+  Hyperparameters hp(Json{{"layers", 2}});
+  hp.record_reads(&reads);
+  hp.integer("layers", 1, 0, 16);
+  hp.boolean("bn", false);
+  hp.choice("act", "relu", {"relu", "tanh"});
+  hp.real("lr", 0.1);
+  EXPECT_EQ(reads.names, (std::set<std::string>{"layers", "bn", "act", "lr"}));
+  EXPECT_EQ(reads.integer_max.at("layers"), 16);
+  EXPECT_EQ(reads.booleans, (std::set<std::string>{"bn"}));
+  EXPECT_EQ(reads.choices.at("act"), (std::vector<std::string>{"relu", "tanh"}));
+}
+
+TEST(Hyperparameters, ErrorsNameTheOriginOfAField) {
+  Hyperparameters hp(Json{{"lr", "abc"}, {"units", "x"}}, "x.json: params");
+  hp.set_origin("lr", "--set lr");
+  try {
+    hp.real("lr", 0.1);
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("--set lr: expected a number", 0), 0u) << e.what();
+  }
+  try {
+    hp.integer("units", 1);
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("x.json: params.units:", 0), 0u) << e.what();
+  }
+}
+
+TEST(CheckKeys, NamesTheKeyAndListsNumberedRunsShort) {
+  std::vector<std::string> allowed = {"lr", "units", "units_0", "units_1", "units_2", "x_1"};
+  EXPECT_EQ(join_names(allowed), "lr, units, units_0..units_2, x_1");
+  try {
+    check_keys(Json{{"lrr", 1}}, allowed, "--set", " ");
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "--set lrr: unknown key; allowed: lr, units, units_0..units_2, x_1");
+  }
+  EXPECT_THROW(check_keys(Json{{"b", 1}}, {"a"}, "f.json: data"), ConfigError);
+  EXPECT_NO_THROW(check_keys(Json{{"a", 1}}, {"a"}, "f.json: data"));
+}
+
 }  // namespace
 }  // namespace tune

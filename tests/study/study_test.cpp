@@ -1,6 +1,9 @@
 #include "study/study.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -14,6 +17,7 @@
 #include <thread>
 
 #include "../store/temp_dir.h"
+#include "common/error.h"
 #include "fakes.h"
 #include "prune/pruner.h"
 #include "run/listeners.h"
@@ -560,6 +564,69 @@ TEST(Study, ReadsPerTrialDoNotGrowWithTheStudy) {
   ASSERT_TRUE(study->tell_complete(ask.trial->number, 1.0));
   const int64_t read = study->storage().rows_read() - before;
   EXPECT_LE(read, 12) << "rows read for one trial in a study of 60 trials and 300 epoch rows";
+}
+
+}  // namespace
+}  // namespace tune
+
+namespace tune {
+namespace {
+
+TEST(RunControl, HugeTimeoutsNeverComeAndNeverOverflow) {
+  // 1e10 s and more overflowed the clock's ticks into the past: the study stopped at once.
+  for (double seconds : {1e10, 1e30, std::numeric_limits<double>::infinity()}) {
+    RunControl control;
+    control.set_timeout(seconds);
+    EXPECT_FALSE(control.check_deadline()) << seconds;
+    EXPECT_EQ(control.reason(), RunControl::Reason::None) << seconds;
+  }
+  RunControl soon;
+  soon.set_timeout(0);
+  EXPECT_TRUE(soon.check_deadline());
+}
+
+// Virtual memory this process has mapped now, in bytes.
+size_t mapped_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  size_t pages = 0;
+  statm >> pages;
+  return pages * static_cast<size_t>(sysconf(_SC_PAGESIZE));
+}
+
+// Exit status of a child that runs 256 workers under a memory limit leaving room for a few
+// thread stacks only: 0 when run_study threw ConfigError and no trial ran, else a code saying
+// what went wrong (an abort shows as a signal).
+int run_with_refused_threads(const TempDir& dir) {
+  pid_t child = fork();
+  if (child == 0) {
+    auto study = open_study(dir, budget(1000));
+    rlimit limit{};
+    limit.rlim_cur = limit.rlim_max = mapped_bytes() + (64 << 20);
+    if (setrlimit(RLIMIT_AS, &limit) != 0) _exit(3);
+    std::vector<WorkerSpec> specs;
+    for (int i = 0; i < 256; ++i) specs.push_back({i, "cpu", "w/" + std::to_string(i)});
+    auto objective = std::make_shared<FunctionObjective>(testing::value_of_x);
+    RunControl control;
+    try {
+      run_study(*study, specs, [&](const WorkerSpec&) { return objective; }, control, {});
+      _exit(4);  // every thread started: the limit did not bite
+    } catch (const ConfigError& e) {
+      const bool named = std::string(e.what()).find("refused thread") != std::string::npos;
+      _exit(!named ? 5 : study->trials().empty() ? 0 : 6);
+    } catch (...) {
+      _exit(7);
+    }
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+TEST(RunStudy, ThreadsTheSystemRefusesAreAnErrorAndNoTrialRuns) {
+  TempDir dir;
+  int code = run_with_refused_threads(dir);
+  if (code == 4) GTEST_SKIP() << "the memory limit did not stop any thread here";
+  EXPECT_EQ(code, 0) << "5: wrong message, 6: trials ran, 7: another exception, 128+: a signal";
 }
 
 }  // namespace
