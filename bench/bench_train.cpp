@@ -182,7 +182,7 @@ int main(int argc, char** argv) {
         "Fashion-MNIST MLP 784-128-10, Adam lr 1e-3, batch 128, device %s, %d epochs, "
         "%d threads\n",
         a.device.c_str(), a.epochs, torch::get_num_threads());
-    Figures ours = run_ours(a);
+    Figures ours = run_ours(a, /*tune_threads=*/a.threads == 0);  // as tune trains by default
     Figures python = run_python(a);
     std::printf("%-16s %12s %14s %10s\n", "", "epoch (s)", "samples/s", "val_acc");
     std::printf("%-16s %12.3f %14.0f %10.4f\n", "tune (C++)", ours.seconds, ours.samples_per_second,
