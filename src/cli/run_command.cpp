@@ -95,10 +95,16 @@ void apply_device_flags(Experiment& e, const cxxopts::ParseResult& parsed) {
 // (a note in `notes`).
 void apply_overrides(Experiment& e, const cxxopts::ParseResult& parsed,
                      const std::vector<std::string>& sets, std::vector<std::string>& notes) {
-  if (parsed.count("strategy")) {
-    std::string name = parsed["strategy"].as<std::string>();
-    if (e.strategy.value("name", "") != name) e.strategy = Json{{"name", name}};
-  }
+  // A flag naming another strategy or pruner replaces the file's section (its options belong
+  // to the other one); a bad name is the flag's error.
+  auto named = [&](const char* flag, Json& section, const std::vector<std::string>& allowed) {
+    std::string name = parsed[flag].as<std::string>();
+    if (std::find(allowed.begin(), allowed.end(), name) == allowed.end())
+      throw ConfigError(std::string("--") + flag,
+                        "unknown name \"" + name + "\"; allowed: " + join(allowed));
+    if (section.value("name", "") != name) section = Json{{"name", name}};
+  };
+  if (parsed.count("strategy")) named("strategy", e.strategy, strategy_names());
   if (parsed.count("trials")) e.trials = in_range(parsed, "trials", 1, kMaxTrials);
   if (parsed.count("seed"))
     e.seed = in_range<uint64_t>(parsed, "seed", 0, std::numeric_limits<int64_t>::max());
@@ -119,10 +125,7 @@ void apply_overrides(Experiment& e, const cxxopts::ParseResult& parsed,
       throw ConfigError("--on-timeout",
                         "expected one of " + join(allowed) + ", got \"" + e.on_timeout + "\"");
   }
-  if (parsed.count("pruner")) {
-    std::string name = parsed["pruner"].as<std::string>();
-    if (e.pruner.value("name", "") != name) e.pruner = Json{{"name", name}};
-  }
+  if (parsed.count("pruner")) named("pruner", e.pruner, pruner_names());
   if (parsed.count("retry-oom")) {
     if (e.objective_spec.is_command())
       throw ConfigError("--retry-oom", "applies to training objectives; " + e.where("objective") +

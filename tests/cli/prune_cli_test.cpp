@@ -232,5 +232,15 @@ TEST(PruneCli, UnknownKeysInAnySectionExitTwoNamingThem) {
   }
 }
 
+TEST(PruneCli, AnUnknownPrunerFlagIsTheFlagsError) {
+  TempDir dir;
+  std::string config = write(dir, pruned_experiment(dir, Json::object()));
+  Finished f = run_tune(dir, {"--config", config, "--pruner", "medain", "--study", dir.file("s")});
+  EXPECT_EQ(f.code, 2);
+  EXPECT_EQ(f.err.rfind("tune: error: --pruner: unknown name \"medain\"", 0), 0u) << f.err;
+  EXPECT_NE(f.err.find("none, median, percentile, asha, hyperband"), std::string::npos);
+  EXPECT_FALSE(std::ifstream(dir.file("s") + "/study.db"));
+}
+
 }  // namespace
 }  // namespace tune
