@@ -13,6 +13,7 @@
 
 #include "../store/read_only_mount.h"
 #include "../store/temp_dir.h"
+#include "../support/files.h"
 #include "common/json.h"
 #include "process.h"
 #include "store/sqlite.h"
@@ -66,12 +67,7 @@ std::vector<std::string> lines_of(const std::string& text) {
   return lines;
 }
 
-std::string file_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
-}
+using testing::file_bytes;
 
 // (rows, complete rows, largest number) as SQL sees them, damaged rows included.
 std::tuple<int64_t, int64_t, int64_t> stored_counts(const std::string& db_path) {

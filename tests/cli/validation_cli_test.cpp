@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "../store/temp_dir.h"
+#include "../support/files.h"
 #include "common/json.h"
 #include "process.h"
 #include "study/study_dir.h"
@@ -184,18 +185,11 @@ const std::vector<Case>& train_cases() {
   return all;
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 // Every file of a study directory, by name, with its bytes.
 std::map<std::string, std::string> snapshot(const std::string& dir) {
   std::map<std::string, std::string> files;
   for (const auto& entry : std::filesystem::directory_iterator(dir))
-    files[entry.path().filename().string()] = read_file(entry.path().string());
+    files[entry.path().filename().string()] = testing::file_bytes(entry.path().string());
   return files;
 }
 

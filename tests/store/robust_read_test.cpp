@@ -7,7 +7,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "../support/files.h"
 #include "common/error.h"
+#include "first_schema.h"
 #include "read_only_mount.h"
 #include "store/sqlite.h"
 #include "store/storage.h"
@@ -53,12 +55,7 @@ std::vector<int> numbers_of(const std::vector<TrialSnapshot>& trials) {
   return numbers;
 }
 
-std::string file_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
-}
+using testing::file_bytes;
 
 int64_t mtime_ns(const std::string& path) {
   struct stat info {};
@@ -217,18 +214,7 @@ TEST(RobustRead, ReadOnlyOpenReadsAndNeverWrites) {
 TEST(RobustRead, ReadOnlyOpenLeavesAnOldStudyUnmigrated) {
   TempDir dir;
   const std::string path = dir.file("study.db");
-  run_sql(path, R"sql(
-      CREATE TABLE attributes (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-      CREATE TABLE trials (
-        number INTEGER PRIMARY KEY, state TEXT NOT NULL, params TEXT NOT NULL, value REAL,
-        summary TEXT NOT NULL DEFAULT '{}', start_time REAL NOT NULL,
-        end_time REAL NOT NULL DEFAULT 0, heartbeat REAL NOT NULL,
-        device TEXT NOT NULL DEFAULT '', worker TEXT NOT NULL DEFAULT '',
-        error TEXT NOT NULL DEFAULT '');
-      CREATE TABLE metrics (
-        trial INTEGER NOT NULL REFERENCES trials(number), seq INTEGER NOT NULL,
-        epoch INTEGER NOT NULL, time REAL NOT NULL, data TEXT NOT NULL,
-        PRIMARY KEY (trial, seq));
+  run_sql(path, std::string(testing::kFirstSchemaTables) + R"sql(
       INSERT INTO trials (number, state, params, value, start_time, end_time, heartbeat)
         VALUES (0, 'complete', '{"x":1}', 0.5, 1700000000, 1700000060, 1700000060);
       INSERT INTO metrics VALUES (0, 0, 1, 1700000030, '{"loss":0.7}');

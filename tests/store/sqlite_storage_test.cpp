@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "first_schema.h"
 #include "store/sqlite.h"
 #include "store/storage.h"
 #include "temp_dir.h"
@@ -418,19 +419,7 @@ TEST(SqliteStorage, OpensAStudyFromTheFirstSchema) {
   TempDir dir;
   {
     sqlite::Database db(dir.file("study.db"), 1000);
-    db.exec(R"sql(
-      CREATE TABLE attributes (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-      CREATE TABLE trials (
-        number INTEGER PRIMARY KEY, state TEXT NOT NULL, params TEXT NOT NULL, value REAL,
-        summary TEXT NOT NULL DEFAULT '{}', start_time REAL NOT NULL,
-        end_time REAL NOT NULL DEFAULT 0, heartbeat REAL NOT NULL,
-        device TEXT NOT NULL DEFAULT '', worker TEXT NOT NULL DEFAULT '',
-        error TEXT NOT NULL DEFAULT '');
-      CREATE INDEX trials_by_state ON trials(state);
-      CREATE TABLE metrics (
-        trial INTEGER NOT NULL REFERENCES trials(number), seq INTEGER NOT NULL,
-        epoch INTEGER NOT NULL, time REAL NOT NULL, data TEXT NOT NULL,
-        PRIMARY KEY (trial, seq));
+    db.exec(std::string(testing::kFirstSchemaTables) + R"sql(
       INSERT INTO attributes VALUES ('direction', '"minimize"');
       INSERT INTO trials (number, state, params, value, start_time, end_time, heartbeat, device,
                           worker)
