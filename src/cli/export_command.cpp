@@ -11,16 +11,13 @@ namespace tune::cli {
 
 int export_command(const Args& args) {
   cxxopts::Options options(args[0], "Writes a study's trials as CSV or JSON.");
-  options.add_options()("study", "study directory", cxxopts::value<std::string>())(
-      "format", "csv or json", cxxopts::value<std::string>()->default_value("json"))(
-      "output", "file to write (default: stdout)", cxxopts::value<std::string>())("h,help",
-                                                                                  "show this help");
-  auto parsed = parse_options(options, args);
-  if (parsed.count("help")) {
-    std::cout << options.help();
-    return 0;
-  }
-  std::string dir = required_study(parsed, args[0]);
+  options.add_options()("format", "csv or json",
+                        cxxopts::value<std::string>()->default_value("json"))(
+      "output", "file to write (default: stdout)", cxxopts::value<std::string>());
+  auto flags = parse_study_flags(options, args);
+  if (!flags) return 0;
+  const std::string& dir = flags->dir;
+  const cxxopts::ParseResult& parsed = flags->parsed;
   std::string format = parsed["format"].as<std::string>();
   if (format != "csv" && format != "json")
     throw ConfigError(args[0] + " --format",

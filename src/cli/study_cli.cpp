@@ -106,13 +106,7 @@ std::vector<std::string> take_repeated(Args& args, const std::string& name) {
   return values;
 }
 
-std::string required_study(const cxxopts::ParseResult& parsed, const std::string& command) {
-  if (!parsed.count("study")) throw ConfigError(command, "--study DIR is required");
-  return parsed["study"].as<std::string>();
-}
-
-std::optional<ReadStudy> read_study(const Args& args, const std::string& description) {
-  cxxopts::Options options(args[0], description);
+std::optional<StudyFlags> parse_study_flags(cxxopts::Options& options, const Args& args) {
   options.add_options()("study", "study directory", cxxopts::value<std::string>())(
       "h,help", "show this help");
   auto parsed = parse_options(options, args);
@@ -120,8 +114,17 @@ std::optional<ReadStudy> read_study(const Args& args, const std::string& descrip
     std::cout << options.help();
     return std::nullopt;
   }
+  if (!parsed.count("study")) throw ConfigError(args[0], "--study DIR is required");
+  std::string dir = parsed["study"].as<std::string>();
+  return StudyFlags{std::move(parsed), std::move(dir)};
+}
+
+std::optional<ReadStudy> read_study(const Args& args, const std::string& description) {
+  cxxopts::Options options(args[0], description);
+  auto flags = parse_study_flags(options, args);
+  if (!flags) return std::nullopt;
   ReadStudy out;
-  out.dir = required_study(parsed, args[0]);
+  out.dir = flags->dir;
   out.storage = open_existing_study(out.dir, args[0] + " --study");
   out.direction = study_direction(*out.storage);
   return out;

@@ -21,8 +21,16 @@ cxxopts::ParseResult parse_options(cxxopts::Options& options, const Args& args);
 // a repeatable flag whose values may contain commas (cxxopts would split them).
 std::vector<std::string> take_repeated(Args& args, const std::string& name);
 
-// The value of --study, or ConfigError naming the command when it is missing.
-std::string required_study(const cxxopts::ParseResult& parsed, const std::string& command);
+// A study command's parsed flags and its --study directory.
+struct StudyFlags {
+  cxxopts::ParseResult parsed;
+  std::string dir;
+};
+
+// For the commands that read a study: adds --study DIR and --help to `options` (which hold the
+// command's own flags), parses `args`, prints the help and returns nullopt for --help; else
+// the flags, with ConfigError naming the command when --study is missing.
+std::optional<StudyFlags> parse_study_flags(cxxopts::Options& options, const Args& args);
 
 // An existing study opened by a command that only reads it.
 struct ReadStudy {
