@@ -10,8 +10,8 @@ cd "$(dirname "$0")/.."
 root_cmd=()
 [ "$(id -u)" -eq 0 ] || root_cmd=(sudo)
 
-debs=(g++ cmake make libgtest-dev nlohmann-json3-dev libcxxopts-dev libsqlite3-dev zlib1g-dev
-      dataset-fashion-mnist)
+debs=(g++ cmake make pkgconf libgtest-dev nlohmann-json3-dev libcxxopts-dev libsqlite3-dev
+      zlib1g-dev libcpp-httplib-dev dataset-fashion-mnist)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

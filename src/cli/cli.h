@@ -1,6 +1,7 @@
 #pragma once
 // The `tune` command line: `tune [run] ...`, `tune train`, `tune sample`, `tune status`,
-// `tune best`, `tune export`. Human output goes to stderr, machine output to stdout or files.
+// `tune best`, `tune export`, `tune dashboard`. Human output goes to stderr, machine output
+// to stdout or files.
 // Every command throws ConfigError for bad input; main() prints it on one line and returns 2.
 #include <string>
 #include <vector>
@@ -11,11 +12,12 @@ int main(int argc, char** argv);
 
 // Each subcommand takes its own arguments (argv[0] is "tune <name>") and returns the exit code.
 using Args = std::vector<std::string>;
-int run_command(const Args& args);     // tune [run]: a study
-int train_command(const Args& args);   // tune train: one config by hand
-int sample_command(const Args& args);  // tune sample: configs from a space, no training
-int status_command(const Args& args);  // tune status
-int best_command(const Args& args);    // tune best
-int export_command(const Args& args);  // tune export
+int run_command(const Args& args);        // tune [run]: a study
+int train_command(const Args& args);      // tune train: one config by hand
+int sample_command(const Args& args);     // tune sample: configs from a space, no training
+int status_command(const Args& args);     // tune status
+int best_command(const Args& args);       // tune best
+int export_command(const Args& args);     // tune export
+int dashboard_command(const Args& args);  // tune dashboard: a live web view of a study
 
 }  // namespace tune::cli
