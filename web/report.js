@@ -131,30 +131,39 @@
   }
 
   // --- learning curves --------------------------------------------------------------------
+  // One polyline series per state (not one series per trial): a thousand trials draw at once.
   function drawCurves(data) {
-    var series = [], ends = [];
+    var groups = { complete: [], pruned: [], failed: [], running: [] }, points = [];
+    var lo = Infinity, hi = -Infinity, epochs = 1;
     data.trials.forEach(function (t) {
       if (!t.curve.length) return;
-      series.push({ name: 'trial ' + t.number, type: 'line', data: t.curve, trial: t,
-        showSymbol: t.curve.length === 1, symbolSize: 4, emphasis: { focus: 'series' },
-        lineStyle: { width: 1.2, color: COLORS[t.state], opacity: t.state === 'complete' ? 0.75 : 0.6,
-          type: t.state === 'pruned' ? 'dashed' : 'solid' },
-        itemStyle: { color: COLORS[t.state] } });
-      if (t.state === 'pruned') ends.push({ value: t.curve[t.curve.length - 1], trial: t });
+      t.curve.forEach(function (p) { lo = Math.min(lo, p[1]); hi = Math.max(hi, p[1]); epochs = Math.max(epochs, p[0]); });
+      if (t.curve.length > 1) groups[t.state].push({ coords: t.curve, trial: t });
+      if (t.curve.length === 1 || t.state === 'pruned')
+        points.push({ value: t.curve[t.curve.length - 1], trial: t, itemStyle: { color: COLORS[t.state] } });
     });
-    series.push({ name: 'pruned here', type: 'scatter', data: ends, symbol: 'diamond', symbolSize: 8,
-      itemStyle: { color: COLORS.pruned } });
+    var series = Object.keys(groups).map(function (state) {
+      return { name: state, type: 'lines', coordinateSystem: 'cartesian2d', polyline: true, data: groups[state],
+        lineStyle: { width: 1.2, color: COLORS[state], opacity: state === 'complete' ? 0.7 : 0.55,
+          type: state === 'pruned' ? 'dashed' : 'solid' },
+        emphasis: { lineStyle: { width: 3, opacity: 1 } } };
+    });
+    series.push({ name: 'last epoch', type: 'scatter', data: points, symbol: 'diamond', symbolSize: 7 });
+    // Polylines do not size the axes: two invisible points span the curves' extent instead.
+    if (isFinite(lo))
+      series.push({ name: 'extent', type: 'scatter', data: [[1, lo], [epochs, hi]], symbolSize: 0, silent: true,
+        tooltip: { show: false } });
     draw('curves', $('chart-curves'), {
-      title: series.length > 1 ? undefined : emptyTitle('No epoch reported yet'),
-      grid: { left: 64, right: 24, top: 20, bottom: 44 },
+      title: isFinite(lo) ? undefined : emptyTitle('No epoch reported yet'),
+      legend: { top: 4, data: ['complete', 'pruned', 'failed', 'running'] },
+      grid: { left: 64, right: 24, top: 36, bottom: 44 },
       tooltip: { trigger: 'item', formatter: function (p) {
-        var t = p.data && p.data.trial ? p.data.trial : data.trials.filter(function (u) {
-          return 'trial ' + u.number === p.seriesName; })[0];
+        var t = p.data && p.data.trial;
         if (!t) return '';
-        var v = Array.isArray(p.value) ? p.value : p.data.value;
-        return trialTitle(t) + '<br>epoch ' + v[0] + ': ' + esc(fmt(v[1])) + '<br>' + configText(t);
+        var last = t.curve[t.curve.length - 1];
+        return trialTitle(t) + '<br>' + t.curve.length + ' epochs, last ' + esc(fmt(last[1])) + '<br>' + configText(t);
       } },
-      xAxis: { type: 'value', name: 'epoch', nameLocation: 'middle', nameGap: 28, minInterval: 1 },
+      xAxis: { type: 'value', name: 'epoch', nameLocation: 'middle', nameGap: 28, minInterval: 1, min: 1 },
       yAxis: { type: 'value', name: data.study.metric, scale: true },
       series: series
     });
@@ -219,41 +228,39 @@
     });
   }
 
+  // One small scatter per parameter, all in one chart (one grid each): a single canvas draws
+  // them all, which is much faster than a chart per parameter.
   function drawSlices(data) {
-    var box = $('slices');
+    var el = $('chart-slices');
     var trials = completeTrials(data);
-    var wanted = data.params.map(function (p) { return 'slice-' + p.name; });
-    Array.prototype.slice.call(box.children).forEach(function (el) {
-      if (wanted.indexOf(el.getAttribute('data-chart')) < 0) box.removeChild(el);
-    });
+    var width = el.clientWidth || 1200;
+    var cols = Math.max(1, Math.floor(width / 300));
+    var rows = Math.max(1, Math.ceil(data.params.length / cols));
+    var cellW = width / cols, cellH = 250;
+    el.style.height = rows * cellH + 'px';
+    if (page.charts.slices) page.charts.slices.resize();
     var last = 0;
     trials.forEach(function (t) { last = Math.max(last, t.number); });
-    data.params.forEach(function (p) {
-      var name = 'slice-' + p.name;
-      var el = box.querySelector('[data-chart="' + CSS.escape(name) + '"]');
-      if (!el) {
-        el = document.createElement('div');
-        el.className = 'chart';
-        el.setAttribute('data-chart', name);
-        box.appendChild(el);
-      }
+    var option = { grid: [], xAxis: [], yAxis: [], series: [],
+      tooltip: { trigger: 'item', formatter: function (q) { return trialTitle(q.data.trial) + '<br>' + configText(q.data.trial); } },
+      visualMap: { show: false, type: 'continuous', dimension: 2, min: 0, max: Math.max(1, last),
+        inRange: { color: ['#c6dbef', '#08306b'] } } };
+    data.params.forEach(function (p, i) {
+      var r = Math.floor(i / cols), c = i % cols;
+      option.grid.push({ left: c * cellW + 60, width: cellW - 80, top: r * cellH + 14, height: cellH - 70 });
       var points = trials.filter(function (t) { return t.params[p.name] !== undefined; }).map(function (t) {
         return { value: [paramAxisValue(p, t.params[p.name]), t.value, t.number], trial: t };
       });
       var x = axisFor(p, points.map(function (q) { return q.value[0]; }));
-      x.name = p.name; x.nameLocation = 'middle'; x.nameGap = 26;
+      x.gridIndex = i; x.name = p.name; x.nameLocation = 'middle'; x.nameGap = 26;
       if (x.type !== 'category') x.scale = true;
-      draw(name, el, {
-        title: points.length ? undefined : emptyTitle('No complete trial with ' + p.name),
-        grid: { left: 56, right: 16, top: 14, bottom: 42 },
-        tooltip: { trigger: 'item', formatter: function (q) { return trialTitle(q.data.trial) + '<br>' + configText(q.data.trial); } },
-        visualMap: { show: false, type: 'continuous', dimension: 2, min: 0, max: Math.max(1, last),
-          inRange: { color: ['#c6dbef', '#08306b'] } },
-        xAxis: x,
-        yAxis: { type: 'value', scale: true, name: data.study.metric, nameTextStyle: { fontSize: 11 } },
-        series: [{ type: 'scatter', data: points, symbolSize: 7 }]
-      });
+      option.xAxis.push(x);
+      option.yAxis.push({ gridIndex: i, type: 'value', scale: true, name: c === 0 ? data.study.metric : '',
+        nameTextStyle: { fontSize: 11 } });
+      option.series.push({ type: 'scatter', xAxisIndex: i, yAxisIndex: i, data: points, symbolSize: 6 });
     });
+    if (!data.params.length || !trials.length) option.title = emptyTitle('No complete trial yet');
+    draw('slices', el, option);
   }
 
   // --- parameter importance ---------------------------------------------------------------
@@ -266,6 +273,8 @@
     if (imp.trials < imp.min_trials) note += ' It needs at least ' + imp.min_trials + ' complete trials.';
     $('importance-note').textContent = note;
     var shown = values.some(function (v) { return v.importance > 0; });
+    $('chart-importance').style.height = Math.max(180, 50 + 34 * values.length) + 'px';
+    if (page.charts.importance) page.charts.importance.resize();
     draw('importance', $('chart-importance'), {
       title: shown ? undefined : emptyTitle('Not enough complete trials to measure importance yet'),
       grid: { left: 140, right: 40, top: 14, bottom: 30 },
@@ -400,17 +409,18 @@
     $('summary').textContent = parts.join(' · ');
   }
 
+  // Draws each view, timing it (page.timings, in ms: the benchmark prints them).
   function render(data, live) {
     page.data = data;
-    drawSummary(data);
-    drawWorkers(data, live);
-    drawHistory(data);
-    drawCurves(data);
-    drawParallel(data);
-    drawSlices(data);
-    drawImportance(data);
-    drawTimeline(data);
-    drawTable(data);
+    page.timings = {};
+    [['summary', drawSummary], ['workers', function (d) { drawWorkers(d, live); }],
+     ['history', drawHistory], ['curves', drawCurves], ['parallel', drawParallel],
+     ['slices', drawSlices], ['importance', drawImportance], ['timeline', drawTimeline],
+     ['table', drawTable]].forEach(function (view) {
+      var start = performance.now();
+      view[1](data);
+      page.timings[view[0]] = Math.round(performance.now() - start);
+    });
     page.trials = data.trials.length;
     page.renders += 1;
   }
@@ -448,6 +458,7 @@
     $('history-by-time').addEventListener('click', function () { setHistoryMode('time'); });
     window.addEventListener('resize', function () {
       Object.keys(page.charts).forEach(function (k) { page.charts[k].resize(); });
+      if (page.data) drawSlices(page.data);  // its grids are laid out in pixels
     });
     if (config.mode === 'live') poll(config);
     else render(JSON.parse($('tune-data').textContent), false);

@@ -12,9 +12,11 @@ try {
   const { page, errors, requests } = await open(browser, url);
   const charts = await checkCharts(page, { minTrials: trials });
   const names = charts.map((c) => c.name);
-  for (const want of ['history', 'curves', 'parallel', 'importance', 'timeline'])
+  for (const want of ['history', 'curves', 'parallel', 'slices', 'importance', 'timeline'])
     if (!names.includes(want)) fail('no ' + want + ' chart; charts: ' + names.join(', '));
-  if (!names.some((n) => n.startsWith('slice-'))) fail('no slice plot');
+  const slices = await page.evaluate(() => window.tuneReport.charts.slices.getOption().grid.length);
+  const params = await page.evaluate(() => window.tuneReport.data.params.length);
+  if (slices !== params) fail(`${slices} slice plots for ${params} parameters`);
   const foreign = requests.filter((r) => !r.startsWith('file://') && !r.startsWith('data:'));
   if (foreign.length) fail('the report reached for the network: ' + foreign.join(', '));
 
