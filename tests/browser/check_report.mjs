@@ -20,6 +20,14 @@ try {
   const foreign = requests.filter((r) => !r.startsWith('file://') && !r.startsWith('data:'));
   if (foreign.length) fail('the report reached for the network: ' + foreign.join(', '));
 
+  // Parsed as written: the four script elements (config, data, ECharts, ours), the data intact.
+  const parsed = await page.evaluate(() => ({
+    scripts: document.querySelectorAll('script').length,
+    trials: JSON.parse(document.getElementById('tune-data').textContent).trials.length,
+    sections: document.querySelectorAll('main > section').length,
+  }));
+  if (parsed.scripts !== 4 || parsed.trials !== trials || parsed.sections < 8)
+    fail('the page did not parse as written: ' + JSON.stringify(parsed));
   const rows = await page.$$eval('#trials tbody tr', (r) => r.length);
   if (rows !== trials) fail(`the table lists ${rows} trials, expected ${trials}`);
   // Sorting: the value column, twice (ascending, then descending).
