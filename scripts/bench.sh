@@ -7,12 +7,15 @@
 #                                         sleep-bound 1-vs-2-worker CPU study, the leak check
 #                                         (exits 1 on a leak), e.g. --device cuda:0 --workers 1,2,4,8
 #   scripts/bench.sh train [ARGS]         tune's trainer against the same loop in Python PyTorch
+#   scripts/bench.sh report [ARGS]        the report of a large study (--trials 1000 --epochs 20):
+#                                         build time, size, one dashboard poll, and the time
+#                                         headless Chromium takes to draw it (needs the test set-up)
 #   BUILD_DIR   build directory (default build)
 # Installs optuna with pip into the benchmark's Python when the strategies benchmark needs it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 name=strategies
-case "${1:-}" in strategies | sched | train) name=$1 && shift ;; esac
+case "${1:-}" in strategies | sched | train | report) name=$1 && shift ;; esac
 build=${BUILD_DIR:-build}
 if [ ! -f "$build/CMakeCache.txt" ]; then
   generator=()
@@ -28,4 +31,15 @@ if [ "$name" = strategies ]; then
   fi
 fi
 cmake --build "$build" --target "bench_$name" -j "$(nproc)" >&2
+if [ "$name" = report ]; then
+  out=$(mktemp -d)
+  "$build/bench/bench_report" --out "$out" "$@"
+  if [ -d tests/browser/node_modules/puppeteer-core ]; then
+    node tests/browser/time_report.mjs --report "$out/report.html"
+  else
+    echo "bench: run scripts/test.sh once (Chromium and puppeteer-core) to time the page" >&2
+  fi
+  rm -rf "$out"
+  exit 0
+fi
 exec "$build/bench/bench_$name" "$@"

@@ -3,7 +3,8 @@
 #   1. one training run of the configured MLP (the "babysitting" run: params as they are),
 #   2. a random search of 8 trials over the config's space, two trials at a time on the CPU
 #      (or on the GPUs when DEMO_GPUS is set, e.g. DEMO_GPUS=0 for four trials on cuda:0),
-#   3. the study's status and its best config.
+#   3. the study's status and its best config,
+#   4. the study's report: runs/demo_study/report.html, one page that opens from disk.
 # The demo study starts afresh each time in runs/demo_study. Extra arguments go to the study
 # run (e.g. --strategy bayes --trials 16).
 set -euo pipefail
@@ -17,3 +18,4 @@ workers=(--cpu-workers 2)
   --study runs/demo_study "$@"
 ./build/tune status --study runs/demo_study
 ./build/tune best --study runs/demo_study
+./build/tune report --study runs/demo_study

@@ -4,6 +4,7 @@
 #   TORCH_VERSION   PyTorch wheel to install when no `torch` is importable (default 2.13.0)
 #   Torch_DIR       an unpacked LibTorch's share/cmake/Torch; skips the Python torch entirely
 #   BUILD_DIR       build directory (default build)
+#   TUNE_TEST_DEPS=1 also what only the tests need: Chromium and the browser tests' driver
 # Arguments name the targets to build (default: all of them); the demo builds only `tune`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +13,9 @@ root_cmd=()
 
 debs=(g++ cmake make pkgconf libgtest-dev nlohmann-json3-dev libcxxopts-dev libsqlite3-dev
       zlib1g-dev libcpp-httplib-dev dataset-fashion-mnist)
+[ "${TUNE_TEST_DEPS:-0}" = 1 ] && debs+=(chromium)
 missing=()
+command -v npm >/dev/null || missing+=(npm)
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
@@ -24,6 +27,20 @@ if [ ${#missing[@]} -gt 0 ]; then
     "${root_cmd[@]}" apt-get install -y -q "${missing[@]}" >/dev/null
   }
 fi
+
+# npm packages, pinned by a package-lock.json: web/ (ECharts, embedded into the report page at
+# build time) and, for the tests, tests/browser/ (puppeteer-core). Fetched again only when the
+# lock file changed.
+npm_ci() {
+  local dir=$1
+  if ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.tune-lock" 2>/dev/null; then
+    echo "setup: fetching $dir's npm packages" >&2
+    npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error >&2
+    cp "$dir/package-lock.json" "$dir/node_modules/.tune-lock"
+  fi
+}
+npm_ci web
+[ "${TUNE_TEST_DEPS:-0}" = 1 ] && npm_ci tests/browser
 
 python=${PYTHON:-python3}
 cmake_args=(-DCMAKE_BUILD_TYPE=Release)

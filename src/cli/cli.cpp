@@ -13,13 +13,10 @@ namespace {
 
 const std::map<std::string, std::function<int(const Args&)>>& commands() {
   static const std::map<std::string, std::function<int(const Args&)>> table = {
-      {"run", run_command},
-      {"train", train_command},
-      {"sample", sample_command},
-      {"status", status_command},
-      {"best", best_command},
-      {"export", export_command},
-      {"dashboard", dashboard_command}};
+      {"run", run_command},       {"train", train_command},         {"sample", sample_command},
+      {"status", status_command}, {"best", best_command},           {"export", export_command},
+      {"report", report_command}, {"dashboard", dashboard_command},
+  };
   return table;
 }
 
@@ -29,7 +26,7 @@ void print_usage() {
                "       tune train --config FILE [--set name=value ...] [--epochs N] "
                "[--device cpu|cuda:N] [--output FILE]\n"
                "       tune sample --config FILE --n N [--seed S]\n"
-               "       tune status|best|export --study DIR\n"
+               "       tune status|best|export|report --study DIR\n"
                "       tune dashboard --study DIR [--host 127.0.0.1] [--port 8080] "
                "[--poll-ms 2000]\n"
                "Run `tune COMMAND --help` for a command's options.\n";
@@ -47,8 +44,13 @@ int main(int argc, char** argv) {
     print_usage();
     return 0;
   } else if (args.size() > 1 && args[1].rfind("-", 0) != 0) {
-    std::cerr << "tune: error: unknown command \"" << args[1]
-              << "\"; allowed: run, train, sample, status, best, export, dashboard\n";
+    std::cerr << "tune: error: unknown command \"" << args[1] << "\"; allowed:";
+    const char* separator = " ";
+    for (const auto& [command, run] : commands()) {
+      std::cerr << separator << command;
+      separator = ", ";
+    }
+    std::cerr << "\n";
     return 2;
   }
   args[0] = "tune " + name;

@@ -27,6 +27,7 @@ inline constexpr const char* kImportanceMethod = "PED-ANOVA";
 
 // Importances of `space`'s parameters from the Complete trials of `trials` that have a
 // finite value (others are ignored), ordered from most to least important (ties by name).
+// Throws std::invalid_argument for a top_fraction outside (0, 1].
 // A trial where a parameter is inactive does not count for that parameter.
 std::vector<ParamImportance> param_importance(const Space& space,
                                               const std::vector<TrialSnapshot>& trials,

@@ -10,8 +10,9 @@
 //   "params": [{"name", "kind": "int"|"float"|"categorical", "log", "low", "high",
 //               "choices"}],          // the searched parameters, from the stored experiment
 //   "trials": [{"number", "state", "value" (or null), "params", "start", "end" (or null),
-//               "device", "worker", "error", "curve": [per-epoch objective values]}],
-//   "importance": {"method", "trials" (how many it used), "values": [{"param", "importance"}]},
+//               "device", "worker", "error", "curve": [[epoch, objective value], ...]}],
+//   "importance": {"method", "trials" (complete ones it used), "top_fraction", "min_trials",
+//                  "values": [{"param", "importance"}] (most important first)},
 //   "workers": [{"worker", "device", "trial" (running trial or null), "epoch" (its last
 //                reported epoch, 0 before the first), "trials" (finished by it)}],
 //   "counts": {"complete", "pruned", "failed", "running"}
