@@ -136,6 +136,9 @@ void Dashboard::Impl::route(const std::string& page) {
                       kText);
     }
   });
+  // Browsers ask for an icon whatever the page says; "no content" keeps their console clean.
+  server.Get("/favicon.ico",
+             [](const httplib::Request&, httplib::Response& res) { res.status = 204; });
   server.Get(".*", [](const httplib::Request&, httplib::Response& res) {
     res.status = 404;
     res.set_content("tune dashboard: not found; it serves / and /api/study\n", kText);
@@ -147,7 +150,7 @@ Dashboard::Dashboard(Storage& storage, const std::string& dir, const DashboardOp
     : impl_(std::make_unique<Impl>(storage, dir)) {
   check(options, command);
   std::signal(SIGPIPE, SIG_IGN);
-  impl_->route(dashboard_html("tune: " + dir, options.poll_ms));
+  impl_->route(dashboard_html(dir, options.poll_ms));
   impl_->host = options.host;
   impl_->server.set_socket_options(reuse_address_only);
   // httplib waits out an idle kept-alive connection before stop() returns; the page polls

@@ -4,6 +4,7 @@
 //   /           the page (report_page.h: dashboard_html), which polls api/study
 //   /api/study  the report document (report_data.h) as JSON; each request reads only what
 //               changed since the one before
+//   /favicon.ico  no content (browsers ask for it)
 // Every other path is 404 and every other method 405: no request path ever names a file.
 // The storage is only read, in short reads, so the processes writing the study never wait.
 // Requests are served on a thread pool; the report is refreshed under a lock.

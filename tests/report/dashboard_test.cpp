@@ -67,6 +67,7 @@ TEST_F(DashboardTest, ServesThePage) {
   auto head = http_request(port(), "HEAD", "/");
   EXPECT_EQ(head.status, 200);
   EXPECT_TRUE(head.body.empty());
+  EXPECT_EQ(http_get(port(), "/favicon.ico").status, 204);  // asked for by every browser
 }
 
 TEST_F(DashboardTest, ServesTheStudyAndFollowsItsChanges) {
