@@ -4,12 +4,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 tune=$1 out=$2
-rm -rf "$out" && mkdir -p "$out"
-[ -d "$here/node_modules/puppeteer-core" ] || {
-  echo "tests/browser/node_modules is missing: run scripts/test.sh (TUNE_TEST_DEPS=1 scripts/setup.sh)" >&2
-  exit 1
-}
 source "$here/study.sh"
+prepare_browser_test "$out"
 make_study "$tune" "$out/work" 24 || { cat "$out/work/run.log"; exit 1; }
 trials=$("$tune" export --study "$out/work/study" --format json | python3 -c "import json, sys; print(len(json.load(sys.stdin)))")
 "$tune" report --study "$out/work/study" --output "$out/report.html"

@@ -1,4 +1,15 @@
-# Sourced by the browser tests: make_study TUNE DIR TRIALS [SLEEP] writes DIR/experiment.json and
+# Sourced by the browser tests.
+#
+# prepare_browser_test OUT: OUT empty, and the browser tests' npm packages installed.
+prepare_browser_test() {
+  rm -rf "$1" && mkdir -p "$1"
+  [ -d "$(dirname "${BASH_SOURCE[0]}")/node_modules/puppeteer-core" ] || {
+    echo "tests/browser/node_modules is missing: run scripts/test.sh (TUNE_TEST_DEPS=1 scripts/setup.sh)" >&2
+    exit 1
+  }
+}
+
+# make_study TUNE DIR TRIALS [SLEEP] writes DIR/experiment.json and
 # runs TUNE on it into DIR/study. A real study of a command objective: a Python program that
 # reports a learning curve per epoch ("tune:report E V"), pruned by the median rule, with one
 # region of the space that fails, on two CPU workers, so every view has something to show.
