@@ -182,10 +182,10 @@ def check(tune, work):
 
 def check_visualizations(study):
     try:
-        import plotly  # noqa: F401  optuna.visualization's backend; optional here
+        import plotly  # noqa: F401  optuna.visualization's backend, installed by scripts/test.sh
     except ImportError:
-        print("check_export: plotly not installed; visualizations not checked")
-        return
+        sys.exit("check_export: plotly is missing (optuna.visualization needs it): run "
+                 "scripts/test.sh, which installs optuna==5.0.0 and plotly==7.1.0")
     from optuna import visualization as vis
     for plot in (vis.plot_optimization_history, vis.plot_intermediate_values,
                  vis.plot_parallel_coordinate, vis.plot_slice, vis.plot_param_importances):
