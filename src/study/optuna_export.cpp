@@ -306,11 +306,15 @@ OptunaStudy read_optuna_study(Storage& storage, const std::string& dir) {
   if (auto experiment = storage.attr(kExperimentAttr); experiment && experiment->is_object()) {
     const Json name = experiment->value("name", Json());
     if (name.is_string() && !name.get<std::string>().empty()) study.name = name;
-    const Json params = experiment->value("params", Json::object());
-    if (params.is_object()) study.fixed_params = params;
     if (experiment->contains("space"))
       study.space = Space::from_json(experiment->at("space"),
                                      study_database_path(dir) + ": attribute experiment.space");
+    // The experiment's params the space does not search: a searched one's value there is only
+    // the default the search overrides.
+    const Json params = experiment->value("params", Json::object());
+    if (params.is_object())
+      for (const auto& [name, value] : params.items())
+        if (!study.space.find(name)) study.fixed_params[name] = value;
   }
   study.trials = storage.trials();
   study.values = storage.changes_since({}).values;

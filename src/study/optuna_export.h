@@ -36,7 +36,7 @@ struct OptunaStudy {
   std::string name;
   Direction direction = Direction::Minimize;
   Space space;
-  Json fixed_params = Json::object();     // the experiment's "params"
+  Json fixed_params = Json::object();     // the experiment's "params" that are not searched
   std::vector<TrialSnapshot> trials;      // by number; metrics are not read
   std::vector<IntermediateValue> values;  // in the order written: a later one for the same
                                           // trial and epoch wins

@@ -183,7 +183,9 @@ TEST(OptunaExport, ReadsNameDirectionSpaceTrialsAndCurvesFromTheStudy) {
   std::string study_dir = dir.file("my_study");
   auto storage = open_study_dir(study_dir);
   storage->set_attr(kDirectionAttr, "maximize");
-  storage->set_attr(kExperimentAttr, {{"space", kSpace}, {"params", {{"epochs", 5}}}});
+  // "lr" is searched: its value in "params" is only a default, not a fixed param.
+  storage->set_attr(kExperimentAttr,
+                    {{"space", kSpace}, {"params", {{"epochs", 5}, {"lr", 0.5}}}});
   ClaimRequest request;
   request.params = {{"lr", 0.01}};
   ASSERT_EQ(storage->claim(request).status, ClaimStatus::Claimed);
