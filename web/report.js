@@ -270,7 +270,9 @@
     var note = imp.method + ' (Watanabe, Bansal and Hutter, IJCAI 2023), computed by tune from ' +
       imp.trials + ' complete trials: how differently the best ' + Math.round(imp.top_fraction * 100) +
       '% of them place each parameter compared with all of them. Values sum to 1.';
+    var top = Math.min(imp.trials, Math.max(2, Math.ceil(imp.top_fraction * imp.trials)));
     if (imp.trials < imp.min_trials) note += ' It needs at least ' + imp.min_trials + ' complete trials.';
+    else if (top < 10) note += ' With only ' + top + ' trials in the best group, take these as rough.';
     $('importance-note').textContent = note;
     var shown = values.some(function (v) { return v.importance > 0; });
     $('chart-importance').style.height = Math.max(180, 50 + 34 * values.length) + 'px';

@@ -1,9 +1,16 @@
 #pragma once
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace tune {
 using Json = nlohmann::json;
 // A sampled configuration: a JSON object, parameter name -> value. The same object the
 // builders read, storage keeps and the CLI prints.
 using Config = nlohmann::json;
+
+// Compact JSON text for storing or printing. Invalid UTF-8 (a program's output in a summary or
+// an error) is replaced rather than thrown on.
+inline std::string dump_json(const Json& value) {
+  return value.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
 }  // namespace tune

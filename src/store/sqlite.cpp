@@ -40,7 +40,7 @@ Database::Database(const std::string& path, int busy_timeout_ms, OpenMode mode) 
     std::string message = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
     sqlite3_close(db_);
     db_ = nullptr;
-    throw Error(rc, "cannot open study database " + path + ": " + message);
+    throw Error(rc, "cannot open SQLite database " + path + ": " + message);
   }
   sqlite3_extended_result_codes(db_, 0);
   sqlite3_busy_timeout(db_, busy_timeout_ms);

@@ -46,11 +46,6 @@ double now_seconds() {
   return duration<double>(system_clock::now().time_since_epoch()).count();
 }
 
-// Invalid UTF-8 (a program's stderr in a summary) is replaced rather than thrown on.
-std::string dump(const Json& value) {
-  return value.dump(-1, ' ', false, Json::error_handler_t::replace);
-}
-
 std::optional<double> finite(std::optional<double> value) {
   if (value && !std::isfinite(*value)) return std::nullopt;
   return value;
@@ -102,7 +97,7 @@ class SqliteStorage : public Storage {
                                    "INSERT INTO metrics (trial, seq, epoch, time, data, value) "
                                    "VALUES (?, ?, ?, ?, ?, ?)");
           insert.bind(1, number).bind(2, seq).bind(3, epoch).bind(4, now);
-          insert.bind(5, dump(epoch_metrics)).bind(6, finite(value)).run();
+          insert.bind(5, dump_json(epoch_metrics)).bind(6, finite(value)).run();
           touch(number, now);
         },
         kMaxWaitMs);
@@ -131,7 +126,7 @@ class SqliteStorage : public Storage {
                                    "summary = ?, end_time = ?, version = ? "
                                    "WHERE number = ? AND state = 'running'");
           update.bind(1, std::string(to_string(state))).bind(2, value).bind(3, error);
-          update.bind(4, dump(summary)).bind(5, now_seconds()).bind(6, next_version());
+          update.bind(4, dump_json(summary)).bind(5, now_seconds()).bind(6, next_version());
           update.bind(7, number).run();
           if (db_->changes() != 1) return;
           finished = select_trial(number);
@@ -253,7 +248,7 @@ class SqliteStorage : public Storage {
         [&] {
           sqlite::Statement upsert(*db_,
                                    "INSERT OR REPLACE INTO attributes (key, value) VALUES (?, ?)");
-          upsert.bind(1, key).bind(2, dump(value)).run();
+          upsert.bind(1, key).bind(2, dump_json(value)).run();
         },
         kMaxWaitMs);
   }
@@ -328,7 +323,7 @@ class SqliteStorage : public Storage {
                              "INSERT INTO trials (number, state, params, summary, start_time, "
                              "heartbeat, device, worker, version) "
                              "VALUES (?, 'running', ?, '{}', ?, ?, ?, ?, ?)");
-    insert.bind(1, t.number).bind(2, dump(t.params)).bind(3, t.start_time);
+    insert.bind(1, t.number).bind(2, dump_json(t.params)).bind(3, t.start_time);
     insert.bind(4, t.start_time).bind(5, t.device).bind(6, t.worker);
     insert.bind(7, next_version()).run();
     return {ClaimStatus::Claimed, t};

@@ -14,7 +14,7 @@ namespace {
 std::string excerpt(const std::string& text) {
   constexpr size_t kMax = 40;
   std::string shown = text.size() > kMax ? text.substr(0, kMax) + "..." : text;
-  return Json(shown).dump(-1, ' ', false, Json::error_handler_t::replace);
+  return dump_json(Json(shown));
 }
 
 std::optional<Json> parse_json(const std::string& text, const std::string& what,

@@ -21,7 +21,7 @@ std::string csv_cell(const std::string& text) {
 std::string csv_value(const Json& value) {
   if (value.is_null()) return "";
   if (value.is_string()) return csv_cell(value.get<std::string>());
-  return csv_cell(value.dump(-1, ' ', false, Json::error_handler_t::replace));
+  return csv_cell(dump_json(value));
 }
 
 std::vector<std::string> param_columns(const std::vector<TrialSnapshot>& trials) {

@@ -43,6 +43,8 @@ try {
   // The history's wall-time axis draws too.
   await page.click('#history-by-time');
   await checkCharts(page, { minTrials: trials });
+  await page.click('#history-by-number');
+  await checkCharts(page, { minTrials: trials });
 
   expectNoErrors(errors, url);
   const shot = await screenshot(page, a.out, 'report');

@@ -10,3 +10,4 @@ make_study "$tune" "$out/work" 24 || { cat "$out/work/run.log"; exit 1; }
 trials=$("$tune" export --study "$out/work/study" --format json | python3 -c "import json, sys; print(len(json.load(sys.stdin)))")
 "$tune" report --study "$out/work/study" --output "$out/report.html"
 node "$here/check_report.mjs" --report "$out/report.html" --out "$out" --trials "$trials"
+node "$here/check_edge_cases.mjs" --report "$out/report.html" --out "$out"

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "../store/temp_dir.h"
+#include "../support/files.h"
 #include "common/json.h"
 #include "process.h"
 #include "store/storage.h"
@@ -467,6 +468,36 @@ TEST(StudyCli, SamplePrintsConfigsFromTheSpaceWithoutTraining) {
   Finished grid = run_tune(dir, {"sample", "--config", config, "--strategy", "grid"});
   EXPECT_EQ(grid.code, 2) << grid.err;  // a float without steps has no grid
   EXPECT_NE(grid.err.find("x"), std::string::npos) << grid.err;
+}
+
+TEST(StudyCli, OptunaExportWritesANewFileNamedByOutput) {
+  TempDir dir;
+  std::string config = write_experiment(dir, quadratic_experiment());
+  std::string study = dir.file("study");
+  ASSERT_EQ(run_tune(dir, {"--config", config, "--study", study, "--trials", "2"}).code, 0);
+
+  Finished missing = run_tune(dir, {"export", "--study", study, "--format", "optuna"});
+  EXPECT_EQ(missing.code, 2);
+  EXPECT_NE(missing.err.find("--output"), std::string::npos) << missing.err;
+  Finished unknown = run_tune(dir, {"export", "--study", study, "--format", "xml"});
+  EXPECT_EQ(unknown.code, 2);
+  EXPECT_NE(unknown.err.find("allowed: csv, json, optuna"), std::string::npos) << unknown.err;
+
+  std::string path = dir.file("optuna.db");
+  Finished written =
+      run_tune(dir, {"export", "--study", study, "--format", "optuna", "--output", path});
+  ASSERT_EQ(written.code, 0) << written.err;
+  EXPECT_NE(written.err.find("2 trials"), std::string::npos) << written.err;
+  EXPECT_NE(written.err.find("\"quadratic\""), std::string::npos) << written.err;
+  const std::string bytes = testing::file_bytes(path);
+  EXPECT_EQ(bytes.rfind("SQLite format 3", 0), 0u);
+
+  // An existing file is never overwritten, an earlier export included.
+  Finished again =
+      run_tune(dir, {"export", "--study", study, "--format", "optuna", "--output", path});
+  EXPECT_EQ(again.code, 2);
+  EXPECT_NE(again.err.find("\"" + path + "\" already exists"), std::string::npos) << again.err;
+  EXPECT_EQ(testing::file_bytes(path), bytes);
 }
 
 TEST(StudyCli, BadInputExitsTwoWithOneLine) {
