@@ -1,5 +1,7 @@
 #include "report/dashboard.h"
 
+#include <arpa/inet.h>
+
 #include <httplib.h>
 #include <netdb.h>
 #include <sys/socket.h>
@@ -85,6 +87,23 @@ void reuse_address_only(int fd) {
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
 }
 
+// "localhost", an IPv4 address in 127.0.0.0/8 or the IPv6 loopback (bracketed or not).
+bool is_loopback_name(const std::string& host) {
+  if (host == "localhost") return true;
+  const bool bracketed = host.size() > 2 && host.front() == '[' && host.back() == ']';
+  const std::string bare = bracketed ? host.substr(1, host.size() - 2) : host;
+  in_addr v4{};
+  in6_addr v6{};
+  if (inet_pton(AF_INET, bare.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  return inet_pton(AF_INET6, bare.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
+}
+
+// The host part of a Host header: "name", "name:port", "[v6]" or "[v6]:port".
+std::string host_of(const std::string& header) {
+  if (!header.empty() && header[0] == '[') return header.substr(0, header.find(']') + 1);
+  return header.substr(0, header.find(':'));
+}
+
 }  // namespace
 
 struct Dashboard::Impl {
@@ -112,13 +131,24 @@ Json Dashboard::Impl::read_study() {
 }
 
 void Dashboard::Impl::route(const std::string& page) {
-  server.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
-    if (req.method == "GET" || req.method == "HEAD")
-      return httplib::Server::HandlerResponse::Unhandled;
-    res.status = 405;
-    res.set_header("Allow", "GET, HEAD");
-    res.set_content("tune dashboard: only GET and HEAD\n", kText);
-    return httplib::Server::HandlerResponse::Handled;
+  // Bound to loopback, the dashboard answers only requests addressed to a loopback name: a web
+  // page elsewhere cannot read the study by pointing a name of its own at 127.0.0.1 (DNS
+  // rebinding), because the browser then sends that name as the Host.
+  const bool loopback_only = is_loopback_name(host);
+  server.set_pre_routing_handler([loopback_only](const httplib::Request& req,
+                                                 httplib::Response& res) {
+    if (req.method != "GET" && req.method != "HEAD") {
+      res.status = 405;
+      res.set_header("Allow", "GET, HEAD");
+      res.set_content("tune dashboard: only GET and HEAD\n", kText);
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (loopback_only && !is_loopback_name(host_of(req.get_header_value("Host")))) {
+      res.status = 403;
+      res.set_content("tune dashboard: it serves only requests to localhost or 127.0.0.1\n", kText);
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
   });
   server.Get("/", [page](const httplib::Request&, httplib::Response& res) {
     res.set_header("Cache-Control", "no-cache");
@@ -150,8 +180,8 @@ Dashboard::Dashboard(Storage& storage, const std::string& dir, const DashboardOp
     : impl_(std::make_unique<Impl>(storage, dir)) {
   check(options, command);
   std::signal(SIGPIPE, SIG_IGN);
-  impl_->route(dashboard_html(dir, options.poll_ms));
   impl_->host = options.host;
+  impl_->route(dashboard_html(dir, options.poll_ms));
   impl_->server.set_socket_options(reuse_address_only);
   // httplib waits out an idle kept-alive connection before stop() returns; the page polls
   // every couple of seconds, so holding one longer than that gains nothing and slows Ctrl-C.

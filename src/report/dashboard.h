@@ -6,6 +6,8 @@
 //               changed since the one before
 //   /favicon.ico  no content (browsers ask for it)
 // Every other path is 404 and every other method 405: no request path ever names a file.
+// Bound to a loopback address, it answers 403 to a request whose Host header is not a loopback
+// name (localhost, 127.x, [::1]): the guard against DNS rebinding.
 // The storage is only read, in short reads, so the processes writing the study never wait.
 // Requests are served on a thread pool; the report is refreshed under a lock.
 #include <memory>

@@ -95,6 +95,21 @@ TEST_F(DashboardTest, AnyOtherPathIsNotFoundAndNeverAFile) {
   }
 }
 
+TEST_F(DashboardTest, AnswersOnlyRequestsAddressedToALoopbackName) {
+  const std::string port_text = std::to_string(port());
+  for (const std::string& host : {"127.0.0.1:" + port_text, "localhost:" + port_text,
+                                  std::string("localhost"), "[::1]:" + port_text}) {
+    EXPECT_EQ(http_request(port(), "GET", "/api/study", host).status, 200) << host;
+  }
+  // A rebound name (a page elsewhere resolving its own name to 127.0.0.1) is refused.
+  for (const std::string& host : {"evil.example:" + port_text, std::string("evil.example"),
+                                  std::string("127.0.0.1.evil.example"), std::string("")}) {
+    auto reply = http_request(port(), "GET", "/api/study", host);
+    EXPECT_EQ(reply.status, 403) << host;
+    EXPECT_EQ(reply.body.find("trials"), std::string::npos) << host;
+  }
+}
+
 TEST_F(DashboardTest, OnlyGetAndHead) {
   for (const char* method : {"POST", "PUT", "DELETE", "OPTIONS", "PATCH"}) {
     auto reply = http_request(port(), method, "/api/study");

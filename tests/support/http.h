@@ -70,12 +70,13 @@ inline HttpReply parse_reply(const std::string& text) {
 }
 
 // `method target` over HTTP/1.0 (the server closes the connection after replying).
-inline HttpReply http_request(int port, const std::string& method, const std::string& target) {
+inline HttpReply http_request(int port, const std::string& method, const std::string& target,
+                              const std::string& host = "127.0.0.1") {
   int fd = connect_loopback(port);
   if (fd < 0) return {};
   std::string text;
-  if (send_all(fd, method + " " + target +
-                       " HTTP/1.0\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")) {
+  if (send_all(fd, method + " " + target + " HTTP/1.0\r\nHost: " + host +
+                       "\r\nConnection: close\r\n\r\n")) {
     char buffer[65536];
     for (ssize_t n; (n = recv(fd, buffer, sizeof(buffer), 0)) > 0;)
       text.append(buffer, static_cast<size_t>(n));
