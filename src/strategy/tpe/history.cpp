@@ -10,13 +10,17 @@ namespace tune::tpe {
 
 namespace {
 
-// The last epoch a trial reported, when its snapshot carries the per-epoch rows.
+// The last epoch a pruned trial reported: from its per-epoch rows when the snapshot has them,
+// else from the summary the run loop writes (the study's own view carries no per-epoch rows).
 double last_step(const TrialSnapshot& t) {
-  if (!t.metrics.is_array() || t.metrics.empty()) return 0;
-  const Json& last = t.metrics.back();
-  if (last.is_object() && last.contains("epoch") && last["epoch"].is_number())
-    return last["epoch"].get<double>();
-  return static_cast<double>(t.metrics.size());
+  if (t.metrics.is_array() && !t.metrics.empty()) {
+    const Json& last = t.metrics.back();
+    if (last.is_object() && last.contains("epoch") && last["epoch"].is_number())
+      return last["epoch"].get<double>();
+    return static_cast<double>(t.metrics.size());
+  }
+  const auto it = t.summary.find("pruned_at_epoch");
+  return it != t.summary.end() && it->is_number() ? it->get<double>() : 0;
 }
 
 std::vector<size_t> parent_indices(const Space& space) {
