@@ -6,6 +6,7 @@
 #include <cmath>
 #include <set>
 
+#include "../support/proposals.h"
 #include "common/error.h"
 #include "space/space.h"
 #include "strategy/random.h"
@@ -283,12 +284,7 @@ TEST(TpeStrategy, ProposalsAreValidInAMixedConditionalSpace) {
   TpeStrategy tpe(TpeOptions{});
   const std::vector<Config> configs = run(tpe, space, 11, 60, f);
   ASSERT_EQ(configs.size(), 60u);
-  for (const Config& c : configs) {
-    EXPECT_NO_THROW(space.validate(c, "proposal")) << c.dump();
-    EXPECT_EQ(c, space.normalize(c)) << c.dump();  // active params only, canonical types
-    for (const Param& p : space.params())
-      EXPECT_EQ(c.contains(p.name), space.is_active(p, c)) << p.name << " in " << c.dump();
-  }
+  for (const Config& c : configs) testing::expect_valid_proposal(space, c);
   // The model learns: its later configs are better than the random start's.
   std::vector<double> first, last;
   for (size_t i = 0; i < 10; ++i) first.push_back(f(configs[i]));
