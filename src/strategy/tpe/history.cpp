@@ -39,9 +39,12 @@ double coordinate(const Param& param, const Json& value) {
   if (param.kind == ParamKind::Categorical)
     return static_cast<double>(std::find(param.choices.begin(), param.choices.end(), value) -
                                param.choices.begin());
-  const double u = param.to_unit(value);
-  const bool discrete = param.kind == ParamKind::Int || param.step;
-  return discrete ? param.to_unit(param.from_unit(u)) : u;
+  if (param.kind == ParamKind::Float && !param.step) return param.to_unit(value);
+  // Discrete: the same coordinate for values that differ only by rounding (0.30000000000000004
+  // and 0.3), without building the level's value.
+  if (param.log && !param.pow2) return param.to_unit(Json(std::round(value.get<double>())));
+  const double last = static_cast<double>(param.level_count() - 1);
+  return last > 0 ? std::round(param.to_unit(value) * last) / last : 0;
 }
 
 History read_history(const Space& space, const std::vector<TrialSnapshot>& history,

@@ -11,10 +11,12 @@ namespace tune::tpe {
 
 namespace {
 
-// Bandwidths of n observations on [low, high]: see the header.
-std::vector<double> bandwidths(const std::vector<double>& x, double low, double high) {
+// Bandwidths of n observations on [low, high] (see the header); `sorted` gets the observations
+// in increasing order with their indices.
+std::vector<double> bandwidths(const std::vector<double>& x, double low, double high,
+                               std::vector<std::pair<double, size_t>>& sorted) {
   const size_t n = x.size();
-  std::vector<std::pair<double, size_t>> sorted(n);
+  sorted.resize(n);
   for (size_t i = 0; i < n; ++i) sorted[i] = {x[i], i};
   std::sort(sorted.begin(), sorted.end());
   const double range = high - low;
@@ -82,7 +84,8 @@ void ParzenEstimator::add_numeric(size_t j, const std::vector<double>& points, s
   const size_t d = dims_.size();
   std::vector<double>& mu = mu_[j];
   for (size_t i = 0; i < n; ++i) mu.push_back(points[i * d + j]);
-  sigma_[j] = bandwidths(mu, dim.low, dim.high);
+  std::vector<std::pair<double, size_t>> sorted;
+  sigma_[j] = bandwidths(mu, dim.low, dim.high, sorted);
   mu.push_back(0.5 * (dim.low + dim.high));
   sigma_[j].push_back(dim.high - dim.low);
   for (size_t k = 0; k <= n; ++k) {
@@ -95,14 +98,25 @@ void ParzenEstimator::add_numeric(size_t j, const std::vector<double>& points, s
     if (dim.kind == Dim::Kind::Continuous) base_[k] -= std::log(s) + 0.5 * std::log(2 * M_PI);
   }
   if (dim.kind != Dim::Kind::Discrete) return;
+  // Equal observations are adjacent in sorted order and take at most three bandwidths (the
+  // first copy's left gap, the last's right gap, the clip between), so one pass finds the
+  // distinct (mu, sigma) pairs.
   std::vector<std::pair<double, double>>& pairs = pairs_[j];
-  for (size_t k = 0; k <= n; ++k) pairs.emplace_back(mu[k], sigma_[j][k]);
-  std::sort(pairs.begin(), pairs.end());
-  pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
-  for (size_t k = 0; k <= n; ++k) {
-    const auto it = std::lower_bound(pairs.begin(), pairs.end(), std::pair(mu[k], sigma_[j][k]));
-    pair_of_[j].push_back(static_cast<size_t>(it - pairs.begin()));
+  std::vector<size_t>& pair_of = pair_of_[j];
+  pair_of.resize(n + 1);
+  for (size_t r = 0; r < n;) {
+    const size_t run_start = pairs.size();
+    const double value = sorted[r].first;
+    for (; r < n && sorted[r].first == value; ++r) {
+      const size_t k = sorted[r].second;
+      size_t id = run_start;
+      while (id < pairs.size() && pairs[id].second != sigma_[j][k]) ++id;
+      if (id == pairs.size()) pairs.emplace_back(value, sigma_[j][k]);
+      pair_of[k] = id;
+    }
   }
+  pairs.emplace_back(mu[n], sigma_[j][n]);  // the prior
+  pair_of[n] = pairs.size() - 1;
 }
 
 void ParzenEstimator::add_categorical(size_t j, const std::vector<double>& points, size_t n,

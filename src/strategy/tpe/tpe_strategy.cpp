@@ -48,7 +48,7 @@ Dim dim_of(const Param& p) {
   if (p.kind == ParamKind::Float && !p.step) return d;  // continuous on [0, 1]
   d.kind = Dim::Kind::Discrete;
   const Param* param = &p;  // the space outlives the estimators (one ask)
-  d.snap = [param](double u) { return param->to_unit(param->from_unit(u)); };
+  d.snap = [param](double u) { return coordinate(*param, param->from_unit(u)); };
   d.cell = [param](double u) { return cell_of(*param, u); };
   d.low = cell_of(p, 0).first;
   d.high = cell_of(p, 1).second;
