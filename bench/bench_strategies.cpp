@@ -284,17 +284,34 @@ void ask_time_benchmark() {
       1e3 * rest[rest.size() * 9 / 10], 1e3 * rest.back(), over);
 }
 
-// Median ask time in ms of strategy `name` on Hartmann6 after `n` complete trials at random
-// points, each timed ask's config then stored, as a growing study would see them.
-double ask_ms(const std::string& name, int n, int asks) {
+// A mixed space like a small network's (log and plain ints, a stepped float, a categorical, a
+// continuous float, a power of two) and a cheap loss on it, for ask times only; the same space
+// and loss are in tpe_baseline.py.
+const char* kMixedSpace = R"({"a": {"type": "int", "low": 1, "high": 1000, "log": true},
+    "b": {"type": "int", "low": 0, "high": 100}, "c": {"type": "float", "low": 0, "high": 1,
+    "step": 0.01}, "d": {"type": "categorical", "choices": ["w", "x", "y", "z"]},
+    "e": {"type": "float", "low": 0, "high": 1}, "f": {"type": "pow2", "low": 8, "high": 1024}})";
+
+double mixed_loss(const tune::Config& c) {
+  return std::abs(std::log10(c["a"].get<double>()) - 1.5) +
+         std::abs(c["b"].get<double>() - 30) / 100 + c["c"].get<double>() +
+         (c["d"] == "x" ? 0.0 : 0.3) + c["e"].get<double>() +
+         std::abs(std::log2(c["f"].get<double>()) - 6) / 10;
+}
+
+// Median ask time in ms of strategy `name` after `n` complete trials at random points (Hartmann6,
+// or the mixed space), each timed ask's config then stored, as a growing study would see them.
+double ask_ms(const std::string& name, int n, int asks, bool mixed) {
   const TestFunction& f = functions()[1];
-  const tune::Space space = tune::Space::from_json(space_json(f, 2), "bench");
+  const tune::Space space = mixed ? tune::Space::from_json(Json::parse(kMixedSpace), "bench")
+                                  : tune::Space::from_json(space_json(f, 2), "bench");
+  auto loss = [&](const tune::Config& c) { return mixed ? mixed_loss(c) : evaluate(f, c); };
   auto random = tune::make_strategy("random", Json::object(), "bench");
   auto strategy = tune::make_strategy(name, Json::object(), "bench");
   std::vector<tune::TrialSnapshot> history;
   for (int i = 0; i < n; ++i) {
     const tune::Config c = *random->propose({space, history, i, 1, tune::Direction::Minimize});
-    store(history, c, evaluate(f, c), i);
+    store(history, c, loss(c), i);
   }
   std::vector<double> times;
   for (int i = n; i < n + asks; ++i) {
@@ -302,7 +319,7 @@ double ask_ms(const std::string& name, int n, int asks) {
     const auto c = strategy->propose({space, history, i, 1, tune::Direction::Minimize});
     times.push_back(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-    store(history, *c, evaluate(f, *c), i);
+    store(history, *c, loss(*c), i);
   }
   return 1e3 * median(times);
 }
@@ -312,20 +329,26 @@ double ask_ms(const std::string& name, int n, int asks) {
 void ask_time_scaling(const std::vector<std::string>& strategies, const std::vector<int>& sizes,
                       bool optuna) {
   std::map<std::string, std::map<int, double>> ms;
+  auto asks = [](int n) { return std::max(5, std::min(20, 20000 / n)); };
   for (const std::string& s : strategies) {
     if (s == "grid") continue;
     for (int n : sizes)
-      if (s != "bayes" || n <= 500) ms[s][n] = ask_ms(s, n, std::max(5, std::min(20, 20000 / n)));
+      if (s != "bayes" || n <= 500) ms[s][n] = ask_ms(s, n, asks(n), false);
+    if (s == "tpe")
+      for (int n : sizes) ms["tpe mixed"][n] = ask_ms(s, n, asks(n), true);
   }
   std::string list;
   for (int n : sizes) list += (list.empty() ? "" : ",") + std::to_string(n);
   if (optuna)
-    run_optuna("--ask-time " + list, [&](const Json& j) {
-      ms["optuna-tpe"][j.at("trials").get<int>()] = j.at("ms").get<double>();
-    });
+    for (const char* space : {"hartmann6", "mixed"})
+      run_optuna("--ask-time " + list + " --ask-space " + space, [&](const Json& j) {
+        const std::string name =
+            std::string("optuna-tpe") + (j.at("space") == "mixed" ? " mixed" : "");
+        ms[name][j.at("trials").get<int>()] = j.at("ms").get<double>();
+      });
   std::printf(
-      "\nAsk time, median ms, by complete trials stored (Hartmann6, 6 dims, default "
-      "options, %u hardware threads)\n%-17s",
+      "\nAsk time, median ms, by complete trials stored (Hartmann6, 6 dims; \"mixed\": the "
+      "6-parameter mixed space; default options, %u hardware threads)\n%-17s",
       std::thread::hardware_concurrency(), "method");
   for (int n : sizes) std::printf(" %9s", ("@" + std::to_string(n)).c_str());
   std::printf("\n");
@@ -346,8 +369,12 @@ void ask_time_scaling(const std::vector<std::string>& strategies, const std::vec
     return it->second.at(n);
   };
   for (const auto& entry : ms) row(entry.first, [&](int n) { return at(entry.first, n); });
-  if (ms.count("tpe") && ms.count("optuna-tpe"))
-    row("tpe/optuna-tpe", [&](int n) { return at("tpe", n) / at("optuna-tpe", n); });
+  for (const char* suffix : {"", " mixed"}) {
+    const std::string ours = std::string("tpe") + suffix,
+                      theirs = "optuna-tpe" + std::string(suffix);
+    if (ms.count(ours) && ms.count(theirs))
+      row(ours + "/optuna", [&](int n) { return at(ours, n) / at(theirs, n); });
+  }
 }
 
 }  // namespace

@@ -73,6 +73,26 @@ TEST(TpeParzen, NumericBandwidthsAndDensity) {
               1e-12);
 }
 
+TEST(TpeParzen, BandwidthsOfALargeSetWithRepeats) {
+  // 700 values on 40 levels (so most repeat), 0 included: the ends take their one gap,
+  // every other value the larger of its two gaps, equal values ordered by index; clipped to
+  // [1 / 100, 1].
+  std::mt19937_64 rng(9);
+  std::vector<double> x;
+  for (int i = 0; i < 700; ++i) x.push_back(static_cast<double>(rng() % 40) / 39.0);
+  x[5] = 0;
+  ParzenEstimator pe({continuous()}, x, std::vector<double>(x.size(), 1.0), 1.0);
+  std::vector<std::pair<double, size_t>> sorted;
+  for (size_t i = 0; i < x.size(); ++i) sorted.emplace_back(x[i], i);
+  std::sort(sorted.begin(), sorted.end());
+  for (size_t r = 0; r < sorted.size(); ++r) {
+    const double left = r == 0 ? INFINITY : sorted[r].first - sorted[r - 1].first;
+    const double right = r + 1 == sorted.size() ? INFINITY : sorted[r + 1].first - sorted[r].first;
+    const double gap = r == 0 ? right : r + 1 == sorted.size() ? left : std::max(left, right);
+    EXPECT_DOUBLE_EQ(pe.sigmas(0)[sorted[r].second], std::clamp(gap, 0.01, 1.0)) << r;
+  }
+}
+
 TEST(TpeParzen, DiscreteCellMasses) {
   // Levels 0..4 (step 1): support [-0.5, 4.5], each level the mass of [v - 0.5, v + 0.5].
   Dim d;

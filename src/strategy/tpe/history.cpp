@@ -83,28 +83,40 @@ History read_history(const Space& space, const std::vector<TrialSnapshot>& histo
 
 std::pair<std::vector<size_t>, std::vector<size_t>> split_trials(const History& history,
                                                                  size_t n_below) {
-  std::vector<size_t> complete, pruned, below, above;
+  std::vector<size_t> complete, pruned;
   for (size_t i = 0; i < history.trials.size(); ++i) {
     const TrialState s = history.trials[i].state;
     if (s == TrialState::Complete) complete.push_back(i);
     if (s == TrialState::Pruned) pruned.push_back(i);
-    if (s == TrialState::Running) above.push_back(i);
   }
   auto by_rank = [&](size_t a, size_t b) {
     const TrialRow &x = history.trials[a], &y = history.trials[b];
     return x.rank != y.rank ? x.rank < y.rank : x.number < y.number;
   };
+  // Only the few good ones need ordering (n_below is small): a partial sort, linear in the rest.
+  std::vector<bool> good(history.trials.size(), false);
+  size_t left = n_below;
   for (std::vector<size_t>* part : {&complete, &pruned}) {
-    std::sort(part->begin(), part->end(), by_rank);
-    const size_t take = std::min(n_below - below.size(), part->size());
-    below.insert(below.end(), part->begin(), part->begin() + static_cast<long>(take));
-    above.insert(above.end(), part->begin() + static_cast<long>(take), part->end());
+    const auto take = static_cast<long>(std::min(left, part->size()));
+    std::partial_sort(part->begin(), part->begin() + take, part->end(), by_rank);
+    for (auto it = part->begin(); it != part->begin() + take; ++it) good[*it] = true;
+    left -= static_cast<size_t>(take);
   }
+  std::vector<size_t> below, above;
+  for (size_t i = 0; i < history.trials.size(); ++i) {
+    const TrialState s = history.trials[i].state;
+    if (good[i])
+      below.push_back(i);
+    else if (s == TrialState::Complete || s == TrialState::Pruned || s == TrialState::Running)
+      above.push_back(i);
+  }
+  // The study hands its history in number order; sort only if some caller did not.
   auto by_number = [&](size_t a, size_t b) {
     return history.trials[a].number < history.trials[b].number;
   };
-  std::sort(below.begin(), below.end(), by_number);
-  std::sort(above.begin(), above.end(), by_number);
+  for (std::vector<size_t>* part : {&below, &above})
+    if (!std::is_sorted(part->begin(), part->end(), by_number))
+      std::sort(part->begin(), part->end(), by_number);
   return {below, above};
 }
 
