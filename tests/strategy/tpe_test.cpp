@@ -143,6 +143,55 @@ TEST(TpeParzen, CategoricalKernels) {
   EXPECT_NEAR(zeros / 4000.0, 0.25 * (2 * hit + miss + prior), 0.03);
 }
 
+// Reference values from Optuna 5.0.0's _ParzenEstimator (prior weight 1, magic clip, no
+// endpoints, default weights), computed once on the same observations in its internal scales:
+// a float on [-5, 10], an int on [1, 100] in log space, an int on [0, 20] with step 4, a
+// categorical of 3. (Numeric observations are distinct: NumPy sorts equal ones in no fixed
+// order, and which of two equal observations takes which bandwidth is arbitrary.)
+TEST(TpeParzen, MatchesOptunasEstimator) {
+  Dim log_int;
+  log_int.kind = Dim::Kind::Discrete;
+  log_int.low = std::log(0.5);
+  log_int.high = std::log(100.5);
+  log_int.snap = [](double x) { return std::log(std::clamp(std::round(std::exp(x)), 1.0, 100.0)); };
+  log_int.cell = [](double x) {
+    const double v = std::round(std::exp(x));
+    return std::pair(std::log(v - 0.5), std::log(v + 0.5));
+  };
+  Dim stepped;
+  stepped.kind = Dim::Kind::Discrete;
+  stepped.low = -2;
+  stepped.high = 22;
+  stepped.snap = [](double x) { return std::clamp(4 * std::round(x / 4), 0.0, 20.0); };
+  stepped.cell = [](double v) { return std::pair(v - 2, v + 2); };
+  Dim number;
+  number.low = -5;
+  number.high = 10;
+  Dim choice;
+  choice.kind = Dim::Kind::Categorical;
+  choice.choices = 3;
+  const double x[6] = {-4.0, 0.5, 2.0, 2.2, 9.5, -1.0};
+  const int n[6] = {1, 3, 5, 10, 40, 99}, k[6] = {0, 8, 4, 16, 20, 12}, c[6] = {0, 2, 2, 1, 0, 2};
+  std::vector<double> points;
+  for (int i = 0; i < 6; ++i)
+    points.insert(points.end(), {x[i], std::log(double(n[i])), double(k[i]), double(c[i])});
+  ParzenEstimator pe({number, log_int, stepped, choice}, points, default_weights(6), 1.0);
+  EXPECT_NEAR(pe.log_pdf({-5.0, std::log(1.0), 0, 0}), -5.018992896779034, 1e-12);
+  EXPECT_NEAR(pe.log_pdf({2.1, std::log(3.0), 4, 2}), -6.203471155697303, 1e-12);
+  EXPECT_NEAR(pe.log_pdf({9.9, std::log(100.0), 20, 1}), -12.311917854248716, 1e-12);
+  EXPECT_NEAR(pe.log_pdf({0.0, std::log(50.0), 12, 0}), -11.001812759744633, 1e-12);
+  // 30 observations: the oldest five get Optuna's ramp of weights.
+  const std::vector<double> many = {0.96703,  0.547232, 0.972684, 0.714816, 0.697729, 0.216089,
+                                    0.976274, 0.00623,  0.252982, 0.434792, 0.779383, 0.197685,
+                                    0.862993, 0.983401, 0.163842, 0.597334, 0.008986, 0.386571,
+                                    0.04416,  0.956653, 0.436147, 0.948977, 0.786306, 0.866289,
+                                    0.173165, 0.074949, 0.600743, 0.167972, 0.73338,  0.408444};
+  ParzenEstimator ramp({continuous()}, many, default_weights(30), 1.0);
+  EXPECT_NEAR(ramp.log_pdf({0.0}), 0.5965478896581494, 1e-12);
+  EXPECT_NEAR(ramp.log_pdf({0.37}), -0.49308751027241793, 1e-12);
+  EXPECT_NEAR(ramp.log_pdf({0.99}), 0.7067586433364943, 1e-12);
+}
+
 TEST(TpeParzen, KernelsAreJoint) {
   // Observations on the anti-diagonal: a product of marginals would rate (0.1, 0.1) as high as
   // (0.1, 0.9); the multivariate mixture does not.
