@@ -395,6 +395,22 @@ TEST(TpeStrategy, RunningTrialsAreTaken) {
   EXPECT_EQ(tpe.propose({space, h, 8, 1, Direction::Minimize}), std::nullopt);
 }
 
+TEST(TpeStrategy, RunningTrialsPushTheNextProposalAway) {
+  // The same ask (same seed and number, so the same candidates from l) with and without workers
+  // already running at the point it would choose: those count in g, and another candidate wins.
+  const Space space = parse(R"({"x": {"type": "float", "low": 0, "high": 1}})");
+  std::vector<TrialSnapshot> h;
+  for (int i = 0; i < 20; ++i) {
+    const double x = (i * 7 % 20) / 19.0;
+    h.push_back(trial(i, {{"x", x}}, TrialState::Complete, std::pow(x - 0.3, 2)));
+  }
+  TpeStrategy tpe;
+  const double alone = tpe.propose({space, h, 20, 4, Direction::Minimize})->at("x").get<double>();
+  for (int i = 0; i < 4; ++i) h.push_back(trial(20 + i, {{"x", alone}}, TrialState::Running));
+  const double beside = tpe.propose({space, h, 20, 4, Direction::Minimize})->at("x").get<double>();
+  EXPECT_GT(std::abs(beside - alone), 0.01) << alone << " " << beside;
+}
+
 TEST(TpeStrategy, DependsOnlyOnSeedHistoryAndNumber) {
   const Space space = parse(R"({"x": {"type": "float", "low": -2, "high": 2},
       "k": {"type": "int", "low": 0, "high": 50}})");
