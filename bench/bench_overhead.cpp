@@ -2,7 +2,7 @@
 // nothing. An in-process objective that returns at once runs N trials on one worker through
 // run_experiment (ask, claim, tell, best.json and the other listeners, all durable SQLite
 // commits); the time per trial is measured around 100, 1,000 and 10,000 stored trials.
-//   bench_overhead [--random 10000] [--bayes 1000]
+//   bench_overhead [--random 10000] [--bayes 1000] [--tpe 0]
 #include <unistd.h>
 
 #include <chrono>
@@ -86,22 +86,25 @@ void run(const std::string& strategy, int trials) {
 
 int main(int argc, char** argv) {
   try {
-    int random = 10000, bayes = 1000;
+    int random = 10000, bayes = 1000, tpe = 0;
     for (int i = 1; i + 1 < argc; i += 2) {
       std::string flag = argv[i];
       if (flag == "--random")
         random = std::stoi(argv[i + 1]);
       else if (flag == "--bayes")
         bayes = std::stoi(argv[i + 1]);
+      else if (flag == "--tpe")
+        tpe = std::stoi(argv[i + 1]);
       else
         throw std::invalid_argument("unknown flag " + flag);
     }
     std::printf(
-        "bench_overhead --random %d --bayes %d (one worker, a no-op objective; the time "
-        "per trial is the mean over the last 10%% of trials before each mark)\n",
-        random, bayes);
+        "bench_overhead --random %d --bayes %d --tpe %d (one worker, a no-op objective; the "
+        "time per trial is the mean over the last 10%% of trials before each mark)\n",
+        random, bayes, tpe);
     if (random > 0) run("random", random);
     if (bayes > 0) run("bayes", bayes);
+    if (tpe > 0) run("tpe", tpe);
     return 0;
   } catch (const std::exception& ex) {
     std::fprintf(stderr, "bench_overhead: %s\n", ex.what());

@@ -1,17 +1,20 @@
 // Strategies on standard test functions with known optima, through the library (Space +
-// Strategy propose loop, in-process objective): median simple regret after 10, 25, 50, 100
-// evaluations over seeds, the median ask time, and the same functions and seeds under Optuna's
-// TPE (bench/tpe_baseline.py, run through TUNE_PYTHON) side by side.
+// Strategy propose loop, in-process objective): median and quartile simple regret after 10, 25,
+// 50, 100 evaluations over seeds, the median ask time, and the same functions and seeds under
+// Optuna's TPESampler with its defaults (bench/tpe_baseline.py, run through TUNE_PYTHON) side by
+// side; then each one's ask time against the number of stored trials.
 //
 //   bench_strategies [--seeds 10] [--budget 100] [--functions branin,hartmann6,...]
-//                    [--strategies random,grid,bayes] [--jobs 2] [--bayes-options '{"warp":false}']
-//                    [--no-tpe] [--no-ask-time]
+//                    [--strategies random,grid,bayes,tpe] [--jobs 2]
+//                    [--bayes-options '{"warp":false}'] [--no-optuna] [--no-ask-time]
+//                    [--ask-sizes 50,200,500,1000,10000]
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -128,6 +131,23 @@ int grid_points_for(const TestFunction& f, int budget) {
   return k >= 3 ? k : 0;
 }
 
+// The function at a config's point, and the config stored as trial `number`, complete.
+double evaluate(const TestFunction& f, const tune::Config& c) {
+  std::vector<double> x;
+  for (size_t d = 0; d < f.bounds.size(); ++d) x.push_back(c.at(param_name(d)).get<double>());
+  return f.f(x);
+}
+
+void store(std::vector<tune::TrialSnapshot>& history, const tune::Config& c, double y, int number) {
+  tune::TrialSnapshot t;
+  t.number = number;
+  t.state = tune::TrialState::Complete;
+  t.params = c;
+  t.value = y;
+  t.end_time = number + 1;
+  history.push_back(std::move(t));
+}
+
 struct Run {
   std::vector<double> best_regret;  // after each evaluation
   std::vector<double> ask_seconds;
@@ -154,27 +174,26 @@ Run run_one(const TestFunction& f, const std::string& strategy, int seed, int bu
     run.ask_seconds.push_back(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     if (!c) break;  // grid exhausted
-    std::vector<double> x;
-    for (size_t d = 0; d < f.bounds.size(); ++d) x.push_back(c->at(param_name(d)).get<double>());
-    const double y = f.f(x);
+    const double y = evaluate(f, *c);
     best = std::min(best, y);
     run.best_regret.push_back(best - f.optimum);
-    tune::TrialSnapshot t;
-    t.number = i;
-    t.state = tune::TrialState::Complete;
-    t.params = *c;
-    t.value = y;
-    t.end_time = i + 1;
-    history.push_back(std::move(t));
+    store(history, *c, y, i);
   }
   return run;
 }
 
-double median(std::vector<double> v) {
+// The q-quantile, interpolating between order statistics (q = 0.5: the median).
+double quantile(std::vector<double> v, double q) {
   if (v.empty()) return NAN;
   std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+  const double at = q * static_cast<double>(v.size() - 1);
+  const size_t lo = static_cast<size_t>(at);
+  if (lo + 1 >= v.size()) return v.back();
+  return v[lo] + (at - static_cast<double>(lo)) * (v[lo + 1] - v[lo]);
+}
+
+double median(const std::vector<double>& v) {
+  return quantile(v, 0.5);
 }
 
 std::vector<std::string> split(const std::string& s) {
@@ -189,18 +208,18 @@ std::vector<std::string> split(const std::string& s) {
 // Regret trajectories: key (function, method) -> one trajectory per seed.
 using Results = std::map<std::pair<std::string, std::string>, std::vector<std::vector<double>>>;
 
-double regret_at(const std::vector<std::vector<double>>& runs, int evals) {
+double regret_at(const std::vector<std::vector<double>>& runs, int evals, double q = 0.5) {
   std::vector<double> v;
   for (const auto& r : runs)
     if (!r.empty()) v.push_back(r[std::min<size_t>(r.size(), static_cast<size_t>(evals)) - 1]);
-  return median(v);
+  return quantile(v, q);
 }
 
-// Optuna TPE on the same functions and seeds; its trajectories are JSON lines on stdout.
-bool run_tpe(const std::string& fns, int seeds, int budget, Results& results) {
+// Runs bench/tpe_baseline.py with `args` and hands each JSON line it prints to `take`; false
+// when it fails or prints nothing (optuna missing).
+bool run_optuna(const std::string& args, const std::function<void(const Json&)>& take) {
   const std::string cmd = std::string("\"") + TUNE_PYTHON + "\" \"" + TUNE_SOURCE_DIR +
-                          "/bench/tpe_baseline.py\" --functions " + fns + " --seeds " +
-                          std::to_string(seeds) + " --budget " + std::to_string(budget);
+                          "/bench/tpe_baseline.py\" " + args;
   std::fprintf(stderr, "running: %s\n", cmd.c_str());
   FILE* pipe = popen(cmd.c_str(), "r");
   if (!pipe) return false;
@@ -211,17 +230,26 @@ bool run_tpe(const std::string& fns, int seeds, int budget, Results& results) {
     line += buf;
     if (line.empty() || line.back() != '\n') continue;
     try {
-      const Json j = Json::parse(line);
-      results[{j.at("function").get<std::string>(), j.at("sampler").get<std::string>()}].push_back(
-          j.at("regret").get<std::vector<double>>());
+      take(Json::parse(line));
       ++count;
     } catch (const std::exception&) {
-      std::fprintf(stderr, "tpe: %s", line.c_str());
+      std::fprintf(stderr, "optuna: %s", line.c_str());
     }
     line.clear();
   }
   const int rc = pclose(pipe);
   return rc == 0 && count > 0;
+}
+
+// Optuna's TPESampler (defaults) on the same functions and seeds.
+bool run_tpe(const std::string& fns, int seeds, int budget, Results& results) {
+  return run_optuna(
+      "--functions " + fns + " --seeds " + std::to_string(seeds) + " --budget " +
+          std::to_string(budget),
+      [&](const Json& j) {
+        results[{j.at("function").get<std::string>(), j.at("sampler").get<std::string>()}]
+            .push_back(j.at("regret").get<std::vector<double>>());
+      });
 }
 
 void ask_time_benchmark() {
@@ -232,17 +260,7 @@ void ask_time_benchmark() {
   auto random = tune::make_strategy("random", Json::object(), "bench");
   auto bayes = tune::make_strategy("bayes", Json::object(), "bench");
   std::vector<tune::TrialSnapshot> history;
-  auto add = [&](const tune::Config& c, int i) {
-    std::vector<double> x;
-    for (size_t d = 0; d < 6; ++d) x.push_back(c.at(param_name(d)).get<double>());
-    tune::TrialSnapshot t;
-    t.number = i;
-    t.state = tune::TrialState::Complete;
-    t.params = c;
-    t.value = f.f(x);
-    t.end_time = i + 1;
-    history.push_back(std::move(t));
-  };
+  auto add = [&](const tune::Config& c, int i) { store(history, c, evaluate(f, c), i); };
   for (int i = 0; i < 500; ++i)
     add(*random->propose({space, history, i, 1, tune::Direction::Minimize}), i);
   std::vector<double> times;
@@ -266,13 +284,107 @@ void ask_time_benchmark() {
       1e3 * rest[rest.size() * 9 / 10], 1e3 * rest.back(), over);
 }
 
+// A mixed space like a small network's (log and plain ints, a stepped float, a categorical, a
+// continuous float, a power of two) and a cheap loss on it, for ask times only; the same space
+// and loss are in tpe_baseline.py.
+const char* kMixedSpace = R"({"a": {"type": "int", "low": 1, "high": 1000, "log": true},
+    "b": {"type": "int", "low": 0, "high": 100}, "c": {"type": "float", "low": 0, "high": 1,
+    "step": 0.01}, "d": {"type": "categorical", "choices": ["w", "x", "y", "z"]},
+    "e": {"type": "float", "low": 0, "high": 1}, "f": {"type": "pow2", "low": 8, "high": 1024}})";
+
+double mixed_loss(const tune::Config& c) {
+  return std::abs(std::log10(c["a"].get<double>()) - 1.5) +
+         std::abs(c["b"].get<double>() - 30) / 100 + c["c"].get<double>() +
+         (c["d"] == "x" ? 0.0 : 0.3) + c["e"].get<double>() +
+         std::abs(std::log2(c["f"].get<double>()) - 6) / 10;
+}
+
+// Median ask time in ms of strategy `name` after `n` complete trials at random points (Hartmann6,
+// or the mixed space), each timed ask's config then stored, as a growing study would see them.
+double ask_ms(const std::string& name, int n, int asks, bool mixed) {
+  const TestFunction& f = functions()[1];
+  const tune::Space space = mixed ? tune::Space::from_json(Json::parse(kMixedSpace), "bench")
+                                  : tune::Space::from_json(space_json(f, 2), "bench");
+  auto loss = [&](const tune::Config& c) { return mixed ? mixed_loss(c) : evaluate(f, c); };
+  auto random = tune::make_strategy("random", Json::object(), "bench");
+  auto strategy = tune::make_strategy(name, Json::object(), "bench");
+  std::vector<tune::TrialSnapshot> history;
+  for (int i = 0; i < n; ++i) {
+    const tune::Config c = *random->propose({space, history, i, 1, tune::Direction::Minimize});
+    store(history, c, loss(c), i);
+  }
+  std::vector<double> times;
+  for (int i = n; i < n + asks; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    const auto c = strategy->propose({space, history, i, 1, tune::Direction::Minimize});
+    times.push_back(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    store(history, *c, loss(*c), i);
+  }
+  return 1e3 * median(times);
+}
+
+// Ask time against stored trials for the library's strategies (bayes up to 500 trials: its
+// cost grows as n^2..n^3) and Optuna's TPESampler where optuna is installed.
+void ask_time_scaling(const std::vector<std::string>& strategies, const std::vector<int>& sizes,
+                      bool optuna) {
+  std::map<std::string, std::map<int, double>> ms;
+  auto asks = [](int n) { return std::max(5, std::min(20, 20000 / n)); };
+  for (const std::string& s : strategies) {
+    if (s == "grid") continue;
+    for (int n : sizes)
+      if (s != "bayes" || n <= 500) ms[s][n] = ask_ms(s, n, asks(n), false);
+    if (s == "tpe")
+      for (int n : sizes) ms["tpe mixed"][n] = ask_ms(s, n, asks(n), true);
+  }
+  std::string list;
+  for (int n : sizes) list += (list.empty() ? "" : ",") + std::to_string(n);
+  if (optuna)
+    for (const char* space : {"hartmann6", "mixed"})
+      run_optuna("--ask-time " + list + " --ask-space " + space, [&](const Json& j) {
+        const std::string name =
+            std::string("optuna-tpe") + (j.at("space") == "mixed" ? " mixed" : "");
+        ms[name][j.at("trials").get<int>()] = j.at("ms").get<double>();
+      });
+  std::printf(
+      "\nAsk time, median ms, by complete trials stored (Hartmann6, 6 dims; \"mixed\": the "
+      "6-parameter mixed space; default options, %u hardware threads)\n%-17s",
+      std::thread::hardware_concurrency(), "method");
+  for (int n : sizes) std::printf(" %9s", ("@" + std::to_string(n)).c_str());
+  std::printf("\n");
+  auto row = [&](const std::string& name, const std::function<double(int)>& value) {
+    std::printf("%-17s", name.c_str());
+    for (int n : sizes) {
+      const double v = value(n);
+      if (std::isnan(v))
+        std::printf(" %9s", "-");
+      else
+        std::printf(" %9.3g", v);
+    }
+    std::printf("\n");
+  };
+  auto at = [&](const std::string& name, int n) -> double {
+    auto it = ms.find(name);
+    if (it == ms.end() || !it->second.count(n)) return NAN;
+    return it->second.at(n);
+  };
+  for (const auto& entry : ms) row(entry.first, [&](int n) { return at(entry.first, n); });
+  for (const char* suffix : {"", " mixed"}) {
+    const std::string ours = std::string("tpe") + suffix,
+                      theirs = "optuna-tpe" + std::string(suffix);
+    if (ms.count(ours) && ms.count(theirs))
+      row(ours + "/optuna", [&](int n) { return at(ours, n) / at(theirs, n); });
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   int seeds = 10, budget = 100, jobs = 2;
   std::string fn_list = "branin,hartmann6,hartmann3,rosenbrock4";
-  std::string strategy_list = "random,grid,bayes";
-  bool tpe = true, ask_time = true;
+  std::string strategy_list = "random,grid,bayes,tpe";
+  std::vector<int> ask_sizes = {50, 200, 500, 1000, 10000};
+  bool optuna = true, ask_time = true;
   Json bayes_options = Json::object();
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -295,14 +407,18 @@ int main(int argc, char** argv) {
       jobs = std::max(1, std::atoi(next().c_str()));
     else if (a == "--bayes-options")
       bayes_options = Json::parse(next());
-    else if (a == "--no-tpe")
-      tpe = false;
-    else if (a == "--no-ask-time")
+    else if (a == "--no-optuna")
+      optuna = false;
+    else if (a == "--ask-sizes") {
+      ask_sizes.clear();
+      for (const std::string& n : split(next())) ask_sizes.push_back(std::max(1, std::stoi(n)));
+    } else if (a == "--no-ask-time")
       ask_time = false;
     else {
       std::fprintf(stderr,
                    "usage: %s [--seeds N] [--budget N] [--functions a,b] [--strategies a,b] "
-                   "[--jobs N] [--bayes-options JSON] [--no-tpe] [--no-ask-time]\nfunctions:",
+                   "[--jobs N] [--bayes-options JSON] [--no-optuna] [--no-ask-time] "
+                   "[--ask-sizes 50,200]\nfunctions:",
                    argv[0]);
       for (const auto& f : functions()) std::fprintf(stderr, " %s", f.name.c_str());
       std::fprintf(stderr, "\n");
@@ -353,10 +469,10 @@ int main(int argc, char** argv) {
   std::fprintf(stderr, "library runs: %.0f s\n",
                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
 
-  bool have_tpe = false;
-  if (tpe) {
-    have_tpe = run_tpe(fn_list, seeds, budget, results);
-    if (!have_tpe) std::printf("(Optuna TPE baseline unavailable: is optuna installed?)\n");
+  bool have_optuna = false;
+  if (optuna) {
+    have_optuna = run_tpe(fn_list, seeds, budget, results);
+    if (!have_optuna) std::printf("(Optuna TPE baseline unavailable: is optuna installed?)\n");
   }
 
   std::vector<int> checkpoints;
@@ -364,43 +480,51 @@ int main(int argc, char** argv) {
     if (c <= budget) checkpoints.push_back(c);
   if (checkpoints.empty() || checkpoints.back() != budget) checkpoints.push_back(budget);
   std::vector<std::string> methods = strategies;
-  if (have_tpe) {
-    methods.push_back("tpe");
-    methods.push_back("tpe-multivariate");
-  }
-  std::printf("\nMedian simple regret over %d seeds (grid: one deterministic run)\n", seeds);
-  std::printf("%-12s %-17s", "function", "method");
-  for (int c : checkpoints) std::printf(" %10s", ("@" + std::to_string(c)).c_str());
+  if (have_optuna) methods.push_back("optuna-tpe");
+  std::printf(
+      "\nSimple regret over %d seeds, median [lower quartile, upper quartile] (grid: one "
+      "deterministic run); optuna-tpe: TPESampler() defaults (multivariate, constant liar)\n",
+      seeds);
+  std::printf("%-12s %-11s", "function", "method");
+  for (int c : checkpoints) std::printf(" %-28s", ("@" + std::to_string(c)).c_str());
   std::printf(" %12s\n", "ask ms (med)");
   for (const TestFunction* f : fns)
     for (const std::string& m : methods) {
       auto it = results.find({f->name, m});
       if (it == results.end()) continue;
-      std::printf("%-12s %-17s", f->name.c_str(), m.c_str());
-      for (int c : checkpoints) std::printf(" %10.4g", regret_at(it->second, c));
+      std::printf("%-12s %-11s", f->name.c_str(), m.c_str());
+      for (int c : checkpoints) {
+        char cell[64];
+        std::snprintf(cell, sizeof cell, "%.4g [%.3g, %.3g]", regret_at(it->second, c),
+                      regret_at(it->second, c, 0.25), regret_at(it->second, c, 0.75));
+        std::printf(" %-28s", cell);
+      }
       auto at = ask_times.find({f->name, m});
       if (at != ask_times.end())
         std::printf(" %12.2f\n", 1e3 * median(at->second));
       else
         std::printf(" %12s\n", "-");
     }
-  if (have_tpe) {
-    std::printf("\nRatio TPE regret / bayes regret (> 1: bayes better; goal >= 3 @50)\n");
-    std::printf("%-12s %-17s", "function", "baseline");
-    for (int c : checkpoints) std::printf(" %10s", ("@" + std::to_string(c)).c_str());
-    std::printf("\n");
-    for (const TestFunction* f : fns)
-      for (const char* base : {"tpe", "tpe-multivariate"}) {
-        auto b = results.find({f->name, "bayes"}), t = results.find({f->name, std::string(base)});
-        if (b == results.end() || t == results.end()) continue;
-        std::printf("%-12s %-17s", f->name.c_str(), base);
-        for (int c : checkpoints) {
-          const double rb = regret_at(b->second, c), rt = regret_at(t->second, c);
-          std::printf(" %10.3g", rb > 0 ? rt / rb : INFINITY);
-        }
-        std::printf("\n");
+  // Median regret ratios: < 1 means the first does better.
+  const std::vector<std::pair<std::string, std::string>> ratios = {
+      {"optuna-tpe", "bayes"}, {"tpe", "optuna-tpe"}, {"tpe", "random"}};
+  std::printf("\nMedian regret ratios (< 1: the first is better)\n%-12s %-22s", "function",
+              "ratio");
+  for (int c : checkpoints) std::printf(" %10s", ("@" + std::to_string(c)).c_str());
+  std::printf("\n");
+  for (const auto& [a, b] : ratios)
+    for (const TestFunction* f : fns) {
+      auto ra = results.find({f->name, a}), rb = results.find({f->name, b});
+      if (ra == results.end() || rb == results.end()) continue;
+      std::printf("%-12s %-22s", f->name.c_str(), (a + " / " + b).c_str());
+      for (int c : checkpoints) {
+        const double x = regret_at(ra->second, c), y = regret_at(rb->second, c);
+        std::printf(" %10.3g", y > 0 ? x / y : INFINITY);
       }
-  }
-  if (ask_time) ask_time_benchmark();
+      std::printf("\n");
+    }
+  if (ask_time) ask_time_scaling(strategies, ask_sizes, optuna);
+  if (ask_time && std::find(strategies.begin(), strategies.end(), "bayes") != strategies.end())
+    ask_time_benchmark();
   return 0;
 }

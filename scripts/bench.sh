@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds and runs one benchmark; they print figures and are never part of the test suite.
-#   scripts/bench.sh [strategies] [ARGS]  random, grid, bayes through the library and Optuna's TPE
-#                                         (bench/tpe_baseline.py) side by side: regret table and
-#                                         ask time, e.g. --seeds 20 --budget 100 --functions branin
+#   scripts/bench.sh [strategies] [ARGS]  random, grid, bayes, tpe through the library and
+#                                         Optuna's TPE (bench/tpe_baseline.py) side by side: regret
+#                                         table and ask times, e.g. --seeds 20 --functions branin
 #   scripts/bench.sh sched [ARGS]         study throughput with 1..K workers on one device, the
 #                                         sleep-bound 1-vs-2-worker CPU study, the leak check
 #                                         (exits 1 on a leak), e.g. --device cuda:0 --workers 1,2,4,8

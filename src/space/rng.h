@@ -2,6 +2,8 @@
 // Portable random helpers: the standard distributions differ between standard libraries, so a
 // seed would not give the same configs everywhere. These depend only on mt19937_64's output,
 // which the standard fixes.
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <random>
 
@@ -24,6 +26,12 @@ inline std::mt19937_64 trial_stream(uint64_t seed, int trial_number) {
 // Uniform in [0, 1) with 53 random bits.
 inline double unit_double(std::mt19937_64& rng) {
   return static_cast<double>(rng() >> 11) * (1.0 / 9007199254740992.0);
+}
+
+// A standard normal draw (Box-Muller on two uniform draws).
+inline double normal_draw(std::mt19937_64& rng) {
+  const double u1 = std::max(unit_double(rng), 1e-300), u2 = unit_double(rng);
+  return std::sqrt(-2 * std::log(u1)) * std::cos(2 * M_PI * u2);
 }
 
 // Uniform in [0, n), n > 0, without modulo bias (rejection).

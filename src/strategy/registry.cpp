@@ -7,6 +7,7 @@
 #include "strategy/grid.h"
 #include "strategy/random.h"
 #include "strategy/strategy.h"
+#include "strategy/tpe/tpe_strategy.h"
 
 namespace tune {
 namespace {
@@ -16,6 +17,7 @@ const std::vector<std::pair<std::string, StrategyFactory>>& registry() {
       {"bayes", bayes::make_bayes_strategy},
       {"grid", GridStrategy::create},
       {"random", RandomStrategy::create},
+      {"tpe", tpe::make_tpe_strategy},
   };
   return table;
 }

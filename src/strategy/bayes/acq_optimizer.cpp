@@ -34,11 +34,6 @@ bool continuous(const Param& p) {
   return p.kind == ParamKind::Float && !p.step;
 }
 
-double normal_draw(std::mt19937_64& rng) {
-  const double u1 = std::max(unit_double(rng), 1e-300), u2 = unit_double(rng);
-  return std::sqrt(-2 * std::log(u1)) * std::cos(2 * M_PI * u2);
-}
-
 // A point near an incumbent: a random subset of parameters moved by a Gaussian step of a random
 // scale (numeric) or switched to a random choice (categorical).
 std::vector<double> perturb(const Space& space, const std::vector<size_t>& first,

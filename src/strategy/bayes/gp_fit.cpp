@@ -94,11 +94,6 @@ void fit_subset(const Matrix& x, const std::vector<double>& z, size_t max_points
   }
 }
 
-double normal_draw(std::mt19937_64& rng) {  // Box-Muller on the portable uniform
-  const double u1 = std::max(unit_double(rng), 1e-300), u2 = unit_double(rng);
-  return std::sqrt(-2 * std::log(u1)) * std::cos(2 * M_PI * u2);
-}
-
 }  // namespace
 
 double negative_log_posterior(const Matrix& x, const std::vector<double>& z,
