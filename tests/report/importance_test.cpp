@@ -206,7 +206,8 @@ TEST(ParamImportance, DirectionDecidesWhichTrialsAreTop) {
 
 // Appends trials that must not count, each at `params` and better than any real value were it
 // counted: failed, pruned, running, and complete with NaN or infinite values.
-void add_unusable_trials(std::vector<TrialSnapshot>& trials, const Config& params) {
+// `params` by value: callers pass a trial of `trials`, which the appends below may move.
+void add_unusable_trials(std::vector<TrialSnapshot>& trials, const Config params) {
   const double inf = std::numeric_limits<double>::infinity();
   for (TrialState state : {TrialState::Failed, TrialState::Pruned, TrialState::Running}) {
     TrialSnapshot t = complete(static_cast<int>(trials.size()), params, -1e9);
