@@ -12,6 +12,7 @@ namespace tune::cli {
 int export_command(const Args& args) {
   cxxopts::Options options(args[0], "Writes a study's trials as CSV or JSON.");
   options.add_options()("study", "study directory", cxxopts::value<std::string>())(
+      "storage", kStorageHelp, cxxopts::value<std::string>())(
       "format", "csv or json", cxxopts::value<std::string>()->default_value("json"))(
       "output", "file to write (default: stdout)", cxxopts::value<std::string>())("h,help",
                                                                                   "show this help");
@@ -25,7 +26,7 @@ int export_command(const Args& args) {
   if (format != "csv" && format != "json")
     throw ConfigError(args[0] + " --format",
                       "unknown format \"" + format + "\"; allowed: csv, json");
-  auto storage = open_existing_study(dir, args[0] + " --study");
+  auto storage = open_existing_study(dir, args[0] + " --study", storage_option(parsed));
   TrialQuery query;
   query.with_metrics = true;  // the learning curves are part of an export
   auto trials = storage->trials(query);

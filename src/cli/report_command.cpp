@@ -16,6 +16,7 @@ int report_command(const Args& args) {
                            "history, learning curves, parallel coordinates, slices, parameter "
                            "importance, a timeline of the workers and a table of all trials.");
   options.add_options()("study", "study directory", cxxopts::value<std::string>())(
+      "storage", kStorageHelp, cxxopts::value<std::string>())(
       "output", "HTML file to write (default: DIR/report.html)", cxxopts::value<std::string>())(
       "h,help", "show this help");
   auto parsed = parse_options(options, args);
@@ -24,7 +25,7 @@ int report_command(const Args& args) {
     return 0;
   }
   const std::string dir = required_study(parsed, args[0]);
-  auto storage = open_existing_study(dir, args[0] + " --study");
+  auto storage = open_existing_study(dir, args[0] + " --study", storage_option(parsed));
   StudyReport report(*storage, dir);
   report.refresh();
   const Json data = report.data();

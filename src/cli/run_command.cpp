@@ -31,14 +31,14 @@ cxxopts::Options run_options(const std::string& name) {
       cxxopts::value<std::string>())(
       "trials", "total trials of the study, across resumes (1 to 10000000)", cxxopts::value<int>())(
       "seed", "seed of the strategy (0 to 2^63-1)", cxxopts::value<uint64_t>())(
-      "study", "study directory (default studies/<experiment name>)",
-      cxxopts::value<std::string>())("timeout",
-                                     "stop handing out trials after SECONDS (up to ten years)",
-                                     cxxopts::value<double>())(
-      "on-timeout", "what running trials do at the timeout: finish (default) or stop",
-      cxxopts::value<std::string>())("gpus",
-                                     "GPUs to run trials on: 0,1 or all (config: devices.gpus)",
-                                     cxxopts::value<std::string>())(
+      "study", "study directory (default studies/<experiment name>); its name in --storage",
+      cxxopts::value<std::string>())("storage", kStorageHelp, cxxopts::value<std::string>())(
+      "timeout", "stop handing out trials after SECONDS (up to ten years)",
+      cxxopts::value<double>())("on-timeout",
+                                "what running trials do at the timeout: finish (default) or stop",
+                                cxxopts::value<std::string>())(
+      "gpus", "GPUs to run trials on: 0,1 or all (config: devices.gpus)",
+      cxxopts::value<std::string>())(
       "per-device", "trials at once on each GPU (default 1, up to 256)", cxxopts::value<int>())(
       "cpu-workers",
       "trials at once on the CPU, splitting its cores (default 1 without --gpus; up to 1024)",
@@ -168,6 +168,7 @@ int run_command(const Args& raw_args) {
   ExperimentRunOptions run;
   apply_overrides(e, parsed, sets, run.notes);
   if (parsed.count("study")) run.study_dir = parsed["study"].as<std::string>();
+  if (parsed.count("storage")) run.storage = parsed["storage"].as<std::string>();
   run.stale_after = parsed["stale-after"].as<double>();
   run.max_failures = parsed["max-failures"].as<int>();
   if (parsed.count("threads")) {

@@ -139,4 +139,13 @@ std::unique_ptr<Storage> open_sqlite_storage(const std::string& path);
 // a database with no tables.
 std::unique_ptr<Storage> open_sqlite_storage_readonly(const std::string& path);
 
+// Opens the study named `study` in the PostgreSQL database at `url` (storage_url.h), creating
+// tune's tables and the study when missing. ConfigError naming the URL (its password masked)
+// and the study when the server cannot be reached or refuses.
+std::unique_ptr<Storage> open_postgres_storage(const std::string& url, const std::string& study);
+// Opens an existing PostgreSQL study only to read it (the connection is read-only); the same
+// ConfigErrors, and one when the database holds no such study.
+std::unique_ptr<Storage> open_postgres_storage_readonly(const std::string& url,
+                                                        const std::string& study);
+
 }  // namespace tune

@@ -1,0 +1,483 @@
+// Storage on a PostgreSQL server, for studies whose workers run on many hosts. Several studies
+// share one database: every table is keyed by the study's name, and tune's tables are prefixed
+// with tune_ so that they can live beside other applications' tables.
+//
+// Writers of one study serialise on their study's row in tune_studies: every write that must
+// be ordered (claim, report, finish, failing stale or interrupted trials) starts by bumping a
+// clock in that row, which holds the row's lock until the transaction commits. That gives
+// - atomic claims: the next number and the budget are read and the trial inserted while no
+//   other writer of the study can insert (the unique key on (study, number) backs this up;
+//   hitting it is reported as a conflict too);
+// - a change cursor that never skips a row. A plain sequence would not do: two transactions
+//   may take values 5 and 6 and commit in the order 6, 5, so a reader that saw 6 and moved its
+//   cursor there would never see 5. Under the row lock, version v+1 is taken only after v has
+//   committed, so clock values commit in order, and a snapshot that sees the clock at v sees
+//   every row stamped up to v. A transaction-level advisory lock per study would give the same
+//   order; the row lock needs no hash of the name and also stores the clock.
+// Heartbeats take no lock: they touch one running trial's row and no cursor.
+//
+// Every time (start, end, heartbeat) is the server's clock, so stale trials are judged by one
+// clock, not by workers' clocks that may disagree. Errors are stored as bytea: a program's
+// output need not be UTF-8, and text columns take nothing else.
+#include <algorithm>
+#include <mutex>
+#include <stdexcept>
+
+#include "common/error.h"
+#include "store/postgres.h"
+#include "store/row_reader.h"
+#include "store/storage.h"
+#include "store/storage_url.h"
+#include "store/trial_rows.h"
+
+namespace tune {
+namespace {
+
+using pg::param;
+
+const char* const kTables = R"sql(
+CREATE TABLE IF NOT EXISTS tune_studies (
+  study TEXT PRIMARY KEY,
+  trials_clock BIGINT NOT NULL DEFAULT 0,
+  values_clock BIGINT NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS tune_attributes (
+  study TEXT NOT NULL REFERENCES tune_studies (study),
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (study, key)
+);
+CREATE TABLE IF NOT EXISTS tune_trials (
+  study TEXT NOT NULL REFERENCES tune_studies (study),
+  number INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  params TEXT NOT NULL,
+  value DOUBLE PRECISION,
+  summary TEXT NOT NULL DEFAULT '{}',
+  start_time DOUBLE PRECISION NOT NULL,
+  end_time DOUBLE PRECISION NOT NULL DEFAULT 0,
+  heartbeat DOUBLE PRECISION NOT NULL,
+  device TEXT NOT NULL DEFAULT '',
+  worker TEXT NOT NULL DEFAULT '',
+  error BYTEA NOT NULL DEFAULT '',
+  version BIGINT NOT NULL,
+  PRIMARY KEY (study, number)
+);
+CREATE INDEX IF NOT EXISTS tune_trials_by_version ON tune_trials (study, version);
+CREATE INDEX IF NOT EXISTS tune_trials_by_state_value ON tune_trials (study, state, value);
+CREATE TABLE IF NOT EXISTS tune_metrics (
+  study TEXT NOT NULL,
+  trial INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  epoch BIGINT NOT NULL,
+  time DOUBLE PRECISION NOT NULL,
+  data TEXT NOT NULL,
+  value DOUBLE PRECISION,
+  version BIGINT NOT NULL,
+  PRIMARY KEY (study, trial, seq),
+  FOREIGN KEY (study, trial) REFERENCES tune_trials (study, number)
+);
+CREATE INDEX IF NOT EXISTS tune_metrics_by_version ON tune_metrics (study, version);
+)sql";
+
+// Any fixed number: the key of the advisory lock under which processes create the tables, so
+// that two first workers do not both run CREATE TABLE IF NOT EXISTS (which can fail on a race).
+constexpr int64_t kSchemaLockKey = 0x74756e65;  // "tune"
+
+// The server's clock, in seconds since the epoch.
+const char* const kNow = "EXTRACT(EPOCH FROM clock_timestamp())::float8";
+
+const char* const kReadSnapshot = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+
+// " AND state IN ('running', ...)" for `states`, or nothing when every state is wanted. The
+// names come from to_string(TrialState), never from input.
+std::string state_filter(const std::vector<TrialState>& states, const std::string& column) {
+  if (states.empty()) return "";
+  std::string sql = " AND " + column + " IN (";
+  for (size_t i = 0; i < states.size(); ++i)
+    sql += std::string(i ? ", '" : "'") + to_string(states[i]) + "'";
+  return sql + ")";
+}
+
+class PostgresStorage : public Storage {
+ public:
+  PostgresStorage(std::unique_ptr<pg::Connection> db, std::string study, std::string where,
+                  bool read_only)
+      : db_(std::move(db)),
+        study_(std::move(study)),
+        read_only_(read_only),
+        reader_(std::move(where)) {}
+
+  ClaimResult claim(const ClaimRequest& request) override {
+    require_writable("claim a trial");
+    std::lock_guard<std::mutex> lock(mutex_);
+    ClaimResult result;
+    try {
+      pg::transaction(*db_, "BEGIN", [&] {
+        result = claim_in_transaction(request);
+        return result.status == ClaimStatus::Claimed;
+      });
+    } catch (const pg::Error& e) {
+      if (!e.unique_violation()) throw;
+      result = {ClaimStatus::Conflict, std::nullopt};
+    }
+    return result;
+  }
+
+  void report(int number, const Json& epoch_metrics, std::optional<double> value) override {
+    require_writable("report metrics");
+    std::lock_guard<std::mutex> lock(mutex_);
+    pg::transaction(*db_, "BEGIN", [&] {
+      const int64_t version = tick("values_clock");
+      require_running(number, "report metrics to");
+      pg::Result last = db_->exec(
+          "SELECT COALESCE(MAX(seq) + 1, 0) FROM tune_metrics WHERE study = $1 AND trial = $2",
+          {param(study_), param(number)});
+      const int64_t seq = last.row(0).integer(0);  // earlier reports
+      int64_t epoch = seq + 1;
+      if (epoch_metrics.is_object() && epoch_metrics.contains("epoch") &&
+          epoch_metrics.at("epoch").is_number_integer())
+        epoch = epoch_metrics.at("epoch").get<int64_t>();
+      db_->exec(std::string("INSERT INTO tune_metrics (study, trial, seq, epoch, time, data, "
+                            "value, version) VALUES ($1, $2, $3, $4, ") +
+                    kNow + ", $5, $6, $7)",
+                {param(study_), param(number), param(seq), param(epoch),
+                 param(stored_json(epoch_metrics)), param(finite(value)), param(version)});
+      touch(number);
+      return true;
+    });
+  }
+
+  void heartbeat(int number) override {
+    require_writable("refresh a heartbeat");
+    std::lock_guard<std::mutex> lock(mutex_);
+    touch(number);
+  }
+
+  std::optional<TrialSnapshot> finish(int number, TrialState state, std::optional<double> value,
+                                      const std::string& error, const Json& summary) override {
+    if (state == TrialState::Running)
+      throw std::invalid_argument("finish: the new state must not be running");
+    require_writable("finish a trial");
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::optional<TrialSnapshot> finished;
+    pg::transaction(*db_, "BEGIN", [&] {
+      const int64_t version = tick("trials_clock");
+      pg::Result updated = db_->exec(
+          std::string("UPDATE tune_trials SET state = $3, value = $4, error = $5, summary = $6, "
+                      "end_time = ") +
+              kNow + ", version = $7 WHERE study = $1 AND number = $2 AND state = 'running' " +
+              "RETURNING " + kTrialColumns,
+          {param(study_), param(number), param(std::string(to_string(state))), param(value),
+           pg::bytes_param(error), param(stored_json(summary)), param(version)});
+      if (updated.rows() != 1) return false;  // no longer running: nothing changes
+      TrialRow row = reader_.read_row(updated.row(0));
+      finished = row.trial ? std::move(*row.trial)
+                           : finished_stand_in(number, state, value, error, summary, 0);
+      return true;
+    });
+    return finished;
+  }
+
+  std::vector<TrialSnapshot> trials(const TrialQuery& query) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<TrialSnapshot> found;
+    pg::transaction(*db_, kReadSnapshot, [&] {
+      pg::Result rows =
+          db_->exec(std::string("SELECT ") + kTrialColumns + " FROM tune_trials WHERE study = $1" +
+                        state_filter(query.states, "state") + " ORDER BY number",
+                    {param(study_)});
+      for (int i = 0; i < rows.rows(); ++i)
+        if (auto t = reader_.read_trial(rows.row(i))) found.push_back(std::move(*t));
+      if (query.with_metrics) attach_metrics(found, query.states);
+      return true;
+    });
+    return found;
+  }
+
+  std::optional<TrialSnapshot> trial(int number) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::optional<TrialSnapshot> found;
+    pg::transaction(*db_, kReadSnapshot, [&] {
+      pg::Result rows = db_->exec(std::string("SELECT ") + kTrialColumns +
+                                      " FROM tune_trials WHERE study = $1 AND number = $2",
+                                  {param(study_), param(number)});
+      if (rows.rows() == 0 || !(found = reader_.read_trial(rows.row(0)))) return true;
+      pg::Result metrics = db_->exec(
+          "SELECT trial, epoch, data FROM tune_metrics WHERE study = $1 AND trial = $2 "
+          "ORDER BY seq",
+          {param(study_), param(number)});
+      for (int i = 0; i < metrics.rows(); ++i)
+        reader_.append_metrics(*found, metrics.row(i).integer(1), metrics.row(i).text(2));
+      return true;
+    });
+    return found;
+  }
+
+  std::optional<TrialSnapshot> best(Direction direction) override {
+    // Walks the (study, state, value) index from one end, past infinities (and NaN, which
+    // PostgreSQL sorts above them), a few rows at a time: usually the first row is the answer;
+    // an unreadable one is skipped for the next.
+    constexpr int kBatch = 8;
+    const std::string sql = std::string("SELECT ") + kTrialColumns +
+                            " FROM tune_trials WHERE study = $1 AND state = 'complete' "
+                            "AND value > '-Infinity' AND value < 'Infinity' ORDER BY value " +
+                            (direction == Direction::Minimize ? "ASC" : "DESC") +
+                            ", number ASC LIMIT " + std::to_string(kBatch) + " OFFSET $2";
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::optional<TrialSnapshot> found;
+    pg::transaction(*db_, kReadSnapshot, [&] {
+      for (int offset = 0; !found; offset += kBatch) {
+        pg::Result rows = db_->exec(sql, {param(study_), param(offset)});
+        for (int i = 0; i < rows.rows() && !found; ++i) found = reader_.read_trial(rows.row(i));
+        if (rows.rows() < kBatch) break;
+      }
+      return true;
+    });
+    return found;
+  }
+
+  StudyChanges changes_since(const ChangeCursor& cursor) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    StudyChanges changes;
+    // One snapshot, so the returned marks cover exactly the rows returned (see the top).
+    pg::transaction(*db_, kReadSnapshot, [&] {
+      changes = changes_in_transaction(cursor);
+      return true;
+    });
+    return changes;
+  }
+
+  int fail_stale(double grace_seconds) override {
+    require_writable("mark stale trials failed");
+    return fail_where(std::string("heartbeat < ") + kNow + " - $4",
+                      {pg::bytes_param(stale_error(grace_seconds)), param(grace_seconds)});
+  }
+
+  int fail_running(const std::string& worker, const std::string& reason) override {
+    require_writable("mark running trials failed");
+    return fail_where("worker = $4", {pg::bytes_param(reason), param(worker)});
+  }
+
+  void set_attr(const std::string& key, const Json& value) override {
+    require_writable("record an attribute");
+    std::lock_guard<std::mutex> lock(mutex_);
+    db_->exec(
+        "INSERT INTO tune_attributes (study, key, value) VALUES ($1, $2, $3) "
+        "ON CONFLICT (study, key) DO UPDATE SET value = EXCLUDED.value",
+        {param(study_), param(key), param(stored_json(value))});
+  }
+
+  std::optional<Json> attr(const std::string& key) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    pg::Result rows = db_->exec("SELECT value FROM tune_attributes WHERE study = $1 AND key = $2",
+                                {param(study_), param(key)});
+    if (rows.rows() == 0) return std::nullopt;
+    return reader_.read_attr(key, rows.row(0).text(0));
+  }
+
+  int64_t rows_read() const override { return reader_.rows_read(); }
+  std::vector<std::string> warnings() const override { return reader_.warnings(); }
+
+ private:
+  void require_writable(const std::string& action) const {
+    if (read_only_) throw ConfigError(reader_.where(), "opened read-only; cannot " + action);
+  }
+
+  // The methods below run inside a transaction, with mutex_ held.
+
+  // Bumps the study's `clock` and returns its new value; holds the study's row lock until the
+  // transaction ends, which serialises this study's writers (see the top).
+  int64_t tick(const char* clock) {
+    pg::Result row = db_->exec(std::string("UPDATE tune_studies SET ") + clock + " = " + clock +
+                                   " + 1 WHERE study = $1 RETURNING " + clock,
+                               {param(study_)});
+    if (row.rows() != 1)
+      throw ConfigError(reader_.where(), "the study was removed from the database");
+    return row.row(0).integer(0);
+  }
+
+  ClaimResult claim_in_transaction(const ClaimRequest& request) {
+    const int64_t version = tick("trials_clock");
+    pg::Result counts = db_->exec(
+        "SELECT COALESCE(MAX(number) + 1, 0), "
+        "COUNT(*) FILTER (WHERE state IN ('running', 'complete', 'pruned')) "
+        "FROM tune_trials WHERE study = $1",
+        {param(study_)});
+    const int next = static_cast<int>(counts.row(0).integer(0));
+    if (request.number != next) return {ClaimStatus::Conflict, std::nullopt};
+    if (request.budget && counts.row(0).integer(1) >= *request.budget)
+      return {ClaimStatus::BudgetSpent, std::nullopt};
+    TrialSnapshot t;
+    t.number = next;
+    t.params = request.params;
+    t.device = request.device;
+    t.worker = request.worker;
+    pg::Result inserted =
+        db_->exec(std::string("INSERT INTO tune_trials (study, number, state, params, summary, "
+                              "start_time, heartbeat, device, worker, version) VALUES ($1, $2, "
+                              "'running', $3, '{}', ") +
+                      kNow + ", " + kNow + ", $4, $5, $6) RETURNING start_time",
+                  {param(study_), param(next), param(stored_json(t.params)), param(t.device),
+                   param(t.worker), param(version)});
+    t.start_time = inserted.row(0).real(0);
+    return {ClaimStatus::Claimed, t};
+  }
+
+  // Running trials matching `condition` (on $4) become failed with error $3; how many.
+  int fail_where(const std::string& condition, const std::vector<pg::Param>& error_and_arg) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    int failed = 0;
+    pg::transaction(*db_, "BEGIN", [&] {
+      const int64_t version = tick("trials_clock");
+      pg::Result updated =
+          db_->exec(std::string("UPDATE tune_trials SET state = 'failed', end_time = ") + kNow +
+                        ", error = $3, version = $2 "
+                        "WHERE study = $1 AND state = 'running' AND " +
+                        condition,
+                    {param(study_), param(version), error_and_arg[0], error_and_arg[1]});
+      failed = updated.affected();
+      return failed > 0;  // else nothing changed: leave the clock as it was
+    });
+    return failed;
+  }
+
+  StudyChanges changes_in_transaction(const ChangeCursor& cursor) {
+    StudyChanges changes;
+    changes.cursor = cursor;
+    pg::Result marks = db_->exec(
+        "SELECT trials_clock, values_clock FROM tune_studies WHERE study = $1", {param(study_)});
+    if (marks.rows() == 1) {
+      changes.cursor.trials = std::max(cursor.trials, marks.row(0).integer(0));
+      changes.cursor.values = std::max(cursor.values, marks.row(0).integer(1));
+    }
+    pg::Result trials = db_->exec(std::string("SELECT ") + kTrialColumns +
+                                      " FROM tune_trials WHERE study = $1 AND version > $2 "
+                                      "ORDER BY number",
+                                  {param(study_), param(cursor.trials)});
+    // As in every backend: an unreadable row comes as a stand-in (storage.h).
+    for (int i = 0; i < trials.rows(); ++i) {
+      TrialRow row = reader_.read_row(trials.row(i));
+      changes.trials.push_back(row.trial ? std::move(*row.trial) : unreadable_stand_in(row));
+    }
+    pg::Result values = db_->exec(
+        "SELECT trial, epoch, value FROM tune_metrics WHERE study = $1 AND version > $2 "
+        "AND value IS NOT NULL ORDER BY version",
+        {param(study_), param(cursor.values)});
+    for (int i = 0; i < values.rows(); ++i) {
+      reader_.count_row();
+      pg::Row v = values.row(i);
+      changes.values.push_back(
+          {static_cast<int>(v.integer(0)), static_cast<int>(v.integer(1)), v.real(2)});
+    }
+    return changes;
+  }
+
+  // Fills in the metrics of `found` (the trials in `states`, by number) with one query.
+  void attach_metrics(std::vector<TrialSnapshot>& found, const std::vector<TrialState>& states) {
+    pg::Result rows = db_->exec(
+        "SELECT m.trial, m.epoch, m.data FROM tune_metrics AS m JOIN tune_trials AS t "
+        "ON t.study = m.study AND t.number = m.trial WHERE m.study = $1" +
+            state_filter(states, "t.state") + " ORDER BY m.trial, m.seq",
+        {param(study_)});
+    MetricsAttacher attacher(found, reader_);
+    for (int i = 0; i < rows.rows() && attacher.add(rows.row(i)); ++i) {
+    }
+  }
+
+  void require_running(int number, const std::string& action) {
+    pg::Result row = db_->exec("SELECT state FROM tune_trials WHERE study = $1 AND number = $2",
+                               {param(study_), param(number)});
+    if (row.rows() == 0)
+      throw std::invalid_argument("cannot " + action + " trial " + std::to_string(number) +
+                                  ": no such trial");
+    const std::string state = row.row(0).text(0);
+    if (state != "running")
+      throw std::logic_error("cannot " + action + " trial " + std::to_string(number) +
+                             ": it is already " + state);
+  }
+
+  void touch(int number) {
+    db_->exec(std::string("UPDATE tune_trials SET heartbeat = ") + kNow +
+                  " WHERE study = $1 AND number = $2 AND state = 'running'",
+              {param(study_), param(number)});
+  }
+
+  std::mutex mutex_;
+  std::unique_ptr<pg::Connection> db_;
+  const std::string study_;
+  const bool read_only_;
+  RowReader reader_;
+};
+
+// libpq's message, with any password in it masked.
+std::string connection_problem(const pg::Error& e) {
+  return mask_password(e.what());
+}
+
+std::unique_ptr<pg::Connection> connect(const std::string& url, const std::string& where) {
+  try {
+    return std::make_unique<pg::Connection>(url);
+  } catch (const pg::Error& e) {
+    throw ConfigError(where, "cannot connect: " + connection_problem(e));
+  }
+}
+
+// Whether tune's tables are all there: the index created last in create_tables stands for
+// them, since they are created in one transaction.
+bool tables_exist(pg::Connection& db) {
+  return db.exec("SELECT to_regclass('tune_metrics_by_version') IS NOT NULL").row(0).text(0) == "t";
+}
+
+// Creates tune's tables where missing, under an advisory lock so that two first workers do not
+// race on CREATE TABLE IF NOT EXISTS. Only when they are missing: even a DDL statement that
+// finds its table there takes a table lock, which would deadlock with a running claim
+// (holding its study's row and waiting for the table) if the same transaction then waited for
+// that row.
+void create_tables(pg::Connection& db) {
+  if (tables_exist(db)) return;
+  pg::transaction(db, "BEGIN", [&] {
+    db.exec("SELECT pg_advisory_xact_lock($1)", {param(kSchemaLockKey)});
+    if (!tables_exist(db)) db.exec_script(kTables);
+    return true;
+  });
+}
+
+void create_study(pg::Connection& db, const std::string& study) {
+  create_tables(db);
+  db.exec("INSERT INTO tune_studies (study) VALUES ($1) ON CONFLICT DO NOTHING", {param(study)});
+}
+
+bool study_exists(pg::Connection& db, const std::string& study) {
+  if (!tables_exist(db)) return false;
+  return db.exec("SELECT 1 FROM tune_studies WHERE study = $1", {param(study)}).rows() == 1;
+}
+
+std::string describe(const std::string& url, const std::string& study) {
+  return mask_password(url) + " study \"" + study + "\"";
+}
+
+}  // namespace
+
+std::unique_ptr<Storage> open_postgres_storage(const std::string& url, const std::string& study) {
+  const std::string where = describe(url, study);
+  auto db = connect(url, where);
+  try {
+    create_study(*db, study);
+  } catch (const pg::Error& e) {
+    throw ConfigError(where, "cannot create tune's tables: " + connection_problem(e));
+  }
+  return std::make_unique<PostgresStorage>(std::move(db), study, where, false);
+}
+
+std::unique_ptr<Storage> open_postgres_storage_readonly(const std::string& url,
+                                                        const std::string& study) {
+  const std::string where = describe(url, study);
+  auto db = connect(url, where);
+  // The server refuses every write on this connection, whatever a bug might try.
+  db->exec("SET default_transaction_read_only = on");
+  if (!study_exists(*db, study)) throw ConfigError(where, "no such study in this database");
+  return std::make_unique<PostgresStorage>(std::move(db), study, where, true);
+}
+
+}  // namespace tune

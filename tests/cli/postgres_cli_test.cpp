@@ -1,0 +1,174 @@
+// tune on a PostgreSQL study (--storage), end to end: worker processes sharing one study while
+// they are killed and restarted, the read commands, and what is printed of the URL. On the
+// throwaway server of tests/support/postgres_server.h.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <memory>
+#include <random>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "../store/temp_dir.h"
+#include "../support/files.h"
+#include "../support/postgres_server.h"
+#include "common/json.h"
+#include "process.h"
+#include "store/storage.h"
+
+namespace tune {
+namespace {
+
+using testing::Finished;
+using testing::PostgresServer;
+using testing::Process;
+using testing::TempDir;
+
+// A password the trust-authenticated test server ignores: it must never be printed.
+constexpr const char* kPassword = "hunter2";
+
+// The test server's URL with kPassword in it.
+std::string url_with_password() {
+  std::string url = PostgresServer::get().url();  // postgresql://tune@127.0.0.1:PORT/postgres
+  return url.replace(url.find("tune@"), 5, std::string("tune:") + kPassword + "@");
+}
+
+std::vector<std::string> tune(std::vector<std::string> args) {
+  args.insert(args.begin(), TUNE_BINARY);
+  return args;
+}
+
+std::string write_experiment(const TempDir& dir) {
+  // f(x) = (x - 1)^2 from a program that starts and ends at once.
+  const std::string code = "import sys; x = int(sys.argv[1]); print((x - 1) ** 2)";
+  Json experiment = {
+      {"name", "pg"},
+      {"space", {{"x", {{"type", "int"}, {"low", 0}, {"high", 999}}}}},
+      {"objective", {{"command", {"python3", "-c", code, "{x}"}}, {"direction", "minimize"}}},
+      {"strategy", {{"name", "random"}}},
+      {"seed", 5}};
+  std::ofstream(dir.file("experiment.json")) << experiment.dump(2);
+  return dir.file("experiment.json");
+}
+
+int count(const std::vector<TrialSnapshot>& trials, TrialState state) {
+  int n = 0;
+  for (const auto& t : trials) n += t.state == state;
+  return n;
+}
+
+// Three workers on one study with --trials 30, each killed with SIGKILL once at a random moment
+// and started again: the study ends with exactly 30 distinct complete trials, the killed
+// workers' trials failed as stale and run again by someone, none twice.
+TEST(PostgresCli, ThreeWorkersKilledAndRestartedEndWithExactlyTheBudget) {
+  TUNE_REQUIRE_POSTGRES();
+  TempDir dir;
+  const std::string config = write_experiment(dir);
+  const std::string name = PostgresServer::study_name("three_workers");
+  const std::string url = url_with_password();
+  const std::vector<std::string> args = {
+      "--config",  config, "--trials",      "30", "--study", dir.file(name),
+      "--storage", url,    "--stale-after", "1"};
+  int runs = 0;
+  auto start = [&] {
+    return std::make_unique<Process>(tune(args), dir.file("worker" + std::to_string(runs++)));
+  };
+  std::vector<std::unique_ptr<Process>> workers;
+  for (int i = 0; i < 3; ++i) workers.push_back(start());
+  std::mt19937 random(15);
+  for (int i = 0; i < 3; ++i) {
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(std::uniform_int_distribution<int>(200, 700)(random)));
+    workers[i]->signal(SIGKILL);
+    workers[i]->wait();
+    workers[i] = start();
+  }
+  for (auto& w : workers) {
+    Finished f = w->wait();
+    EXPECT_EQ(f.code, 0) << f.err;
+  }
+
+  auto trials = open_postgres_storage_readonly(url, name)->trials();
+  EXPECT_EQ(count(trials, TrialState::Complete), 30);
+  EXPECT_EQ(count(trials, TrialState::Running), 0);
+  std::set<std::string> points;
+  std::set<int> numbers;
+  for (const auto& t : trials) {
+    numbers.insert(t.number);
+    if (t.state == TrialState::Complete) points.insert(t.params.dump());
+    if (t.state == TrialState::Failed) {  // only the killed workers' trials fail
+      EXPECT_NE(t.error.find("no heartbeat"), std::string::npos) << t.error;
+    }
+  }
+  EXPECT_EQ(points.size(), 30u);
+  EXPECT_EQ(numbers.size(), trials.size());
+  RecordProperty("failed", count(trials, TrialState::Failed));
+
+  // The read commands find the study by its name; best.json went to the worker's directory.
+  Process status(tune({"status", "--study", name, "--storage", url}), dir.file("status"));
+  Finished shown = status.wait();
+  ASSERT_EQ(shown.code, 0) << shown.err;
+  EXPECT_NE(shown.out.find("30"), std::string::npos) << shown.out;
+  Process exported(tune({"export", "--study", name, "--storage", url}), dir.file("export"));
+  Finished json = exported.wait();
+  ASSERT_EQ(json.code, 0) << json.err;
+  EXPECT_EQ(Json::parse(json.out).size(), trials.size());
+  EXPECT_TRUE(std::ifstream(dir.file(name + "/best.json")));
+  EXPECT_FALSE(std::ifstream(dir.file(name + "/study.db")));  // the trials are on the server
+
+  // The password never shows: not in any output, not in best.json, not in the stored study.
+  std::vector<std::string> files = {dir.file(name + "/best.json")};
+  for (int i = 0; i < runs; ++i) {
+    files.push_back(dir.file("worker" + std::to_string(i) + ".err"));
+    files.push_back(dir.file("worker" + std::to_string(i) + ".out"));
+  }
+  for (const auto& file : files)
+    EXPECT_EQ(testing::file_bytes(file).find(kPassword), std::string::npos) << file;
+  const std::string last_log = dir.file("worker" + std::to_string(runs - 1) + ".err");
+  EXPECT_NE(testing::file_bytes(last_log).find("tune:***@"), std::string::npos) << last_log;
+  EXPECT_EQ(json.out.find(kPassword), std::string::npos);
+}
+
+TEST(PostgresCli, BadStorageExitsTwoWithOneLineAndNoPassword) {
+  TempDir dir;
+  const std::string config = write_experiment(dir);
+  auto run = [&](std::vector<std::string> args, const std::string& name) {
+    Process p(tune(std::move(args)), dir.file(name));
+    return p.wait();
+  };
+  Finished unknown =
+      run({"--config", config, "--storage", "mysql://ann:s3cret@host/db"}, "unknown");
+  EXPECT_EQ(unknown.code, 2);
+  EXPECT_NE(unknown.err.find("--storage"), std::string::npos) << unknown.err;
+  EXPECT_NE(unknown.err.find("postgresql://"), std::string::npos) << unknown.err;
+  EXPECT_EQ(unknown.err.find("s3cret"), std::string::npos) << unknown.err;
+
+  const std::string refused = "postgresql://ann:s3cret@127.0.0.1:1/db";  // nothing listens
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"--config", config, "--study", dir.file("s"), "--storage", refused},
+           {"status", "--study", "s", "--storage", refused},
+           {"best", "--study", "s", "--storage", refused},
+           {"export", "--study", "s", "--storage", refused}}) {
+    Finished f = run(args, "refused");
+    EXPECT_EQ(f.code, 2) << args[0];
+    EXPECT_NE(f.err.find("cannot connect"), std::string::npos) << f.err;
+    EXPECT_NE(f.err.find("ann:***@"), std::string::npos) << f.err;
+    EXPECT_EQ(f.err.find("s3cret"), std::string::npos) << f.err;
+    EXPECT_EQ(std::count(f.err.begin(), f.err.end(), '\n'), 1) << f.err;
+  }
+}
+
+TEST(PostgresCli, ReadingAStudyThatIsNotThereExitsTwo) {
+  TUNE_REQUIRE_POSTGRES();
+  TempDir dir;
+  Process p(tune({"status", "--study", "no_such_study", "--storage", url_with_password()}),
+            dir.file("status"));
+  Finished f = p.wait();
+  EXPECT_EQ(f.code, 2);
+  EXPECT_NE(f.err.find("no such study"), std::string::npos) << f.err;
+  EXPECT_EQ(f.err.find(kPassword), std::string::npos) << f.err;
+}
+
+}  // namespace
+}  // namespace tune

@@ -1,0 +1,91 @@
+// What only the PostgreSQL backend does, beyond the shared contract
+// (storage_conformance_test.cpp): several studies in one database, read-only opening, and
+// errors that never show a password. On a throwaway server (tests/support/postgres_server.h).
+#include <gtest/gtest.h>
+
+#include "../support/postgres_server.h"
+#include "common/error.h"
+#include "store/storage.h"
+
+namespace tune {
+namespace {
+
+using testing::PostgresServer;
+
+std::string study(const std::string& name) {
+  return PostgresServer::study_name(name);
+}
+
+ClaimRequest request(int number, const Config& params) {
+  ClaimRequest r;
+  r.number = number;
+  r.params = params;
+  r.worker = "w";
+  return r;
+}
+
+std::string config_error(const std::function<void()>& call) {
+  try {
+    call();
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "no ConfigError";
+}
+
+TEST(PostgresStorage, StudiesInOneDatabaseAreSeparate) {
+  TUNE_REQUIRE_POSTGRES();
+  const std::string url = PostgresServer::get().url();
+  auto a = open_postgres_storage(url, study("separate_a"));
+  auto b = open_postgres_storage(url, study("separate_b"));
+  ASSERT_EQ(a->claim(request(0, {{"x", 1}})).status, ClaimStatus::Claimed);
+  ASSERT_EQ(a->claim(request(1, {{"x", 2}})).status, ClaimStatus::Claimed);
+  ASSERT_EQ(b->claim(request(0, {{"y", 1}})).status, ClaimStatus::Claimed);  // its own numbers
+  a->report(0, {{"loss", 1.0}}, 1.0);
+  a->set_attr("direction", "maximize");
+  a->finish(0, TrialState::Complete, 1.0, "");
+  EXPECT_EQ(a->trials().size(), 2u);
+  ASSERT_EQ(b->trials().size(), 1u);
+  EXPECT_EQ(b->trials()[0].params, (Json{{"y", 1}}));
+  EXPECT_FALSE(b->attr("direction"));
+  EXPECT_FALSE(b->best(Direction::Minimize));
+  EXPECT_TRUE(b->changes_since({}).values.empty());
+  EXPECT_EQ(b->fail_running("w", "stop"), 1);
+  EXPECT_EQ(a->trial(1)->state, TrialState::Running);
+}
+
+TEST(PostgresStorage, ReadOnlyOpeningReadsAndNeverWrites) {
+  TUNE_REQUIRE_POSTGRES();
+  const std::string url = PostgresServer::get().url();
+  const std::string name = study("read_only");
+  EXPECT_NE(config_error([&] {
+              open_postgres_storage_readonly(url, name);
+            }).find("no such study in this database"),
+            std::string::npos);
+  auto writer = open_postgres_storage(url, name);
+  ASSERT_EQ(writer->claim(request(0, {{"x", 1}})).status, ClaimStatus::Claimed);
+  writer->finish(0, TrialState::Complete, 0.5, "");
+  auto reader = open_postgres_storage_readonly(url, name);
+  EXPECT_EQ(reader->best(Direction::Minimize)->number, 0);
+  EXPECT_EQ(reader->changes_since({}).trials.size(), 1u);
+  EXPECT_NE(config_error([&] { reader->claim(request(1, {})); }).find("opened read-only"),
+            std::string::npos);
+  EXPECT_THROW(reader->set_attr("x", 1), ConfigError);
+  EXPECT_EQ(writer->trials().size(), 1u);
+}
+
+TEST(PostgresStorage, AnUnreachableServerIsAConfigErrorWithoutThePassword) {
+  // Port 1 on loopback: nothing listens there, so the connection is refused at once.
+  const std::string error =
+      config_error([] { open_postgres_storage("postgresql://ann:s3cret@127.0.0.1:1/tune", "x"); });
+  EXPECT_NE(error.find("postgresql://ann:***@127.0.0.1:1/tune"), std::string::npos) << error;
+  EXPECT_NE(error.find("cannot connect"), std::string::npos) << error;
+  EXPECT_EQ(error.find("s3cret"), std::string::npos) << error;
+  const std::string bad = config_error(
+      [] { open_postgres_storage("postgresql://ann:s3cret@127.0.0.1:notaport/tune", "x"); });
+  EXPECT_EQ(bad.find("s3cret"), std::string::npos) << bad;
+  EXPECT_NE(bad.find("cannot connect"), std::string::npos) << bad;
+}
+
+}  // namespace
+}  // namespace tune

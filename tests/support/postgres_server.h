@@ -1,0 +1,78 @@
+#pragma once
+// The PostgreSQL server a test program uses: the one ctest started for the whole run (its
+// directory in TUNE_TEST_POSTGRES_DIR, see tests/CMakeLists.txt), else one this program starts
+// on first use and stops when it exits. Either way tests/support/postgres_server.sh starts it:
+// a throwaway cluster on 127.0.0.1, so a server starts once per run (or per program), never
+// per test.
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace tune::testing {
+
+class PostgresServer {
+ public:
+  static const PostgresServer& get() {
+    static PostgresServer server;
+    return server;
+  }
+  ~PostgresServer() {
+    if (own_) std::system(("bash " + script() + " stop " + dir_ + " >/dev/null 2>&1").c_str());
+  }
+  PostgresServer(const PostgresServer&) = delete;
+  PostgresServer& operator=(const PostgresServer&) = delete;
+
+  // The server's URL (a superuser without password, database postgres); "" when none runs.
+  const std::string& url() const { return url_; }
+  // Why no server runs: its binaries are missing here (the tests skip), or it failed to start.
+  const std::string& missing() const { return missing_; }
+  const std::string& failure() const { return failure_; }
+
+  // A study name no other test of this run uses: `test` and this process.
+  static std::string study_name(const std::string& test) {
+    return test + "_" + std::to_string(getpid());
+  }
+
+ private:
+  PostgresServer() {
+    if (const char* shared = std::getenv("TUNE_TEST_POSTGRES_DIR"); shared && read(shared)) return;
+    char pattern[] = "/tmp/tune-postgres-XXXXXX";
+    if (!mkdtemp(pattern)) {
+      failure_ = "cannot create a directory for the server";
+      return;
+    }
+    dir_ = pattern;
+    own_ = true;
+    const std::string start = "bash " + script() + " start " + dir_;
+    if (std::system(start.c_str()) != 0 || !read(dir_))
+      failure_ = "could not start a PostgreSQL server with `" + start + "` (see its output)";
+  }
+
+  static std::string script() { return TUNE_SOURCE_DIR "/tests/support/postgres_server.sh"; }
+
+  // Reads what the script left in `dir`: url, or missing; false when neither is there.
+  bool read(const std::string& dir) {
+    std::ifstream url(dir + "/url"), missing(dir + "/missing");
+    if (url) return static_cast<bool>(std::getline(url, url_));
+    if (missing) return static_cast<bool>(std::getline(missing, missing_));
+    return false;
+  }
+
+  std::string dir_;
+  bool own_ = false;
+  std::string url_, missing_, failure_;
+};
+
+}  // namespace tune::testing
+
+// Skips the current test when PostgreSQL's server binaries are missing and fails it when the
+// server could not start; then PostgresServer::get().url() is the server's URL.
+#define TUNE_REQUIRE_POSTGRES()                                        \
+  do {                                                                 \
+    const auto& server_ = ::tune::testing::PostgresServer::get();      \
+    if (!server_.missing().empty()) GTEST_SKIP() << server_.missing(); \
+    ASSERT_TRUE(server_.failure().empty()) << server_.failure();       \
+  } while (false)
