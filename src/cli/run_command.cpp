@@ -31,14 +31,14 @@ cxxopts::Options run_options(const std::string& name) {
       cxxopts::value<std::string>())(
       "trials", "total trials of the study, across resumes (1 to 10000000)", cxxopts::value<int>())(
       "seed", "seed of the strategy (0 to 2^63-1)", cxxopts::value<uint64_t>())(
-      "study", "study directory (default studies/<experiment name>); its name in --storage",
-      cxxopts::value<std::string>())("storage", kStorageHelp, cxxopts::value<std::string>())(
-      "timeout", "stop handing out trials after SECONDS (up to ten years)",
-      cxxopts::value<double>())("on-timeout",
-                                "what running trials do at the timeout: finish (default) or stop",
-                                cxxopts::value<std::string>())(
-      "gpus", "GPUs to run trials on: 0,1 or all (config: devices.gpus)",
-      cxxopts::value<std::string>())(
+      "study", "study directory (default studies/<experiment name>)",
+      cxxopts::value<std::string>())("timeout",
+                                     "stop handing out trials after SECONDS (up to ten years)",
+                                     cxxopts::value<double>())(
+      "on-timeout", "what running trials do at the timeout: finish (default) or stop",
+      cxxopts::value<std::string>())("gpus",
+                                     "GPUs to run trials on: 0,1 or all (config: devices.gpus)",
+                                     cxxopts::value<std::string>())(
       "per-device", "trials at once on each GPU (default 1, up to 256)", cxxopts::value<int>())(
       "cpu-workers",
       "trials at once on the CPU, splitting its cores (default 1 without --gpus; up to 1024)",
@@ -54,6 +54,8 @@ cxxopts::Options run_options(const std::string& name) {
       cxxopts::value<double>()->default_value("30"))(
       "max-failures", "stop after this many failed trials in a row (0: never; up to 1000000)",
       cxxopts::value<int>()->default_value("5"))("h,help", "show this help");
+  // The study's name in a --storage database is the last component of --study.
+  options.add_options()("storage", kStorageHelp, cxxopts::value<std::string>());
   options.custom_help("[--config FILE] [options] [--set name=value ...]");
   return options;
 }

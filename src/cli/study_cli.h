@@ -23,8 +23,9 @@ std::vector<std::string> take_repeated(Args& args, const std::string& name);
 
 // --storage's help, for every study command.
 inline constexpr const char* kStorageHelp =
-    "where the trials live: sqlite:///path/study.db or postgresql://user:pass@host:port/db "
-    "(default: DIR/study.db)";
+    "where the trials live: sqlite:///path/study.db or postgresql://user:pass@host:port/db, "
+    "which holds many studies, each named by the last component of --study (default: "
+    "DIR/study.db)";
 
 // The value of --storage, or "" when not given.
 std::string storage_option(const cxxopts::ParseResult& parsed);

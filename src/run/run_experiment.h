@@ -29,8 +29,9 @@ inline constexpr int kMaxFailuresCap = 1000000;
 
 struct ExperimentRunOptions {
   std::string study_dir;  // "" : studies/<experiment name>
-  // Where the trials live (store/storage_url.h): "" for study_dir/study.db; a PostgreSQL URL
-  // shares the study named after study_dir's last component with every host given the same URL.
+  // Where the trials live (store/storage_url.h), over the experiment's "storage": "" for
+  // study_dir/study.db; a PostgreSQL URL shares the study named after study_dir's last
+  // component with every host given the same URL.
   std::string storage;
   double stale_after = 30;  // seconds without a heartbeat before another process's trial is dead
   int max_failures = 5;     // failed trials in a row that stop the study (0: never)

@@ -1,6 +1,6 @@
-// tune on a PostgreSQL study (--storage), end to end: worker processes sharing one study while
-// they are killed and restarted, the read commands, and what is printed of the URL. On the
-// throwaway server of tests/support/postgres_server.h.
+// tune with --storage, end to end: worker processes sharing one PostgreSQL study while they are
+// killed and restarted, the read commands, what is printed of the URL, and an SQLite file named
+// by URL. PostgreSQL runs on the throwaway server of tests/support/postgres_server.h.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -130,7 +130,7 @@ TEST(PostgresCli, ThreeWorkersKilledAndRestartedEndWithExactlyTheBudget) {
   EXPECT_EQ(json.out.find(kPassword), std::string::npos);
 }
 
-TEST(PostgresCli, BadStorageExitsTwoWithOneLineAndNoPassword) {
+TEST(StorageCli, BadStorageExitsTwoWithOneLineAndNoPassword) {
   TempDir dir;
   const std::string config = write_experiment(dir);
   auto run = [&](std::vector<std::string> args, const std::string& name) {
@@ -143,6 +143,12 @@ TEST(PostgresCli, BadStorageExitsTwoWithOneLineAndNoPassword) {
   EXPECT_NE(unknown.err.find("--storage"), std::string::npos) << unknown.err;
   EXPECT_NE(unknown.err.find("postgresql://"), std::string::npos) << unknown.err;
   EXPECT_EQ(unknown.err.find("s3cret"), std::string::npos) << unknown.err;
+  Json in_file = Json::parse(testing::file_bytes(config));
+  in_file["storage"] = "sqlite://relative.db";
+  std::ofstream(dir.file("in_file.json")) << in_file.dump();
+  Finished field = run({"--config", dir.file("in_file.json")}, "field");
+  EXPECT_EQ(field.code, 2);
+  EXPECT_NE(field.err.find("in_file.json: storage: "), std::string::npos) << field.err;
 
   const std::string refused = "postgresql://ann:s3cret@127.0.0.1:1/db";  // nothing listens
   for (const auto& args : std::vector<std::vector<std::string>>{
@@ -168,6 +174,27 @@ TEST(PostgresCli, ReadingAStudyThatIsNotThereExitsTwo) {
   EXPECT_EQ(f.code, 2);
   EXPECT_NE(f.err.find("no such study"), std::string::npos) << f.err;
   EXPECT_EQ(f.err.find(kPassword), std::string::npos) << f.err;
+}
+
+// An SQLite file named by URL (in the experiment file or with --storage) holds the trials; the
+// study directory keeps best.json.
+TEST(StorageCli, SqliteUrlPutsTheTrialsInThatFile) {
+  TempDir dir;
+  Json experiment = Json::parse(testing::file_bytes(write_experiment(dir)));
+  experiment["storage"] = "sqlite://" + dir.file("elsewhere.db");
+  std::ofstream(dir.file("experiment.json")) << experiment.dump();
+  Process run(tune({"--config", dir.file("experiment.json"), "--trials", "3", "--study",
+                    dir.file("study")}),
+              dir.file("run"));
+  Finished ran = run.wait();
+  ASSERT_EQ(ran.code, 0) << ran.err;
+  EXPECT_EQ(open_sqlite_storage_readonly(dir.file("elsewhere.db"))->trials().size(), 3u);
+  EXPECT_TRUE(std::ifstream(dir.file("study/best.json")));
+  EXPECT_FALSE(std::ifstream(dir.file("study/study.db")));
+  Process best(tune({"best", "--study", "any", "--storage", "sqlite://" + dir.file("elsewhere.db")}),
+               dir.file("best"));
+  Finished shown = best.wait();
+  EXPECT_EQ(shown.code, 0) << shown.err;
 }
 
 }  // namespace
