@@ -11,9 +11,8 @@ namespace tune {
 namespace {
 
 const std::vector<std::string> kSections = {
-    "name",    "data",   "params",  "callbacks",  "objective", "space",       "strategy",
-    "devices", "trials", "timeout", "on_timeout", "seed",      "description", "pruner",
-    "storage"};
+    "name",   "data",    "params",     "callbacks", "objective",   "space",  "strategy", "devices",
+    "trials", "timeout", "on_timeout", "seed",      "description", "pruner", "storage"};
 
 std::string stem(const std::string& path) {
   size_t slash = path.find_last_of('/');

@@ -207,8 +207,8 @@ ExperimentRun run_experiment(const Experiment& e, const ExperimentRunOptions& op
         << " trial(s) left running by a process that died were marked failed\n";
   const int done_before = study.budget_used();
   const std::string pruner_name = pruner ? ", pruner " + e.pruner["name"].get<std::string>() : "";
-  log << "tune: study " << describe_study(run.study_dir, storage_url) << " (" << strategy_name << pruner_name << ", "
-      << to_string(objective_spec.direction) << " " << objective_spec.monitor
+  log << "tune: study " << describe_study(run.study_dir, storage_url) << " (" << strategy_name
+      << pruner_name << ", " << to_string(objective_spec.direction) << " " << objective_spec.monitor
       << "): " << done_before << " of " << budget << " trials done or running; "
       << describe_slots(slots) << "\n";
 

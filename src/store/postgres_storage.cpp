@@ -156,8 +156,7 @@ class PostgresStorage : public Storage {
 
   std::optional<TrialSnapshot> finish(int number, TrialState state, std::optional<double> value,
                                       const std::string& error, const Json& summary) override {
-    if (state == TrialState::Running)
-      throw std::invalid_argument("finish: the new state must not be running");
+    check_finished_state(state);
     require_writable("finish a trial");
     std::lock_guard<std::mutex> lock(mutex_);
     std::optional<TrialSnapshot> finished;
@@ -281,7 +280,7 @@ class PostgresStorage : public Storage {
 
  private:
   void require_writable(const std::string& action) const {
-    if (read_only_) throw ConfigError(reader_.where(), "opened read-only; cannot " + action);
+    refuse_if_read_only(read_only_, reader_.where(), action);
   }
 
   // The methods below run inside a transaction, with mutex_ held.

@@ -2,6 +2,9 @@
 
 #include <cmath>
 #include <cstdio>
+#include <stdexcept>
+
+#include "common/error.h"
 
 namespace tune {
 namespace {
@@ -59,6 +62,15 @@ bool MetricsAttacher::add(const RowView& row) {
   if (it_ == found_.end()) return false;
   if (it_->number == number) reader_.append_metrics(*it_, row.integer(1), row.text(2));
   return true;  // else a trial that was skipped
+}
+
+void check_finished_state(TrialState state) {
+  if (state == TrialState::Running)
+    throw std::invalid_argument("finish: the new state must not be running");
+}
+
+void refuse_if_read_only(bool read_only, const std::string& where, const std::string& action) {
+  if (read_only) throw ConfigError(where, "opened read-only; cannot " + action);
 }
 
 std::string stored_json(const Json& value) {

@@ -62,6 +62,11 @@ class MetricsAttacher {
   RowReader& reader_;
 };
 
+// std::invalid_argument for finish() to `state`, when it is Running.
+void check_finished_state(TrialState state);
+// ConfigError("WHERE", "opened read-only; cannot ACTION") when `read_only`.
+void refuse_if_read_only(bool read_only, const std::string& where, const std::string& action);
+
 // JSON as stored: invalid UTF-8 (a program's stderr in a summary) is replaced, not thrown on.
 std::string stored_json(const Json& value);
 // The value as stored: NaN and infinities of an epoch's objective are no value.

@@ -191,8 +191,9 @@ TEST(StorageCli, SqliteUrlPutsTheTrialsInThatFile) {
   EXPECT_EQ(open_sqlite_storage_readonly(dir.file("elsewhere.db"))->trials().size(), 3u);
   EXPECT_TRUE(std::ifstream(dir.file("study/best.json")));
   EXPECT_FALSE(std::ifstream(dir.file("study/study.db")));
-  Process best(tune({"best", "--study", "any", "--storage", "sqlite://" + dir.file("elsewhere.db")}),
-               dir.file("best"));
+  Process best(
+      tune({"best", "--study", "any", "--storage", "sqlite://" + dir.file("elsewhere.db")}),
+      dir.file("best"));
   Finished shown = best.wait();
   EXPECT_EQ(shown.code, 0) << shown.err;
 }
