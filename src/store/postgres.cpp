@@ -117,6 +117,9 @@ Connection::~Connection() {
 }
 
 Result Connection::exec(const std::string& sql, const std::vector<Param>& params) {
+  // A connection the server dropped (a restart, a network fault) failed the call that saw it;
+  // the next call connects again rather than failing for good.
+  if (PQstatus(conn_) == CONNECTION_BAD) PQreset(conn_);
   std::vector<const char*> values;
   for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
   Result result(PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,

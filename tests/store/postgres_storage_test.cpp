@@ -3,8 +3,12 @@
 // errors that never show a password. On a throwaway server (tests/support/postgres_server.h).
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "../support/postgres_server.h"
 #include "common/error.h"
+#include "store/postgres.h"
 #include "store/storage.h"
 
 namespace tune {
@@ -72,6 +76,28 @@ TEST(PostgresStorage, ReadOnlyOpeningReadsAndNeverWrites) {
             std::string::npos);
   EXPECT_THROW(reader->set_attr("x", 1), ConfigError);
   EXPECT_EQ(writer->trials().size(), 1u);
+}
+
+// A connection the server dropped fails the call that finds it so, and the next call connects
+// again: a worker does not need a new Storage after a server restart.
+TEST(PostgresStorage, ADroppedConnectionIsMadeAgainByTheNextCall) {
+  TUNE_REQUIRE_POSTGRES();
+  const std::string url = PostgresServer::get().url();
+  const std::string name = study("dropped");
+  auto storage = open_postgres_storage(url + "?application_name=" + name, name);
+  ASSERT_EQ(storage->claim(request(0, {{"x", 1}})).status, ClaimStatus::Claimed);
+  pg::Connection admin(url);
+  admin.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+             {pg::param(name)});
+  for (int i = 0; i < 500; ++i) {  // pg_terminate_backend only asks: wait until it is gone
+    const char* sql = "SELECT 1 FROM pg_stat_activity WHERE application_name = $1";
+    if (admin.exec(sql, {pg::param(name)}).rows() == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_THROW(storage->heartbeat(0), pg::Error);
+  storage->report(0, {{"loss", 0.5}}, 0.5);
+  ASSERT_TRUE(storage->finish(0, TrialState::Complete, 0.5, ""));
+  EXPECT_EQ(storage->trial(0)->metrics.size(), 1u);
 }
 
 TEST(PostgresStorage, AnUnreachableServerIsAConfigErrorWithoutThePassword) {
