@@ -1,4 +1,5 @@
 // tune report --study DIR [--output FILE]: the study as one self-contained HTML page.
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -34,6 +35,10 @@ int report_command(const Args& args) {
 
   const std::string path =
       parsed.count("output") ? parsed["output"].as<std::string>() : dir + "/report.html";
+  // With --storage the study directory may not exist here yet; one that cannot be made shows
+  // as "cannot write" below.
+  std::error_code ignored;
+  if (!parsed.count("output")) std::filesystem::create_directories(dir, ignored);
   std::ofstream out(path, std::ios::trunc | std::ios::binary);
   out << html;
   out.flush();
