@@ -114,6 +114,11 @@ TEST(PostgresCli, ThreeWorkersKilledAndRestartedEndWithExactlyTheBudget) {
   Finished json = exported.wait();
   ASSERT_EQ(json.code, 0) << json.err;
   EXPECT_EQ(Json::parse(json.out).size(), trials.size());
+  Process report(tune({"report", "--study", name, "--storage", url}), dir.file("report"),
+                 dir.path());
+  Finished reported = report.wait();
+  EXPECT_EQ(reported.code, 0) << reported.err;
+  EXPECT_TRUE(std::ifstream(dir.file(name + "/report.html")));
   EXPECT_TRUE(std::ifstream(dir.file(name + "/best.json")));
   EXPECT_FALSE(std::ifstream(dir.file(name + "/study.db")));  // the trials are on the server
 
@@ -163,6 +168,38 @@ TEST(StorageCli, BadStorageExitsTwoWithOneLineAndNoPassword) {
     EXPECT_EQ(f.err.find("s3cret"), std::string::npos) << f.err;
     EXPECT_EQ(std::count(f.err.begin(), f.err.end(), '\n'), 1) << f.err;
   }
+}
+
+// Four bayes workers on one PostgreSQL study get distinct points: each proposes with the
+// others' running trials as pending points, and a claim made on a stale view is refused.
+TEST(PostgresCli, FourBayesWorkersGetDistinctPoints) {
+  TUNE_REQUIRE_POSTGRES();
+  TempDir dir;
+  Json experiment = Json::parse(testing::file_bytes(write_experiment(dir)));
+  experiment["strategy"] = "bayes";
+  std::ofstream(dir.file("experiment.json")) << experiment.dump();
+  const std::string name = PostgresServer::study_name("four_bayes");
+  const std::string url = PostgresServer::get().url();
+  std::vector<std::unique_ptr<Process>> workers;
+  for (int i = 0; i < 4; ++i)
+    workers.push_back(
+        std::make_unique<Process>(tune({"--config", dir.file("experiment.json"), "--trials", "16",
+                                        "--study", dir.file(name), "--storage", url}),
+                                  dir.file("worker" + std::to_string(i))));
+  std::set<std::string> hosts;
+  for (auto& w : workers) {
+    Finished f = w->wait();
+    EXPECT_EQ(f.code, 0) << f.err;
+  }
+  auto trials = open_postgres_storage_readonly(url, name)->trials();
+  EXPECT_EQ(count(trials, TrialState::Complete), 16);
+  std::set<std::string> points;
+  for (const auto& t : trials) {
+    points.insert(t.params.dump());
+    hosts.insert(t.worker);
+  }
+  EXPECT_EQ(points.size(), trials.size());
+  EXPECT_GE(hosts.size(), 2u);  // the work was really shared
 }
 
 TEST(PostgresCli, ReadingAStudyThatIsNotThereExitsTwo) {
