@@ -98,7 +98,8 @@ int Result::affected() const {
   return std::atoi(PQcmdTuples(result_));
 }
 
-Connection::Connection(const std::string& conninfo) {
+Connection::Connection(const std::string& conninfo, std::vector<std::string> session)
+    : session_(std::move(session)) {
   conn_ = PQconnectdb(conninfo.c_str());
   if (!conn_) throw Error("", "out of memory");
   if (PQstatus(conn_) != CONNECTION_OK) {
@@ -110,6 +111,17 @@ Connection::Connection(const std::string& conninfo) {
   // The server's notices ("relation already exists, skipping") are not for the user.
   PQsetNoticeProcessor(
       conn_, [](void*, const char*) {}, nullptr);
+  try {
+    start_session();
+  } catch (...) {
+    PQfinish(conn_);
+    conn_ = nullptr;
+    throw;
+  }
+}
+
+void Connection::start_session() {
+  for (const auto& statement : session_) exec_script(statement);
 }
 
 Connection::~Connection() {
@@ -119,7 +131,10 @@ Connection::~Connection() {
 Result Connection::exec(const std::string& sql, const std::vector<Param>& params) {
   // A connection the server dropped (a restart, a network fault) failed the call that saw it;
   // the next call connects again rather than failing for good.
-  if (PQstatus(conn_) == CONNECTION_BAD) PQreset(conn_);
+  if (PQstatus(conn_) == CONNECTION_BAD) {
+    PQreset(conn_);
+    if (PQstatus(conn_) == CONNECTION_OK) start_session();
+  }
   std::vector<const char*> values;
   for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
   Result result(PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,

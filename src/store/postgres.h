@@ -82,9 +82,9 @@ class Result {
 class Connection {
  public:
   // Connects with `conninfo` (a postgresql:// URI or key=value words, completed from the PG*
-  // environment variables and a service file, as libpq does). Error with libpq's message when
-  // it cannot.
-  explicit Connection(const std::string& conninfo);
+  // environment variables and a service file, as libpq does) and runs the `session` statements
+  // (SET ...), again after every reconnection. Error with libpq's message when it cannot.
+  explicit Connection(const std::string& conninfo, std::vector<std::string> session = {});
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -98,7 +98,10 @@ class Connection {
   // Error with the server's message unless `result` succeeded.
   void check(const Result& result) const;
 
+  void start_session();
+
   PGconn* conn_ = nullptr;
+  std::vector<std::string> session_;
 };
 
 // Runs `body` between `begin` ("BEGIN", "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") and

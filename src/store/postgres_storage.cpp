@@ -414,9 +414,16 @@ std::string connection_problem(const pg::Error& e) {
   return mask_password(e.what());
 }
 
-std::unique_ptr<pg::Connection> connect(const std::string& url, const std::string& where) {
+std::unique_ptr<pg::Connection> connect(const std::string& url, const std::string& where,
+                                        bool read_only) {
+  // A host that vanishes mid-transaction (power lost, cable pulled) would otherwise hold its
+  // study's row lock, and stop every other worker, until the server's TCP keepalive gives up
+  // on it (two hours by default). No transaction of tune's waits on anything but the server.
+  std::vector<std::string> session = {"SET idle_in_transaction_session_timeout = '30s'"};
+  // A reader's server refuses every write, whatever a bug might try.
+  if (read_only) session.push_back("SET default_transaction_read_only = on");
   try {
-    return std::make_unique<pg::Connection>(url);
+    return std::make_unique<pg::Connection>(url, session);
   } catch (const pg::Error& e) {
     throw ConfigError(where, "cannot connect: " + connection_problem(e));
   }
@@ -460,7 +467,7 @@ std::string describe(const std::string& url, const std::string& study) {
 
 std::unique_ptr<Storage> open_postgres_storage(const std::string& url, const std::string& study) {
   const std::string where = describe(url, study);
-  auto db = connect(url, where);
+  auto db = connect(url, where, false);
   try {
     create_study(*db, study);
   } catch (const pg::Error& e) {
@@ -472,9 +479,7 @@ std::unique_ptr<Storage> open_postgres_storage(const std::string& url, const std
 std::unique_ptr<Storage> open_postgres_storage_readonly(const std::string& url,
                                                         const std::string& study) {
   const std::string where = describe(url, study);
-  auto db = connect(url, where);
-  // The server refuses every write on this connection, whatever a bug might try.
-  db->exec("SET default_transaction_read_only = on");
+  auto db = connect(url, where, true);
   if (!study_exists(*db, study)) throw ConfigError(where, "no such study in this database");
   return std::make_unique<PostgresStorage>(std::move(db), study, where, true);
 }

@@ -28,6 +28,19 @@ ClaimRequest request(int number, const Config& params) {
   return r;
 }
 
+// Has the server end the connections named `application_name`, and waits until they are gone
+// (pg_terminate_backend only asks).
+void drop_connections(const std::string& application_name) {
+  pg::Connection admin(PostgresServer::get().url());
+  admin.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+             {pg::param(application_name)});
+  for (int i = 0; i < 500; ++i) {
+    const char* sql = "SELECT 1 FROM pg_stat_activity WHERE application_name = $1";
+    if (admin.exec(sql, {pg::param(application_name)}).rows() == 0) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
 std::string config_error(const std::function<void()>& call) {
   try {
     call();
@@ -86,18 +99,24 @@ TEST(PostgresStorage, ADroppedConnectionIsMadeAgainByTheNextCall) {
   const std::string name = study("dropped");
   auto storage = open_postgres_storage(url + "?application_name=" + name, name);
   ASSERT_EQ(storage->claim(request(0, {{"x", 1}})).status, ClaimStatus::Claimed);
-  pg::Connection admin(url);
-  admin.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
-             {pg::param(name)});
-  for (int i = 0; i < 500; ++i) {  // pg_terminate_backend only asks: wait until it is gone
-    const char* sql = "SELECT 1 FROM pg_stat_activity WHERE application_name = $1";
-    if (admin.exec(sql, {pg::param(name)}).rows() == 0) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  drop_connections(name);
   EXPECT_THROW(storage->heartbeat(0), pg::Error);
   storage->report(0, {{"loss", 0.5}}, 0.5);
   ASSERT_TRUE(storage->finish(0, TrialState::Complete, 0.5, ""));
   EXPECT_EQ(storage->trial(0)->metrics.size(), 1u);
+}
+
+// Session settings come back with the connection (the storage relies on them: a reader's
+// read-only session, the idle-in-transaction timeout).
+TEST(PostgresStorage, AConnectionMadeAgainHasItsSessionSettings) {
+  TUNE_REQUIRE_POSTGRES();
+  const std::string url = PostgresServer::get().url();
+  const std::string name = study("session");
+  pg::Connection db(url, {"SET application_name = '" + name + "'", "SET work_mem = '7MB'"});
+  drop_connections(name);
+  EXPECT_THROW(db.exec("SELECT 1"), pg::Error);
+  EXPECT_EQ(db.exec("SHOW work_mem").row(0).text(0), "7MB");
+  EXPECT_EQ(db.exec("SHOW application_name").row(0).text(0), name);
 }
 
 TEST(PostgresStorage, AnUnreachableServerIsAConfigErrorWithoutThePassword) {
