@@ -4,7 +4,8 @@
 # only on 127.0.0.1 on a free port, trusting local connections, with durability switched off
 # (a test server loses nothing worth keeping), and writes its URL to DIR/url. `stop DIR` stops
 # it and removes DIR. Without PostgreSQL's server binaries, `start` writes DIR/missing with the
-# reason instead, and the tests that need a server skip with it.
+# reason instead, and the tests that need a server skip with it. TUNE_PG_DURABLE=1 keeps
+# PostgreSQL's durability settings (benchmarks compare durable commits).
 set -euo pipefail
 cmd=$1 dir=$2
 
@@ -27,8 +28,10 @@ start)
   port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   "${as_owner[@]}" "$bin/initdb" -D "$dir/data" -U tune -A trust -E UTF8 --no-sync \
     >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
-  "${as_owner[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+  settings="-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=200"
+  [ "${TUNE_PG_DURABLE:-0}" = 1 ] ||
+    settings+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  "${as_owner[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 -o "$settings" \
     start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
   echo "postgresql://tune@127.0.0.1:$port/postgres" >"$dir/url"
   ;;
