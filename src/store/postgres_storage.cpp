@@ -159,23 +159,24 @@ class PostgresStorage : public Storage {
     check_finished_state(state);
     require_writable("finish a trial");
     std::lock_guard<std::mutex> lock(mutex_);
-    std::optional<TrialSnapshot> finished;
-    pg::transaction(*db_, "BEGIN", [&] {
-      const int64_t version = tick("trials_clock");
-      pg::Result updated = db_->exec(
-          std::string("UPDATE tune_trials SET state = $3, value = $4, error = $5, summary = $6, "
-                      "end_time = ") +
-              kNow + ", version = $7 WHERE study = $1 AND number = $2 AND state = 'running' " +
-              "RETURNING " + kTrialColumns,
-          {param(study_), param(number), param(std::string(to_string(state))), param(value),
-           pg::bytes_param(error), param(stored_json(summary)), param(version)});
-      if (updated.rows() != 1) return false;  // no longer running: nothing changes
-      TrialRow row = reader_.read_row(updated.row(0));
-      finished = row.trial ? std::move(*row.trial)
-                           : finished_stand_in(number, state, value, error, summary, 0);
-      return true;
-    });
-    return finished;
+    // One statement, so that the study's lock is held for the least time: the clock is bumped
+    // (the study's row locked) as the statement first needs it, before the trial's row is
+    // written. A losing finish bumps it too, stamping no row, which no reader can tell.
+    pg::Result updated = db_->exec(
+        std::string("WITH clock AS (UPDATE tune_studies SET trials_clock = trials_clock + 1 "
+                    "WHERE study = $1 RETURNING trials_clock) "
+                    "UPDATE tune_trials SET state = $3, value = $4, error = $5, summary = $6, "
+                    "end_time = ") +
+            kNow +
+            ", version = (SELECT trials_clock FROM clock) "
+            "WHERE study = $1 AND number = $2 AND state = 'running' RETURNING " +
+            kTrialColumns,
+        {param(study_), param(number), param(std::string(to_string(state))), param(value),
+         pg::bytes_param(error), param(stored_json(summary))});
+    if (updated.rows() != 1) return std::nullopt;  // no longer running: nothing changed
+    TrialRow row = reader_.read_row(updated.row(0));
+    if (row.trial) return row.trial;
+    return finished_stand_in(number, state, value, error, summary, 0);
   }
 
   std::vector<TrialSnapshot> trials(const TrialQuery& query) override {
@@ -298,28 +299,32 @@ class PostgresStorage : public Storage {
 
   ClaimResult claim_in_transaction(const ClaimRequest& request) {
     const int64_t version = tick("trials_clock");
-    pg::Result counts = db_->exec(
-        "SELECT COALESCE(MAX(number) + 1, 0), "
-        "COUNT(*) FILTER (WHERE state IN ('running', 'complete', 'pruned')) "
-        "FROM tune_trials WHERE study = $1",
-        {param(study_)});
-    const int next = static_cast<int>(counts.row(0).integer(0));
-    if (request.number != next) return {ClaimStatus::Conflict, std::nullopt};
-    if (request.budget && counts.row(0).integer(1) >= *request.budget)
-      return {ClaimStatus::BudgetSpent, std::nullopt};
+    // Read and insert in one statement: it starts after the lock is held, so it sees every
+    // trial committed before, and no other writer of the study can commit meanwhile.
+    pg::Result claimed = db_->exec(
+        std::string("WITH seen AS (SELECT COALESCE(MAX(number) + 1, 0) AS next, "
+                    "COUNT(*) FILTER (WHERE state IN ('running', 'complete', 'pruned')) AS used "
+                    "FROM tune_trials WHERE study = $1), "
+                    "inserted AS (INSERT INTO tune_trials (study, number, state, params, summary, "
+                    "start_time, heartbeat, device, worker, version) "
+                    "SELECT $1, next, 'running', $3, '{}', ") +
+            kNow + ", " + kNow +
+            ", $4, $5, $6 FROM seen WHERE next = $2 AND ($7::bigint IS NULL OR used < $7::bigint) "
+            "RETURNING start_time) "
+            "SELECT seen.next, inserted.start_time FROM seen LEFT JOIN inserted ON true",
+        {param(study_), param(request.number), param(stored_json(request.params)),
+         param(request.device), param(request.worker), param(version),
+         request.budget ? param(*request.budget) : pg::Param()});
+    pg::Row row = claimed.row(0);
+    if (row.is_null(1))
+      return {row.integer(0) == request.number ? ClaimStatus::BudgetSpent : ClaimStatus::Conflict,
+              std::nullopt};
     TrialSnapshot t;
-    t.number = next;
+    t.number = request.number;
     t.params = request.params;
     t.device = request.device;
     t.worker = request.worker;
-    pg::Result inserted =
-        db_->exec(std::string("INSERT INTO tune_trials (study, number, state, params, summary, "
-                              "start_time, heartbeat, device, worker, version) VALUES ($1, $2, "
-                              "'running', $3, '{}', ") +
-                      kNow + ", " + kNow + ", $4, $5, $6) RETURNING start_time",
-                  {param(study_), param(next), param(stored_json(t.params)), param(t.device),
-                   param(t.worker), param(version)});
-    t.start_time = inserted.row(0).real(0);
+    t.start_time = row.real(1);
     return {ClaimStatus::Claimed, t};
   }
 
