@@ -190,7 +190,8 @@ ExperimentRun run_experiment(const Experiment& e, const ExperimentRunOptions& op
   const bool storage_flag = !options.storage.empty();
   const std::string storage_url = storage_flag ? options.storage : e.storage;
   std::shared_ptr<Storage> storage =
-      open_study_dir(run.study_dir, storage_url, storage_flag ? "--storage" : e.where("storage"));
+      open_study_dir(run.study_dir, storage_url, storage_flag ? "--storage" : e.where("storage"),
+                     options.storage_retry);
   record_experiment(*storage, e, budget, run.study_dir, log);
 
   StudyOptions study_options;

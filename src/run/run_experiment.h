@@ -15,6 +15,7 @@
 #include "objective/objective.h"
 #include "run/listener.h"
 #include "run/run_loop.h"
+#include "store/storage.h"
 
 namespace tune {
 
@@ -33,6 +34,8 @@ struct ExperimentRunOptions {
   // study_dir/study.db; a PostgreSQL URL shares the study named after study_dir's last
   // component with every host given the same URL.
   std::string storage;
+  // How long a worker that loses the storage's server retries before giving up (PostgreSQL).
+  double storage_retry = kDefaultStorageRetrySeconds;
   double stale_after = 30;  // seconds without a heartbeat before another process's trial is dead
   int max_failures = 5;     // failed trials in a row that stop the study (0: never)
   // Human output: the study line, the progress board, the leaderboard. nullptr: silent.

@@ -150,8 +150,12 @@ void Connection::exec_script(const std::string& sql) {
 void Connection::check(const Result& result) const {
   ExecStatusType status = PQresultStatus(result.handle());
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return;
-  const char* state = PQresultErrorField(result.handle(), PG_DIAG_SQLSTATE);
-  throw Error(state ? state : "", one_line(PQerrorMessage(conn_)));
+  const char* field = PQresultErrorField(result.handle(), PG_DIAG_SQLSTATE);
+  const std::string state = field ? field : "";
+  // Class 08: connection exceptions; 57P01-57P03: the server is shutting down or starting.
+  const bool lost = PQstatus(conn_) == CONNECTION_BAD || state.rfind("08", 0) == 0 ||
+                    state == "57P01" || state == "57P02" || state == "57P03";
+  throw Error(state, one_line(PQerrorMessage(conn_)), lost);
 }
 
 void transaction(Connection& db, const char* begin, const std::function<bool()>& body) {

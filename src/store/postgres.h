@@ -20,13 +20,19 @@ namespace tune::pg {
 // when the connection itself failed.
 class Error : public std::runtime_error {
  public:
-  Error(std::string sqlstate, const std::string& message)
-      : std::runtime_error(message), sqlstate_(std::move(sqlstate)) {}
+  Error(std::string sqlstate, const std::string& message, bool connection_lost = false)
+      : std::runtime_error(message),
+        sqlstate_(std::move(sqlstate)),
+        connection_lost_(connection_lost) {}
   const std::string& sqlstate() const { return sqlstate_; }
   bool unique_violation() const { return sqlstate_ == "23505"; }
+  // The server could not be reached, went away or is shutting down or starting: the same call
+  // may succeed later (whether a COMMIT sent before the loss took effect is unknown).
+  bool connection_lost() const { return connection_lost_; }
 
  private:
   std::string sqlstate_;
+  bool connection_lost_;
 };
 
 // One parameter in PostgreSQL's text form; nullopt is NULL.

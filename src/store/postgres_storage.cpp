@@ -20,8 +20,11 @@
 // clock, not by workers' clocks that may disagree. Errors are stored as bytea: a program's
 // output need not be UTF-8, and text columns take nothing else.
 #include <algorithm>
+#include <chrono>
+#include <functional>
 #include <mutex>
 #include <stdexcept>
+#include <thread>
 
 #include "common/error.h"
 #include "store/postgres.h"
@@ -102,34 +105,236 @@ std::string state_filter(const std::vector<TrialState>& states, const std::strin
 class PostgresStorage : public Storage {
  public:
   PostgresStorage(std::unique_ptr<pg::Connection> db, std::string study, std::string where,
-                  bool read_only)
+                  bool read_only, double retry_seconds)
       : db_(std::move(db)),
         study_(std::move(study)),
         read_only_(read_only),
+        retry_for_(retry_seconds),
         reader_(std::move(where)) {}
 
   ClaimResult claim(const ClaimRequest& request) override {
     require_writable("claim a trial");
     std::lock_guard<std::mutex> lock(mutex_);
-    ClaimResult result;
-    try {
-      pg::transaction(*db_, "BEGIN", [&] {
-        result = claim_in_transaction(request);
-        return result.status == ClaimStatus::Claimed;
-      });
-    } catch (const pg::Error& e) {
-      if (!e.unique_violation()) throw;
-      result = {ClaimStatus::Conflict, std::nullopt};
-    }
-    return result;
+    return retrying([&](bool again) {
+      // The connection was lost after this claim was sent: it may have committed.
+      if (again)
+        if (auto mine = claimed_before(request)) return ClaimResult{ClaimStatus::Claimed, mine};
+      ClaimResult result;
+      try {
+        pg::transaction(*db_, "BEGIN", [&] {
+          result = claim_in_transaction(request);
+          return result.status == ClaimStatus::Claimed;
+        });
+      } catch (const pg::Error& e) {
+        if (!e.unique_violation()) throw;
+        result = {ClaimStatus::Conflict, std::nullopt};
+      }
+      return result;
+    });
   }
 
   void report(int number, const Json& epoch_metrics, std::optional<double> value) override {
     require_writable("report metrics");
     std::lock_guard<std::mutex> lock(mutex_);
+    retrying([&](bool again) { report_once(number, epoch_metrics, value, again); });
+  }
+
+  void heartbeat(int number) override {
+    require_writable("refresh a heartbeat");
+    std::lock_guard<std::mutex> lock(mutex_);
+    touch(number);
+  }
+
+  std::optional<TrialSnapshot> finish(int number, TrialState state, std::optional<double> value,
+                                      const std::string& error, const Json& summary) override {
+    check_finished_state(state);
+    require_writable("finish a trial");
+    std::lock_guard<std::mutex> lock(mutex_);
+    return retrying([&](bool again) {
+      std::optional<TrialSnapshot> won = finish_once(number, state, value, error, summary);
+      // The connection was lost after this finish was sent: it may have committed.
+      if (!won && again) won = finished_before(number, state, value, error);
+      return won;
+    });
+  }
+
+  std::vector<TrialSnapshot> trials(const TrialQuery& query) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<TrialSnapshot> found;
+    in_snapshot([&] {
+      found.clear();
+      pg::Result rows =
+          db_->exec(std::string("SELECT ") + kTrialColumns + " FROM tune_trials WHERE study = $1" +
+                        state_filter(query.states, "state") + " ORDER BY number",
+                    {param(study_)});
+      for (int i = 0; i < rows.rows(); ++i)
+        if (auto t = reader_.read_trial(rows.row(i))) found.push_back(std::move(*t));
+      if (query.with_metrics) attach_metrics(found, query.states);
+    });
+    return found;
+  }
+
+  std::optional<TrialSnapshot> trial(int number) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::optional<TrialSnapshot> found;
+    in_snapshot([&] {
+      found.reset();
+      pg::Result rows = db_->exec(std::string("SELECT ") + kTrialColumns +
+                                      " FROM tune_trials WHERE study = $1 AND number = $2",
+                                  {param(study_), param(number)});
+      if (rows.rows() == 0 || !(found = reader_.read_trial(rows.row(0)))) return;
+      pg::Result metrics = db_->exec(
+          "SELECT trial, epoch, data FROM tune_metrics WHERE study = $1 AND trial = $2 "
+          "ORDER BY seq",
+          {param(study_), param(number)});
+      for (int i = 0; i < metrics.rows(); ++i)
+        reader_.append_metrics(*found, metrics.row(i).integer(1), metrics.row(i).text(2));
+    });
+    return found;
+  }
+
+  std::optional<TrialSnapshot> best(Direction direction) override {
+    // Walks the (study, state, value) index from one end, past infinities (and NaN, which
+    // PostgreSQL sorts above them), a few rows at a time: usually the first row is the answer;
+    // an unreadable one is skipped for the next.
+    constexpr int kBatch = 8;
+    const std::string sql = std::string("SELECT ") + kTrialColumns +
+                            " FROM tune_trials WHERE study = $1 AND state = 'complete' "
+                            "AND value > '-Infinity' AND value < 'Infinity' ORDER BY value " +
+                            (direction == Direction::Minimize ? "ASC" : "DESC") +
+                            ", number ASC LIMIT " + std::to_string(kBatch) + " OFFSET $2";
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::optional<TrialSnapshot> found;
+    in_snapshot([&] {
+      found.reset();
+      for (int offset = 0; !found; offset += kBatch) {
+        pg::Result rows = db_->exec(sql, {param(study_), param(offset)});
+        for (int i = 0; i < rows.rows() && !found; ++i) found = reader_.read_trial(rows.row(i));
+        if (rows.rows() < kBatch) break;
+      }
+    });
+    return found;
+  }
+
+  StudyChanges changes_since(const ChangeCursor& cursor) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    StudyChanges changes;
+    // One snapshot, so the returned marks cover exactly the rows returned (see the top).
+    in_snapshot([&] { changes = changes_in_transaction(cursor); });
+    return changes;
+  }
+
+  int fail_stale(double grace_seconds) override {
+    require_writable("mark stale trials failed");
+    return fail_where(std::string("heartbeat < ") + kNow + " - $4",
+                      {pg::bytes_param(stale_error(grace_seconds)), param(grace_seconds)});
+  }
+
+  int fail_running(const std::string& worker, const std::string& reason) override {
+    require_writable("mark running trials failed");
+    return fail_where("worker = $4", {pg::bytes_param(reason), param(worker)});
+  }
+
+  void set_attr(const std::string& key, const Json& value) override {
+    require_writable("record an attribute");
+    std::lock_guard<std::mutex> lock(mutex_);
+    retrying([&](bool) {
+      db_->exec(
+          "INSERT INTO tune_attributes (study, key, value) VALUES ($1, $2, $3) "
+          "ON CONFLICT (study, key) DO UPDATE SET value = EXCLUDED.value",
+          {param(study_), param(key), param(stored_json(value))});
+    });
+  }
+
+  std::optional<Json> attr(const std::string& key) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    pg::Result rows = retrying([&](bool) {
+      return db_->exec("SELECT value FROM tune_attributes WHERE study = $1 AND key = $2",
+                       {param(study_), param(key)});
+    });
+    if (rows.rows() == 0) return std::nullopt;
+    return reader_.read_attr(key, rows.row(0).text(0));
+  }
+
+  int64_t rows_read() const override { return reader_.rows_read(); }
+  std::vector<std::string> warnings() const override { return reader_.warnings(); }
+
+ private:
+  void require_writable(const std::string& action) const {
+    refuse_if_read_only(read_only_, reader_.where(), action);
+  }
+
+  // Runs `call(again)`, and again (with again = true) after each lost connection, pausing 0.1 s
+  // and twice as long each time up to 5 s, for up to retry_for_ in all; then a runtime_error
+  // saying how long the server has been gone. Calls that may have committed before the loss
+  // check for their own write when again (claimed_before, finished_before, last_metrics).
+  template <typename Call>
+  auto retrying(Call&& call) -> decltype(call(false)) {
+    using Clock = std::chrono::steady_clock;
+    const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(retry_for_);
+    std::chrono::milliseconds pause(100);
+    for (bool again = false;; again = true) {
+      try {
+        return call(again);
+      } catch (const pg::Error& e) {
+        if (!e.connection_lost()) throw;
+        if (Clock::now() + pause > deadline)
+          throw std::runtime_error(reader_.where() + ": the server was unreachable for " +
+                                   std::to_string(static_cast<int>(retry_for_.count())) +
+                                   " s (giving up): " + mask_password(e.what()));
+      }
+      std::this_thread::sleep_for(pause);
+      pause = std::min(pause * 2, std::chrono::milliseconds(5000));
+    }
+  }
+
+  // Runs `body` in one read-only snapshot, again after a lost connection.
+  void in_snapshot(const std::function<void()>& body) {
+    retrying([&](bool) {
+      pg::transaction(*db_, kReadSnapshot, [&] {
+        body();
+        return true;
+      });
+    });
+  }
+
+  // The trial this worker claimed for `request` by a call whose answer was lost, if any.
+  std::optional<TrialSnapshot> claimed_before(const ClaimRequest& request) {
+    pg::Result rows = db_->exec(std::string("SELECT ") + kTrialColumns +
+                                    " FROM tune_trials WHERE study = $1 AND number = $2 "
+                                    "AND worker = $3 AND state = 'running'",
+                                {param(study_), param(request.number), param(request.worker)});
+    if (rows.rows() == 0) return std::nullopt;
+    return reader_.read_trial(rows.row(0));
+  }
+
+  // The trial as a finish whose answer was lost left it: in `state` with this value and error
+  // (another process failing it as stale writes its own error).
+  std::optional<TrialSnapshot> finished_before(int number, TrialState state,
+                                               std::optional<double> value,
+                                               const std::string& error) {
+    pg::Result rows = db_->exec(std::string("SELECT ") + kTrialColumns +
+                                    " FROM tune_trials WHERE study = $1 AND number = $2",
+                                {param(study_), param(number)});
+    if (rows.rows() == 0) return std::nullopt;
+    auto t = reader_.read_trial(rows.row(0));
+    if (!t || t->state != state || t->value != value || t->error != error) return std::nullopt;
+    return t;
+  }
+
+  // The data of the trial's last report ("" when none).
+  std::string last_metrics(int number) {
+    pg::Result rows = db_->exec(
+        "SELECT data FROM tune_metrics WHERE study = $1 AND trial = $2 ORDER BY seq DESC LIMIT 1",
+        {param(study_), param(number)});
+    return rows.rows() == 0 ? "" : rows.row(0).text(0);
+  }
+
+  void report_once(int number, const Json& epoch_metrics, std::optional<double> value, bool again) {
     pg::transaction(*db_, "BEGIN", [&] {
       const int64_t version = tick("values_clock");
       require_running(number, "report metrics to");
+      if (again && last_metrics(number) == stored_json(epoch_metrics)) return false;  // written
       pg::Result last = db_->exec(
           "SELECT COALESCE(MAX(seq) + 1, 0) FROM tune_metrics WHERE study = $1 AND trial = $2",
           {param(study_), param(number)});
@@ -148,17 +353,9 @@ class PostgresStorage : public Storage {
     });
   }
 
-  void heartbeat(int number) override {
-    require_writable("refresh a heartbeat");
-    std::lock_guard<std::mutex> lock(mutex_);
-    touch(number);
-  }
-
-  std::optional<TrialSnapshot> finish(int number, TrialState state, std::optional<double> value,
-                                      const std::string& error, const Json& summary) override {
-    check_finished_state(state);
-    require_writable("finish a trial");
-    std::lock_guard<std::mutex> lock(mutex_);
+  std::optional<TrialSnapshot> finish_once(int number, TrialState state,
+                                           std::optional<double> value, const std::string& error,
+                                           const Json& summary) {
     // One statement, so that the study's lock is held for the least time: the clock is bumped
     // (the study's row locked) as the statement first needs it, before the trial's row is
     // written. A losing finish bumps it too, stamping no row, which no reader can tell.
@@ -177,111 +374,6 @@ class PostgresStorage : public Storage {
     TrialRow row = reader_.read_row(updated.row(0));
     if (row.trial) return row.trial;
     return finished_stand_in(number, state, value, error, summary, 0);
-  }
-
-  std::vector<TrialSnapshot> trials(const TrialQuery& query) override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    std::vector<TrialSnapshot> found;
-    pg::transaction(*db_, kReadSnapshot, [&] {
-      pg::Result rows =
-          db_->exec(std::string("SELECT ") + kTrialColumns + " FROM tune_trials WHERE study = $1" +
-                        state_filter(query.states, "state") + " ORDER BY number",
-                    {param(study_)});
-      for (int i = 0; i < rows.rows(); ++i)
-        if (auto t = reader_.read_trial(rows.row(i))) found.push_back(std::move(*t));
-      if (query.with_metrics) attach_metrics(found, query.states);
-      return true;
-    });
-    return found;
-  }
-
-  std::optional<TrialSnapshot> trial(int number) override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    std::optional<TrialSnapshot> found;
-    pg::transaction(*db_, kReadSnapshot, [&] {
-      pg::Result rows = db_->exec(std::string("SELECT ") + kTrialColumns +
-                                      " FROM tune_trials WHERE study = $1 AND number = $2",
-                                  {param(study_), param(number)});
-      if (rows.rows() == 0 || !(found = reader_.read_trial(rows.row(0)))) return true;
-      pg::Result metrics = db_->exec(
-          "SELECT trial, epoch, data FROM tune_metrics WHERE study = $1 AND trial = $2 "
-          "ORDER BY seq",
-          {param(study_), param(number)});
-      for (int i = 0; i < metrics.rows(); ++i)
-        reader_.append_metrics(*found, metrics.row(i).integer(1), metrics.row(i).text(2));
-      return true;
-    });
-    return found;
-  }
-
-  std::optional<TrialSnapshot> best(Direction direction) override {
-    // Walks the (study, state, value) index from one end, past infinities (and NaN, which
-    // PostgreSQL sorts above them), a few rows at a time: usually the first row is the answer;
-    // an unreadable one is skipped for the next.
-    constexpr int kBatch = 8;
-    const std::string sql = std::string("SELECT ") + kTrialColumns +
-                            " FROM tune_trials WHERE study = $1 AND state = 'complete' "
-                            "AND value > '-Infinity' AND value < 'Infinity' ORDER BY value " +
-                            (direction == Direction::Minimize ? "ASC" : "DESC") +
-                            ", number ASC LIMIT " + std::to_string(kBatch) + " OFFSET $2";
-    std::lock_guard<std::mutex> lock(mutex_);
-    std::optional<TrialSnapshot> found;
-    pg::transaction(*db_, kReadSnapshot, [&] {
-      for (int offset = 0; !found; offset += kBatch) {
-        pg::Result rows = db_->exec(sql, {param(study_), param(offset)});
-        for (int i = 0; i < rows.rows() && !found; ++i) found = reader_.read_trial(rows.row(i));
-        if (rows.rows() < kBatch) break;
-      }
-      return true;
-    });
-    return found;
-  }
-
-  StudyChanges changes_since(const ChangeCursor& cursor) override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    StudyChanges changes;
-    // One snapshot, so the returned marks cover exactly the rows returned (see the top).
-    pg::transaction(*db_, kReadSnapshot, [&] {
-      changes = changes_in_transaction(cursor);
-      return true;
-    });
-    return changes;
-  }
-
-  int fail_stale(double grace_seconds) override {
-    require_writable("mark stale trials failed");
-    return fail_where(std::string("heartbeat < ") + kNow + " - $4",
-                      {pg::bytes_param(stale_error(grace_seconds)), param(grace_seconds)});
-  }
-
-  int fail_running(const std::string& worker, const std::string& reason) override {
-    require_writable("mark running trials failed");
-    return fail_where("worker = $4", {pg::bytes_param(reason), param(worker)});
-  }
-
-  void set_attr(const std::string& key, const Json& value) override {
-    require_writable("record an attribute");
-    std::lock_guard<std::mutex> lock(mutex_);
-    db_->exec(
-        "INSERT INTO tune_attributes (study, key, value) VALUES ($1, $2, $3) "
-        "ON CONFLICT (study, key) DO UPDATE SET value = EXCLUDED.value",
-        {param(study_), param(key), param(stored_json(value))});
-  }
-
-  std::optional<Json> attr(const std::string& key) override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    pg::Result rows = db_->exec("SELECT value FROM tune_attributes WHERE study = $1 AND key = $2",
-                                {param(study_), param(key)});
-    if (rows.rows() == 0) return std::nullopt;
-    return reader_.read_attr(key, rows.row(0).text(0));
-  }
-
-  int64_t rows_read() const override { return reader_.rows_read(); }
-  std::vector<std::string> warnings() const override { return reader_.warnings(); }
-
- private:
-  void require_writable(const std::string& action) const {
-    refuse_if_read_only(read_only_, reader_.where(), action);
   }
 
   // The methods below run inside a transaction, with mutex_ held.
@@ -332,16 +424,18 @@ class PostgresStorage : public Storage {
   int fail_where(const std::string& condition, const std::vector<pg::Param>& error_and_arg) {
     std::lock_guard<std::mutex> lock(mutex_);
     int failed = 0;
-    pg::transaction(*db_, "BEGIN", [&] {
-      const int64_t version = tick("trials_clock");
-      pg::Result updated =
-          db_->exec(std::string("UPDATE tune_trials SET state = 'failed', end_time = ") + kNow +
-                        ", error = $3, version = $2 "
-                        "WHERE study = $1 AND state = 'running' AND " +
-                        condition,
-                    {param(study_), param(version), error_and_arg[0], error_and_arg[1]});
-      failed = updated.affected();
-      return failed > 0;  // else nothing changed: leave the clock as it was
+    retrying([&](bool) {
+      pg::transaction(*db_, "BEGIN", [&] {
+        const int64_t version = tick("trials_clock");
+        pg::Result updated =
+            db_->exec(std::string("UPDATE tune_trials SET state = 'failed', end_time = ") + kNow +
+                          ", error = $3, version = $2 "
+                          "WHERE study = $1 AND state = 'running' AND " +
+                          condition,
+                      {param(study_), param(version), error_and_arg[0], error_and_arg[1]});
+        failed = updated.affected();
+        return failed > 0;  // else nothing changed: leave the clock as it was
+      });
     });
     return failed;
   }
@@ -411,6 +505,7 @@ class PostgresStorage : public Storage {
   std::unique_ptr<pg::Connection> db_;
   const std::string study_;
   const bool read_only_;
+  const std::chrono::duration<double> retry_for_;
   RowReader reader_;
 };
 
@@ -470,7 +565,8 @@ std::string describe(const std::string& url, const std::string& study) {
 
 }  // namespace
 
-std::unique_ptr<Storage> open_postgres_storage(const std::string& url, const std::string& study) {
+std::unique_ptr<Storage> open_postgres_storage(const std::string& url, const std::string& study,
+                                               double retry_seconds) {
   const std::string where = describe(url, study);
   auto db = connect(url, where, false);
   try {
@@ -478,15 +574,16 @@ std::unique_ptr<Storage> open_postgres_storage(const std::string& url, const std
   } catch (const pg::Error& e) {
     throw ConfigError(where, "cannot create tune's tables: " + connection_problem(e));
   }
-  return std::make_unique<PostgresStorage>(std::move(db), study, where, false);
+  return std::make_unique<PostgresStorage>(std::move(db), study, where, false, retry_seconds);
 }
 
 std::unique_ptr<Storage> open_postgres_storage_readonly(const std::string& url,
-                                                        const std::string& study) {
+                                                        const std::string& study,
+                                                        double retry_seconds) {
   const std::string where = describe(url, study);
   auto db = connect(url, where, true);
   if (!study_exists(*db, study)) throw ConfigError(where, "no such study in this database");
-  return std::make_unique<PostgresStorage>(std::move(db), study, where, true);
+  return std::make_unique<PostgresStorage>(std::move(db), study, where, true, retry_seconds);
 }
 
 }  // namespace tune

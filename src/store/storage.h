@@ -139,13 +139,21 @@ std::unique_ptr<Storage> open_sqlite_storage(const std::string& path);
 // a database with no tables.
 std::unique_ptr<Storage> open_sqlite_storage_readonly(const std::string& path);
 
+// How long a PostgreSQL storage keeps retrying a call after losing its server, by default.
+inline constexpr double kDefaultStorageRetrySeconds = 180;
+
 // Opens the study named `study` in the PostgreSQL database at `url` (storage_url.h), creating
 // tune's tables and the study when missing. ConfigError naming the URL (its password masked)
-// and the study when the server cannot be reached or refuses.
-std::unique_ptr<Storage> open_postgres_storage(const std::string& url, const std::string& study);
+// and the study when the server cannot be reached or refuses. Afterwards a call that loses
+// the server retries with backoff for up to `retry_seconds` (a claim or finish whose commit
+// may have landed checks for it first, so nothing is written twice), then throws
+// std::runtime_error; heartbeats are not retried (the next one is).
+std::unique_ptr<Storage> open_postgres_storage(const std::string& url, const std::string& study,
+                                               double retry_seconds = kDefaultStorageRetrySeconds);
 // Opens an existing PostgreSQL study only to read it (the connection is read-only); the same
 // ConfigErrors, and one when the database holds no such study.
-std::unique_ptr<Storage> open_postgres_storage_readonly(const std::string& url,
-                                                        const std::string& study);
+std::unique_ptr<Storage> open_postgres_storage_readonly(
+    const std::string& url, const std::string& study,
+    double retry_seconds = kDefaultStorageRetrySeconds);
 
 }  // namespace tune

@@ -28,7 +28,7 @@ std::string describe_study(const std::string& dir, const std::string& storage_ur
 }
 
 std::unique_ptr<Storage> open_study_dir(const std::string& dir, const std::string& storage_url,
-                                        const std::string& flag) {
+                                        const std::string& flag, double retry_seconds) {
   // Checked before the directory is made: a mistyped URL leaves nothing behind.
   std::optional<StorageUrl> url;
   if (!storage_url.empty()) url = parse_storage_url(storage_url, flag);
@@ -38,7 +38,7 @@ std::unique_ptr<Storage> open_study_dir(const std::string& dir, const std::strin
   if (!url) return open_sqlite_storage(study_database_path(dir));
   if (url->kind == StorageKind::Sqlite) return open_sqlite_storage(url->target);
   try {
-    return open_postgres_storage(url->target, study_name(dir));
+    return open_postgres_storage(url->target, study_name(dir), retry_seconds);
   } catch (const ConfigError& e) {
     throw ConfigError(flag, e.what());
   }

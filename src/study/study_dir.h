@@ -23,10 +23,11 @@ std::string describe_study(const std::string& dir, const std::string& storage_ur
 
 // Opens the study in `dir` (creating the directory, and the database if needed) for a run;
 // `storage_url` ("" for DIR/study.db) as storage_url.h reads it, where `flag` names it in
-// errors. ConfigError naming study.db (or the URL) when it is not a tune study, cannot be
-// written or cannot be reached.
+// errors; `retry_seconds` as open_postgres_storage takes it. ConfigError naming study.db (or
+// the URL) when it is not a tune study, cannot be written or cannot be reached.
 std::unique_ptr<Storage> open_study_dir(const std::string& dir, const std::string& storage_url = "",
-                                        const std::string& flag = "--storage");
+                                        const std::string& flag = "--storage",
+                                        double retry_seconds = kDefaultStorageRetrySeconds);
 // Opens an existing study read-only, for the commands that only read it; ConfigError naming
 // `where` when `dir` holds none, naming study.db when it is not a tune study. With a storage
 // URL, `dir` need not exist: only its name is used.

@@ -119,6 +119,53 @@ TEST(PostgresStorage, AConnectionMadeAgainHasItsSessionSettings) {
   EXPECT_EQ(db.exec("SHOW application_name").row(0).text(0), name);
 }
 
+// A worker whose server goes away keeps its call waiting, retrying with backoff, and goes on
+// once the server is back: the result it held is written once and nothing is lost. Past its
+// retry time a call gives up with an error that says so (and shows no password). On a server
+// of its own, since it stops it.
+TEST(PostgresStorage, CallsWaitForAServerThatComesBackAndGiveUpPastTheirRetryTime) {
+  const PostgresServer own(false);
+  if (!own.missing().empty()) GTEST_SKIP() << own.missing();
+  ASSERT_TRUE(own.failure().empty()) << own.failure();
+  std::string url = own.url();
+  url.replace(url.find("tune@"), 5, "tune:s3cret@");  // the trusting server ignores it
+  auto storage = open_postgres_storage(url, "outage", 30);
+  ASSERT_EQ(storage->claim(request(0, {{"x", 0}})).status, ClaimStatus::Claimed);
+  ASSERT_EQ(storage->claim(request(1, {{"x", 1}})).status, ClaimStatus::Claimed);
+  storage->report(0, {{"loss", 1.0}}, 1.0);
+
+  ASSERT_TRUE(own.pause());
+  std::thread back([&] {
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    own.resume();
+  });
+  auto finished = storage->finish(0, TrialState::Complete, 0.5, "");  // waits for the server
+  back.join();
+  ASSERT_TRUE(finished);
+  EXPECT_EQ(finished->value, 0.5);
+  storage->report(1, {{"loss", 2.0}}, 2.0);
+  EXPECT_EQ(storage->claim(request(2, {{"x", 2}})).status, ClaimStatus::Claimed);
+  auto all = storage->trials({{}, true});
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].state, TrialState::Complete);
+  EXPECT_EQ(all[0].metrics.size(), 1u);
+  EXPECT_EQ(all[1].metrics.size(), 1u);
+  EXPECT_EQ(storage->changes_since({}).values.size(), 2u);
+
+  auto impatient = open_postgres_storage(url, "outage", 1);
+  ASSERT_TRUE(own.pause());
+  std::string error = "no error";
+  try {
+    impatient->finish(1, TrialState::Complete, 2.0, "");
+  } catch (const std::runtime_error& e) {
+    error = e.what();
+  }
+  ASSERT_TRUE(own.resume());
+  EXPECT_NE(error.find("unreachable for 1 s (giving up)"), std::string::npos) << error;
+  EXPECT_EQ(error.find("s3cret"), std::string::npos) << error;
+  EXPECT_TRUE(impatient->finish(1, TrialState::Complete, 2.0, ""));  // not written before
+}
+
 TEST(PostgresStorage, AnUnreachableServerIsAConfigErrorWithoutThePassword) {
   // Port 1 on loopback: nothing listens there, so the connection is refused at once.
   const std::string error =

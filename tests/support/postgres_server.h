@@ -3,7 +3,8 @@
 // directory in TUNE_TEST_POSTGRES_DIR, see tests/CMakeLists.txt), else one this program starts
 // on first use and stops when it exits. Either way tests/support/postgres_server.sh starts it:
 // a throwaway cluster on 127.0.0.1, so a server starts once per run (or per program), never
-// per test.
+// per test. A test that stops its server on purpose starts one of its own
+// (PostgresServer(false)), so that the other tests of the run keep theirs.
 #include <unistd.h>
 
 #include <cstdlib>
@@ -16,11 +17,25 @@ namespace tune::testing {
 class PostgresServer {
  public:
   static const PostgresServer& get() {
-    static PostgresServer server;
+    static PostgresServer server(true);
     return server;
   }
+  // Starts a server of its own (`shared`: the run's, when ctest started one), stopped and
+  // removed by the destructor.
+  explicit PostgresServer(bool shared) {
+    if (const char* dir = std::getenv("TUNE_TEST_POSTGRES_DIR"); shared && dir && read(dir)) return;
+    char pattern[] = "/tmp/tune-postgres-XXXXXX";
+    if (!mkdtemp(pattern)) {
+      failure_ = "cannot create a directory for the server";
+      return;
+    }
+    dir_ = pattern;
+    own_ = true;
+    if (!run("start") || !read(dir_))
+      failure_ = "could not start a PostgreSQL server with " + script() + " (see its output)";
+  }
   ~PostgresServer() {
-    if (own_) std::system(("bash " + script() + " stop " + dir_ + " >/dev/null 2>&1").c_str());
+    if (own_) run("stop");
   }
   PostgresServer(const PostgresServer&) = delete;
   PostgresServer& operator=(const PostgresServer&) = delete;
@@ -31,24 +46,18 @@ class PostgresServer {
   const std::string& missing() const { return missing_; }
   const std::string& failure() const { return failure_; }
 
+  // Stops the server, keeping its data, and starts it again on the same port (its own only).
+  bool pause() const { return own_ && run("pause"); }
+  bool resume() const { return own_ && run("resume"); }
+
   // A study name no other test of this run uses: `test` and this process.
   static std::string study_name(const std::string& test) {
     return test + "_" + std::to_string(getpid());
   }
 
  private:
-  PostgresServer() {
-    if (const char* shared = std::getenv("TUNE_TEST_POSTGRES_DIR"); shared && read(shared)) return;
-    char pattern[] = "/tmp/tune-postgres-XXXXXX";
-    if (!mkdtemp(pattern)) {
-      failure_ = "cannot create a directory for the server";
-      return;
-    }
-    dir_ = pattern;
-    own_ = true;
-    const std::string start = "bash " + script() + " start " + dir_;
-    if (std::system(start.c_str()) != 0 || !read(dir_))
-      failure_ = "could not start a PostgreSQL server with `" + start + "` (see its output)";
+  bool run(const std::string& command) const {
+    return std::system(("bash " + script() + " " + command + " " + dir_).c_str()) == 0;
   }
 
   static std::string script() { return TUNE_SOURCE_DIR "/tests/support/postgres_server.sh"; }

@@ -3,7 +3,8 @@
 # an unprivileged user (postgres when run as root: the server refuses to run as root), listening
 # only on 127.0.0.1 on a free port, trusting local connections, with durability switched off
 # (a test server loses nothing worth keeping), and writes its URL to DIR/url. `stop DIR` stops
-# it and removes DIR. Without PostgreSQL's server binaries, `start` writes DIR/missing with the
+# it and removes DIR. `pause DIR` stops a started server and keeps its data; `resume DIR` starts
+# it again on the same port (for tests of a server that goes away). Without PostgreSQL's server binaries, `start` writes DIR/missing with the
 # reason instead, and the tests that need a server skip with it. TUNE_PG_DURABLE=1 keeps
 # PostgreSQL's durability settings (benchmarks compare durable commits).
 set -euo pipefail
@@ -31,9 +32,16 @@ start)
   settings="-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=200"
   [ "${TUNE_PG_DURABLE:-0}" = 1 ] ||
     settings+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-  "${as_owner[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 -o "$settings" \
-    start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
+  echo "$settings" >"$dir/settings"
+  bash "$0" resume "$dir"
   echo "postgresql://tune@127.0.0.1:$port/postgres" >"$dir/url"
+  ;;
+resume)
+  "${as_owner[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+    -o "$(cat "$dir/settings")" start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
+  ;;
+pause)
+  "${as_owner[@]}" "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
   ;;
 stop)
   if [ -f "$dir/url" ]; then
@@ -42,7 +50,7 @@ stop)
   rm -rf "$dir"
   ;;
 *)
-  echo "usage: $0 start|stop DIR" >&2
+  echo "usage: $0 start|stop|pause|resume DIR" >&2
   exit 2
   ;;
 esac
