@@ -13,6 +13,7 @@
 #include "../store/temp_dir.h"
 #include "../support/files.h"
 #include "../support/postgres_server.h"
+#include "common/error.h"
 #include "common/json.h"
 #include "process.h"
 #include "store/storage.h"
@@ -200,6 +201,48 @@ TEST(PostgresCli, FourBayesWorkersGetDistinctPoints) {
   }
   EXPECT_EQ(points.size(), trials.size());
   EXPECT_GE(hosts.size(), 2u);  // the work was really shared
+}
+
+// The server is stopped for 10 s in the middle of a study and started again: the workers wait
+// for it and go on, and the study ends with exactly its budget, nothing lost or run twice. On a
+// server of its own, since it stops it.
+TEST(PostgresCli, WorkersWaitForAServerStoppedMidStudy) {
+  const PostgresServer own(false);
+  if (!own.missing().empty()) GTEST_SKIP() << own.missing();
+  ASSERT_TRUE(own.failure().empty()) << own.failure();
+  TempDir dir;
+  Json experiment = Json::parse(testing::file_bytes(write_experiment(dir)));
+  experiment["objective"]["command"] = {
+      "python3", "-c", "import sys, time; time.sleep(0.2); print(int(sys.argv[1]))", "{x}"};
+  std::ofstream(dir.file("experiment.json")) << experiment.dump();
+  std::vector<std::unique_ptr<Process>> workers;
+  for (int i = 0; i < 2; ++i)
+    workers.push_back(
+        std::make_unique<Process>(tune({"--config", dir.file("experiment.json"), "--trials", "16",
+                                        "--study", dir.file("outage"), "--storage", own.url()}),
+                                  dir.file("worker" + std::to_string(i))));
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {  // a few trials in: stop the server
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    try {
+      auto reader = open_postgres_storage_readonly(own.url(), "outage");
+      if (count(reader->trials(), TrialState::Complete) >= 3) break;
+    } catch (const ConfigError&) {  // not created yet
+    }
+  }
+  ASSERT_TRUE(own.pause());
+  std::this_thread::sleep_for(std::chrono::seconds(10));
+  ASSERT_TRUE(own.resume());
+  for (auto& w : workers) {
+    Finished f = w->wait();
+    EXPECT_EQ(f.code, 0) << f.err;
+  }
+  auto trials = open_postgres_storage_readonly(own.url(), "outage")->trials();
+  EXPECT_EQ(trials.size(), 16u);
+  EXPECT_EQ(count(trials, TrialState::Complete), 16);
+  std::set<std::string> points;
+  for (const auto& t : trials) points.insert(t.params.dump());
+  EXPECT_EQ(points.size(), 16u);
 }
 
 TEST(PostgresCli, ReadingAStudyThatIsNotThereExitsTwo) {
