@@ -68,7 +68,9 @@ const Backend kBackends[] = {
 };
 
 // How GoogleTest names a backend in its messages.
-void PrintTo(const Backend& backend, std::ostream* out) { *out << backend.name; }
+void PrintTo(const Backend& backend, std::ostream* out) {
+  *out << backend.name;
+}
 
 // The storage contract (storage.h), checked on every backend.
 class StorageConformance : public ::testing::TestWithParam<Backend> {
