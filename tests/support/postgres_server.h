@@ -24,7 +24,7 @@ class PostgresServer {
   // removed by the destructor.
   explicit PostgresServer(bool shared) {
     if (const char* dir = std::getenv("TUNE_TEST_POSTGRES_DIR"); shared && dir && read(dir)) return;
-    char pattern[] = "/tmp/tune-postgres-XXXXXX";
+    char pattern[] = "/tmp/tune-test-postgres-XXXXXX";
     if (!mkdtemp(pattern)) {
       failure_ = "cannot create a directory for the server";
       return;
