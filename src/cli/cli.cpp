@@ -26,7 +26,7 @@ void print_usage() {
                "       tune train --config FILE [--set name=value ...] [--epochs N] "
                "[--device cpu|cuda:N] [--output FILE]\n"
                "       tune sample --config FILE --n N [--seed S]\n"
-               "       tune status|best|export|report --study DIR\n"
+               "       tune status|best|export|report --study DIR [--storage URL]\n"
                "Run `tune COMMAND --help` for a command's options.\n";
 }
 

@@ -16,6 +16,13 @@
 //   order; the row lock needs no hash of the name and also stores the clock.
 // Heartbeats take no lock: they touch one running trial's row and no cursor.
 //
+// A call that loses the server (a restart, a network fault) reconnects and runs again, with
+// backoff, for the storage's retry time (retrying()); meanwhile the caller waits, holding what
+// it was writing. A claim or finish whose COMMIT was sent before the loss may have landed, so
+// the retry first looks for its own write (claimed_before, finished_before; a report compares
+// the trial's last epoch) and never writes it twice. A session that dies mid-transaction
+// releases its locks when the server notices (idle_in_transaction_session_timeout at worst).
+//
 // Every time (start, end, heartbeat) is the server's clock, so stale trials are judged by one
 // clock, not by workers' clocks that may disagree. Errors are stored as bytea: a program's
 // output need not be UTF-8, and text columns take nothing else.
