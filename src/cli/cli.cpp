@@ -15,7 +15,7 @@ const std::map<std::string, std::function<int(const Args&)>>& commands() {
   static const std::map<std::string, std::function<int(const Args&)>> table = {
       {"run", run_command},       {"train", train_command}, {"sample", sample_command},
       {"status", status_command}, {"best", best_command},   {"export", export_command},
-      {"report", report_command},
+      {"report", report_command}, {"copy", copy_command},
   };
   return table;
 }
@@ -27,6 +27,7 @@ void print_usage() {
                "[--device cpu|cuda:N] [--output FILE]\n"
                "       tune sample --config FILE --n N [--seed S]\n"
                "       tune status|best|export|report --study DIR [--storage URL]\n"
+               "       tune copy --from URL --to URL [--study NAME] [--to-study NAME]\n"
                "Run `tune COMMAND --help` for a command's options.\n";
 }
 

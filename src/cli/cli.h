@@ -1,7 +1,8 @@
 #pragma once
 // The `tune` command line: `tune [run] ...`, `tune train`, `tune sample`, `tune status`,
-// `tune best`, `tune export`, `tune report`. Human output goes to stderr, machine output to stdout or files.
-// Every command throws ConfigError for bad input; main() prints it on one line and returns 2.
+// `tune best`, `tune export`, `tune report`. Human output goes to stderr, machine output to stdout
+// or files. Every command throws ConfigError for bad input; main() prints it on one line and
+// returns 2.
 #include <string>
 #include <vector>
 
@@ -18,5 +19,6 @@ int status_command(const Args& args);  // tune status
 int best_command(const Args& args);    // tune best
 int export_command(const Args& args);  // tune export
 int report_command(const Args& args);  // tune report: the study as one HTML page
+int copy_command(const Args& args);    // tune copy: a study into another storage
 
 }  // namespace tune::cli

@@ -29,6 +29,7 @@
 #include <algorithm>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -263,6 +264,44 @@ class PostgresStorage : public Storage {
     return reader_.read_attr(key, rows.row(0).text(0));
   }
 
+  StudyRecord dump() override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    StudyRecord record;
+    in_snapshot([&] {
+      record = StudyRecord();
+      pg::Result attrs = db_->exec(
+          "SELECT key, value FROM tune_attributes WHERE study = $1 ORDER BY key", {param(study_)});
+      for (int i = 0; i < attrs.rows(); ++i)
+        if (auto value = reader_.read_attr(attrs.row(i).text(0), attrs.row(i).text(1)))
+          record.attrs.emplace_back(attrs.row(i).text(0), std::move(*value));
+      pg::Result trials = db_->exec(std::string("SELECT ") + kTrialColumns +
+                                        " FROM tune_trials WHERE study = $1 ORDER BY number",
+                                    {param(study_)});
+      for (int i = 0; i < trials.rows(); ++i)
+        if (auto t = reader_.read_trial(trials.row(i))) record.trials.push_back(std::move(*t));
+      pg::Result epochs = db_->exec(
+          "SELECT trial, epoch, time, data, value FROM tune_metrics WHERE study = $1 "
+          "ORDER BY trial, seq",
+          {param(study_)});
+      for (int i = 0; i < epochs.rows(); ++i)
+        if (auto epoch = reader_.read_epoch(epochs.row(i)))
+          record.epochs.push_back(std::move(*epoch));
+    });
+    drop_orphan_epochs(record);
+    return record;
+  }
+
+  void load(const StudyRecord& record) override {
+    require_writable("load a study");
+    std::lock_guard<std::mutex> lock(mutex_);
+    retrying([&](bool) {
+      pg::transaction(*db_, "BEGIN", [&] {
+        load_in_transaction(record);
+        return true;
+      });
+    });
+  }
+
   int64_t rows_read() const override { return reader_.rows_read(); }
   std::vector<std::string> warnings() const override { return reader_.warnings(); }
 
@@ -385,15 +424,46 @@ class PostgresStorage : public Storage {
 
   // The methods below run inside a transaction, with mutex_ held.
 
-  // Bumps the study's `clock` and returns its new value; holds the study's row lock until the
-  // transaction ends, which serialises this study's writers (see the top).
-  int64_t tick(const char* clock) {
+  // Bumps the study's `clock` (by `by`) and returns its new value; holds the study's row lock until
+  // the transaction ends, which serialises this study's writers (see the top).
+  int64_t tick(const char* clock, int64_t by = 1) {
     pg::Result row = db_->exec(std::string("UPDATE tune_studies SET ") + clock + " = " + clock +
-                                   " + 1 WHERE study = $1 RETURNING " + clock,
-                               {param(study_)});
+                                   " + $2 WHERE study = $1 RETURNING " + clock,
+                               {param(study_), param(by)});
     if (row.rows() != 1)
       throw ConfigError(reader_.where(), "the study was removed from the database");
     return row.row(0).integer(0);
+  }
+
+  void load_in_transaction(const StudyRecord& record) {
+    const int64_t version = tick("trials_clock");
+    if (db_->exec("SELECT 1 FROM tune_trials WHERE study = $1 LIMIT 1", {param(study_)}).rows())
+      refuse_load_into_used_study(reader_.where());
+    for (const auto& [key, value] : record.attrs)
+      db_->exec(
+          "INSERT INTO tune_attributes (study, key, value) VALUES ($1, $2, $3) "
+          "ON CONFLICT (study, key) DO UPDATE SET value = EXCLUDED.value",
+          {param(study_), param(key), param(stored_json(value))});
+    const double now = db_->exec(std::string("SELECT ") + kNow).row(0).real(0);
+    for (const auto& t : record.trials)
+      db_->exec(
+          "INSERT INTO tune_trials (study, number, state, params, value, summary, start_time, "
+          "end_time, heartbeat, device, worker, error, version) "
+          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+          {param(study_), param(t.number), param(std::string(to_string(t.state))),
+           param(stored_json(t.params)), param(t.value), param(stored_json(t.summary)),
+           param(t.start_time), param(t.end_time), param(loaded_heartbeat(t, now)), param(t.device),
+           param(t.worker), pg::bytes_param(t.error), param(version)});
+    // Each epoch its own version, in order, as report() gives them.
+    const auto count = static_cast<int64_t>(record.epochs.size());
+    int64_t value_version = tick("values_clock", count) - count;
+    std::map<int, int64_t> seq;  // per trial, in the order of record.epochs
+    for (const auto& e : record.epochs)
+      db_->exec(
+          "INSERT INTO tune_metrics (study, trial, seq, epoch, time, data, value, version) "
+          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+          {param(study_), param(e.trial), param(seq[e.trial]++), param(e.epoch), param(e.time),
+           param(stored_json(e.data)), param(finite(e.value)), param(++value_version)});
   }
 
   ClaimResult claim_in_transaction(const ClaimRequest& request) {

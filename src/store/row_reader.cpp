@@ -1,5 +1,6 @@
 #include "store/row_reader.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <stdexcept>
@@ -34,6 +35,24 @@ void RowReader::append_metrics(TrialSnapshot& trial, int64_t epoch, const std::s
        problem + " (skipped)");
 }
 
+std::optional<StoredEpoch> RowReader::read_epoch(const RowView& row) {
+  ++rows_read_;
+  StoredEpoch epoch;
+  epoch.trial = static_cast<int>(row.integer(0));
+  epoch.epoch = row.integer(1);
+  std::string problem;
+  auto data = parse_metrics_data(row.text(3), problem);
+  if (!data) {
+    warn("trial " + std::to_string(epoch.trial) + ", epoch " + std::to_string(epoch.epoch) + ": " +
+         problem + " (skipped)");
+    return std::nullopt;
+  }
+  epoch.time = row.real(2);
+  epoch.data = std::move(*data);
+  epoch.value = row.optional_real(4);
+  return epoch;
+}
+
 std::optional<Json> RowReader::read_attr(const std::string& key, const std::string& text) {
   Json value = Json::parse(text, nullptr, false);
   if (!value.is_discarded()) return value;
@@ -62,6 +81,23 @@ bool MetricsAttacher::add(const RowView& row) {
   if (it_ == found_.end()) return false;
   if (it_->number == number) reader_.append_metrics(*it_, row.integer(1), row.text(2));
   return true;  // else a trial that was skipped
+}
+
+void drop_orphan_epochs(StudyRecord& record) {
+  std::set<int> numbers;
+  for (const auto& t : record.trials) numbers.insert(t.number);
+  auto& epochs = record.epochs;
+  epochs.erase(std::remove_if(epochs.begin(), epochs.end(),
+                              [&](const StoredEpoch& e) { return !numbers.count(e.trial); }),
+               epochs.end());
+}
+
+void refuse_load_into_used_study(const std::string& where) {
+  throw ConfigError(where, "already holds trials; copy into a new study");
+}
+
+double loaded_heartbeat(const TrialSnapshot& trial, double now) {
+  return trial.state == TrialState::Running ? now : trial.end_time;
 }
 
 void check_finished_state(TrialState state) {

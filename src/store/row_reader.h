@@ -13,6 +13,7 @@
 #include "common/json.h"
 #include "common/trial.h"
 #include "store/row_view.h"
+#include "store/storage.h"
 #include "store/trial_rows.h"
 
 namespace tune {
@@ -29,6 +30,8 @@ class RowReader {
   std::optional<TrialSnapshot> read_trial(const RowView& row) { return read_row(row).trial; }
   // Appends one epoch's metrics (its `data` column) to `trial`, unless they are unreadable.
   void append_metrics(TrialSnapshot& trial, int64_t epoch, const std::string& data);
+  // An epoch's row (trial, epoch, time, data, value); unreadable data: nullopt and a warning.
+  std::optional<StoredEpoch> read_epoch(const RowView& row);
   // A stored attribute value; not JSON: nullopt and a warning.
   std::optional<Json> read_attr(const std::string& key, const std::string& text);
   // One row read that needs no parsing (an intermediate value).
@@ -61,6 +64,15 @@ class MetricsAttacher {
   std::vector<TrialSnapshot>::iterator it_;
   RowReader& reader_;
 };
+
+// Leaves out the epochs of trials `record` does not hold (rows that could not be read), so that
+// what is loaded elsewhere is whole.
+void drop_orphan_epochs(StudyRecord& record);
+// What a storage's load() refuses: a study that already holds trials.
+[[noreturn]] void refuse_load_into_used_study(const std::string& where);
+// The heartbeat a loaded trial gets: now for a running one (it goes stale from now on), else
+// its end.
+double loaded_heartbeat(const TrialSnapshot& trial, double now);
 
 // std::invalid_argument for finish() to `state`, when it is Running.
 void check_finished_state(TrialState state);

@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <chrono>
 #include <limits>
+#include <map>
 #include <mutex>
 #include <stdexcept>
 
@@ -257,6 +258,35 @@ class SqliteStorage : public Storage {
     return value;
   }
 
+  StudyRecord dump() override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    StudyRecord record;
+    sqlite::read_transaction(
+        *db_,
+        [&] {
+          record = StudyRecord();
+          sqlite::Statement attrs(*db_, "SELECT key, value FROM attributes ORDER BY key");
+          while (attrs.step())
+            if (auto value = reader_.read_attr(attrs.text(0), attrs.text(1)))
+              record.attrs.emplace_back(attrs.text(0), std::move(*value));
+          record.trials = select_trials({});
+          sqlite::Statement epochs(
+              *db_, "SELECT trial, epoch, time, data, value FROM metrics ORDER BY trial, seq");
+          while (epochs.step())
+            if (auto epoch = reader_.read_epoch(epochs)) record.epochs.push_back(std::move(*epoch));
+        },
+        kMaxWaitMs);
+    drop_orphan_epochs(record);
+    return record;
+  }
+
+  void load(const StudyRecord& record) override {
+    require_writable("load a study");
+    std::lock_guard<std::mutex> lock(mutex_);
+    sqlite::write_transaction(
+        *db_, [&] { load_in_transaction(record); }, kMaxWaitMs);
+  }
+
   int64_t rows_read() const override { return reader_.rows_read(); }
   std::vector<std::string> warnings() const override { return reader_.warnings(); }
 
@@ -288,6 +318,37 @@ class SqliteStorage : public Storage {
     insert.bind(4, t.start_time).bind(5, t.device).bind(6, t.worker);
     insert.bind(7, next_version()).run();
     return {ClaimStatus::Claimed, t};
+  }
+
+  void load_in_transaction(const StudyRecord& record) {
+    sqlite::Statement used(*db_, "SELECT COUNT(*) FROM trials");
+    used.step();
+    if (used.integer(0) > 0) refuse_load_into_used_study(db_->path());
+    for (const auto& [key, value] : record.attrs) {
+      sqlite::Statement upsert(*db_,
+                               "INSERT OR REPLACE INTO attributes (key, value) VALUES (?, ?)");
+      upsert.bind(1, key).bind(2, stored_json(value)).run();
+    }
+    const int64_t version = next_version();
+    const double now = now_seconds();
+    for (const auto& t : record.trials) {
+      sqlite::Statement insert(*db_,
+                               "INSERT INTO trials (number, state, params, value, summary, "
+                               "start_time, end_time, heartbeat, device, worker, error, version) "
+                               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      insert.bind(1, t.number).bind(2, std::string(to_string(t.state)));
+      insert.bind(3, stored_json(t.params)).bind(4, t.value).bind(5, stored_json(t.summary));
+      insert.bind(6, t.start_time).bind(7, t.end_time).bind(8, loaded_heartbeat(t, now));
+      insert.bind(9, t.device).bind(10, t.worker).bind(11, t.error).bind(12, version).run();
+    }
+    std::map<int, int64_t> seq;  // per trial, in the order of record.epochs
+    for (const auto& e : record.epochs) {
+      sqlite::Statement insert(*db_,
+                               "INSERT INTO metrics (trial, seq, epoch, time, data, value) "
+                               "VALUES (?, ?, ?, ?, ?, ?)");
+      insert.bind(1, e.trial).bind(2, seq[e.trial]++).bind(3, e.epoch).bind(4, e.time);
+      insert.bind(5, stored_json(e.data)).bind(6, finite(e.value)).run();
+    }
   }
 
   // Counted on the (state, value) index, without reading any trial row.

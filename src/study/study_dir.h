@@ -30,9 +30,14 @@ std::unique_ptr<Storage> open_study_dir(const std::string& dir, const std::strin
                                         double retry_seconds = kDefaultStorageRetrySeconds);
 // Opens an existing study read-only, for the commands that only read it; ConfigError naming
 // `where` when `dir` holds none, naming study.db when it is not a tune study. With a storage
-// URL, `dir` need not exist: only its name is used.
+// URL (named `flag` in errors), `dir` need not exist: only its name is used.
 std::unique_ptr<Storage> open_existing_study(const std::string& dir, const std::string& where,
-                                             const std::string& storage_url = "");
+                                             const std::string& storage_url = "",
+                                             const std::string& flag = "--storage");
+// Opens (creating if needed) the study named `study` at `storage_url` for writing, with no
+// study directory (`tune copy`'s destination); `flag` names the URL in errors.
+std::unique_ptr<Storage> open_storage_url(const std::string& storage_url, const std::string& study,
+                                          const std::string& flag);
 
 // Attribute keys a run records.
 inline constexpr const char* kExperimentAttr = "experiment";  // the experiment JSON

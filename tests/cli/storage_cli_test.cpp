@@ -245,6 +245,44 @@ TEST(PostgresCli, WorkersWaitForAServerStoppedMidStudy) {
   EXPECT_EQ(points.size(), 16u);
 }
 
+// tune copy moves a study from SQLite to PostgreSQL and back, losing nothing: the export of
+// the copy of the copy is the original's, and a copy into a study with trials is refused.
+TEST(PostgresCli, CopyMovesAStudyToPostgresqlAndBack) {
+  TUNE_REQUIRE_POSTGRES();
+  TempDir dir;
+  auto run = [&](std::vector<std::string> args, const std::string& name) {
+    Process p(tune(std::move(args)), dir.file(name));
+    return p.wait();
+  };
+  Finished ran = run(
+      {"--config", write_experiment(dir), "--trials", "4", "--study", dir.file("study")}, "run");
+  ASSERT_EQ(ran.code, 0) << ran.err;
+  const std::string original = "sqlite://" + dir.file("study/study.db");
+  const std::string back = "sqlite://" + dir.file("back.db");
+  const std::string url = url_with_password(), name = PostgresServer::study_name("copy");
+  Finished there = run({"copy", "--from", original, "--to", url, "--to-study", name}, "there");
+  ASSERT_EQ(there.code, 0) << there.err;
+  EXPECT_NE(there.err.find("copied 4 trials"), std::string::npos) << there.err;
+  EXPECT_EQ(there.err.find(kPassword), std::string::npos) << there.err;
+  Finished home = run({"copy", "--from", url, "--study", name, "--to", back}, "home");
+  ASSERT_EQ(home.code, 0) << home.err;
+
+  Finished before = run({"export", "--study", dir.file("study")}, "before");
+  Finished after = run({"export", "--study", "any", "--storage", back}, "after");
+  ASSERT_EQ(before.code, 0) << before.err;
+  ASSERT_EQ(after.code, 0) << after.err;
+  EXPECT_EQ(Json::parse(after.out), Json::parse(before.out));
+  Finished best = run({"best", "--study", name, "--storage", url}, "best");
+  EXPECT_EQ(best.code, 0) << best.err;
+
+  Finished again = run({"copy", "--from", original, "--to", url, "--to-study", name}, "again");
+  EXPECT_EQ(again.code, 2);
+  EXPECT_NE(again.err.find("already holds trials"), std::string::npos) << again.err;
+  Finished unnamed = run({"copy", "--from", original, "--to", url}, "unnamed");
+  EXPECT_EQ(unnamed.code, 2);
+  EXPECT_NE(unnamed.err.find("--to-study NAME is required"), std::string::npos) << unnamed.err;
+}
+
 TEST(PostgresCli, ReadingAStudyThatIsNotThereExitsTwo) {
   TUNE_REQUIRE_POSTGRES();
   TempDir dir;

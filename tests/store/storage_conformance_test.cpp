@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "../support/postgres_server.h"
+#include "common/error.h"
 #include "store/storage.h"
 #include "temp_dir.h"
 
@@ -58,8 +59,8 @@ struct Backend {
 
 const Backend kBackends[] = {
     {"Sqlite", [] {},
-     [](const TempDir& dir, const std::string&) {
-       return open_sqlite_storage(dir.file("study.db"));
+     [](const TempDir& dir, const std::string& study) {
+       return open_sqlite_storage(dir.file(study + ".db"));
      }},
     {"Postgres", [] { TUNE_REQUIRE_POSTGRES(); },
      [](const TempDir&, const std::string& study) {
@@ -81,7 +82,10 @@ class StorageConformance : public ::testing::TestWithParam<Backend> {
     const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
     study_ = testing::PostgresServer::study_name(test->name());
   }
-  std::unique_ptr<Storage> open() { return GetParam().open(dir_, study_); }
+  // The test's study; open("_other"): another one, in the same backend.
+  std::unique_ptr<Storage> open(const std::string& suffix = "") {
+    return GetParam().open(dir_, study_ + suffix);
+  }
 
  private:
   TempDir dir_;
@@ -546,6 +550,68 @@ TEST_P(StorageConformance, ChangesSinceMissesNothingWhileOthersWrite) {
   for (const auto& t : all) expected[t.number] = t.state;
   EXPECT_EQ(seen, expected);
   EXPECT_EQ(values, static_cast<size_t>(kWriters * kEach));
+}
+
+// dump() gives everything a study holds and load() writes it into a new study as it was: what
+// `tune copy` moves between backends (tests/cli copies from one backend to the other).
+TEST_P(StorageConformance, DumpAndLoadKeepEveryField) {
+  auto storage = open();
+  for (int i = 0; i < 5; ++i) {
+    ClaimRequest r =
+        request(i, {{"x", i}, {"name", "n" + std::to_string(i)}}, "host:1/" + std::to_string(i));
+    r.device = "cuda:" + std::to_string(i);
+    ASSERT_EQ(storage->claim(r).status, ClaimStatus::Claimed);
+  }
+  storage->report(0, {{"epoch", 1}, {"loss", 0.9}}, 0.9);
+  storage->report(0, {{"epoch", 2}, {"loss", 0.5}}, std::nullopt);  // no objective value
+  storage->report(1, {{"loss", 3.0}}, 3.0);
+  storage->report(3, {{"loss", 4.0}}, 4.0);
+  storage->finish(0, TrialState::Complete, 0.5, "", {{"best_epoch", 2}});
+  storage->finish(1, TrialState::Pruned, 3.0, "");
+  storage->finish(2, TrialState::Failed, std::nullopt, "exit 1: \xff\xfe bad bytes");
+  storage->finish(4, TrialState::Complete, -1.5, "");  // 3 stays running
+  storage->set_attr("direction", "minimize");
+  storage->set_attr("experiment", {{"name", "x"}, {"trials", 5}});
+
+  const StudyRecord record = storage->dump();
+  ASSERT_EQ(record.trials.size(), 5u);
+  ASSERT_EQ(record.epochs.size(), 4u);
+  ASSERT_EQ(record.attrs.size(), 2u);
+  auto copy = open("_copy");
+  copy->load(record);
+  const StudyRecord loaded = copy->dump();
+  EXPECT_EQ(loaded.attrs, record.attrs);
+  ASSERT_EQ(loaded.trials.size(), record.trials.size());
+  for (size_t i = 0; i < record.trials.size(); ++i) {
+    const TrialSnapshot &a = record.trials[i], &b = loaded.trials[i];
+    EXPECT_EQ(b.number, a.number);
+    EXPECT_EQ(b.state, a.state);
+    EXPECT_EQ(b.params, a.params);
+    EXPECT_EQ(b.value, a.value);
+    EXPECT_EQ(b.summary, a.summary);
+    EXPECT_EQ(b.start_time, a.start_time);
+    EXPECT_EQ(b.end_time, a.end_time);
+    EXPECT_EQ(b.device, a.device);
+    EXPECT_EQ(b.worker, a.worker);
+    EXPECT_EQ(b.error, a.error);
+  }
+  ASSERT_EQ(loaded.epochs.size(), record.epochs.size());
+  for (size_t i = 0; i < record.epochs.size(); ++i) {
+    EXPECT_EQ(loaded.epochs[i].trial, record.epochs[i].trial);
+    EXPECT_EQ(loaded.epochs[i].epoch, record.epochs[i].epoch);
+    EXPECT_EQ(loaded.epochs[i].time, record.epochs[i].time);
+    EXPECT_EQ(loaded.epochs[i].data, record.epochs[i].data);
+    EXPECT_EQ(loaded.epochs[i].value, record.epochs[i].value);
+  }
+  EXPECT_EQ(record.epochs[1].value, std::nullopt);
+  // The copy reads as the original: its changes, its best, and the next claim's number.
+  EXPECT_EQ(copy->changes_since({}).values.size(), 3u);
+  EXPECT_EQ(numbers_of(copy->changes_since({}).trials), (std::vector<int>{0, 1, 2, 3, 4}));
+  EXPECT_EQ(copy->best(Direction::Minimize)->number, 4);
+  EXPECT_EQ(copy->trial(0)->metrics.size(), 2u);
+  EXPECT_EQ(copy->fail_stale(60), 0);  // the running trial's heartbeat is the loading
+  EXPECT_EQ(copy->claim(request(5, {{"x", 5}})).status, ClaimStatus::Claimed);
+  EXPECT_THROW(copy->load(record), ConfigError);  // only into a study with no trial
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StorageConformance, ::testing::ValuesIn(kBackends),

@@ -7,6 +7,7 @@
 // (PostgresServer(false)), so that the other tests of the run keep theirs.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -50,8 +51,10 @@ class PostgresServer {
   bool pause() const { return own_ && run("pause"); }
   bool resume() const { return own_ && run("resume"); }
 
-  // A study name no other test of this run uses: `test` and this process.
-  static std::string study_name(const std::string& test) {
+  // A study name no other test of this run uses: `test` (its '/' as '_', so that the name
+  // also makes a file name) and this process.
+  static std::string study_name(std::string test) {
+    std::replace(test.begin(), test.end(), '/', '_');
     return test + "_" + std::to_string(getpid());
   }
 
