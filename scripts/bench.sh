@@ -10,12 +10,15 @@
 #   scripts/bench.sh report [ARGS]        the report of a large study (--trials 1000 --epochs 20):
 #                                         build time, size, one dashboard poll, and the time
 #                                         headless Chromium takes to draw it (needs the test set-up)
+#   scripts/bench.sh storage [ARGS]       claim + finish per trial on SQLite and on PostgreSQL over
+#                                         loopback with 1, 4, 16 worker processes, 2,000 trials:
+#                                         trials/s and p99 claim latency (--storage URL, --workers)
 #   BUILD_DIR   build directory (default build)
 # Installs optuna with pip into the benchmark's Python when the strategies benchmark needs it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 name=strategies
-case "${1:-}" in strategies | sched | train | report) name=$1 && shift ;; esac
+case "${1:-}" in strategies | sched | train | report | storage) name=$1 && shift ;; esac
 build=${BUILD_DIR:-build}
 if [ ! -f "$build/CMakeCache.txt" ]; then
   generator=()

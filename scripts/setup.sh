@@ -4,7 +4,8 @@
 #   TORCH_VERSION   PyTorch wheel to install when no `torch` is importable (default 2.13.0)
 #   Torch_DIR       an unpacked LibTorch's share/cmake/Torch; skips the Python torch entirely
 #   BUILD_DIR       build directory (default build)
-#   TUNE_TEST_DEPS=1 also what only the tests need: Chromium and the browser tests' driver
+#   TUNE_TEST_DEPS=1 also what only the tests need: Chromium and the browser tests' driver, and
+#                    a PostgreSQL server (the tests start a throwaway one of their own)
 # Arguments name the targets to build (default: all of them); the demo builds only `tune`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,8 +13,8 @@ root_cmd=()
 [ "$(id -u)" -eq 0 ] || root_cmd=(sudo)
 
 debs=(g++ cmake make pkgconf libgtest-dev nlohmann-json3-dev libcxxopts-dev libsqlite3-dev
-      zlib1g-dev libcpp-httplib-dev dataset-fashion-mnist)
-[ "${TUNE_TEST_DEPS:-0}" = 1 ] && debs+=(chromium)
+      libpq-dev zlib1g-dev libcpp-httplib-dev dataset-fashion-mnist)
+[ "${TUNE_TEST_DEPS:-0}" = 1 ] && debs+=(chromium postgresql)
 missing=()
 command -v npm >/dev/null || missing+=(npm)
 for p in "${debs[@]}"; do

@@ -15,7 +15,7 @@ const std::map<std::string, std::function<int(const Args&)>>& commands() {
   static const std::map<std::string, std::function<int(const Args&)>> table = {
       {"run", run_command},       {"train", train_command},         {"sample", sample_command},
       {"status", status_command}, {"best", best_command},           {"export", export_command},
-      {"report", report_command}, {"dashboard", dashboard_command},
+      {"report", report_command}, {"dashboard", dashboard_command}, {"copy", copy_command},
   };
   return table;
 }
@@ -26,9 +26,10 @@ void print_usage() {
                "       tune train --config FILE [--set name=value ...] [--epochs N] "
                "[--device cpu|cuda:N] [--output FILE]\n"
                "       tune sample --config FILE --n N [--seed S]\n"
-               "       tune status|best|export|report --study DIR\n"
+               "       tune status|best|export|report --study DIR [--storage URL]\n"
                "       tune dashboard --study DIR [--host 127.0.0.1] [--port 8080] "
                "[--poll-ms 2000]\n"
+               "       tune copy --from URL --to URL [--study NAME] [--to-study NAME]\n"
                "Run `tune COMMAND --help` for a command's options.\n";
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // The `tune` command line: `tune [run] ...`, `tune train`, `tune sample`, `tune status`,
-// `tune best`, `tune export`, `tune report`, `tune dashboard`. Human output goes to stderr,
-// machine output to stdout or files.
+// `tune best`, `tune export`, `tune report`, `tune dashboard`, `tune copy`. Human output goes to
+// stderr, machine output to stdout or files.
 // Every command throws ConfigError for bad input; main() prints it on one line and returns 2.
 #include <string>
 #include <vector>
@@ -20,5 +20,6 @@ int best_command(const Args& args);       // tune best
 int export_command(const Args& args);     // tune export
 int report_command(const Args& args);     // tune report: the study as one HTML page
 int dashboard_command(const Args& args);  // tune dashboard: a live web view of a study
+int copy_command(const Args& args);       // tune copy: a study into another storage
 
 }  // namespace tune::cli

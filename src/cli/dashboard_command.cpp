@@ -26,7 +26,7 @@ int dashboard_command(const Args& args) {
   chosen.host = parsed["host"].as<std::string>();
   chosen.port = parsed["port"].as<int>();
   chosen.poll_ms = parsed["poll-ms"].as<int>();
-  auto storage = open_existing_study(dir, args[0] + " --study");
+  auto storage = open_existing_study(dir, args[0] + " --study", storage_option(parsed));
   Dashboard dashboard(*storage, dir, chosen, args[0]);
   {
     StopOnSignal stop([&dashboard] { dashboard.stop(); });

@@ -19,7 +19,7 @@ int export_optuna(const std::string& command, const std::string& dir,
     throw ConfigError(command + " --output",
                       "--format optuna writes an SQLite file: --output FILE is required");
   const std::string path = parsed["output"].as<std::string>();
-  auto storage = open_existing_study(dir, command + " --study");
+  auto storage = open_existing_study(dir, command + " --study", storage_option(parsed));
   OptunaStudy study = read_optuna_study(*storage, dir);
   print_warnings(*storage);
   write_optuna_study(study, path, command + " --output");
@@ -46,7 +46,7 @@ int export_command(const Args& args) {
     throw ConfigError(args[0] + " --format",
                       "unknown format \"" + format + "\"; allowed: csv, json, optuna");
   if (format == "optuna") return export_optuna(args[0], dir, parsed);
-  auto storage = open_existing_study(dir, args[0] + " --study");
+  auto storage = open_existing_study(dir, args[0] + " --study", storage_option(parsed));
   TrialQuery query;
   query.with_metrics = true;  // the learning curves are part of an export
   auto trials = storage->trials(query);

@@ -1,4 +1,5 @@
 // tune report --study DIR [--output FILE]: the study as one self-contained HTML page.
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -21,7 +22,7 @@ int report_command(const Args& args) {
   if (!flags) return 0;
   const std::string& dir = flags->dir;
   const cxxopts::ParseResult& parsed = flags->parsed;
-  auto storage = open_existing_study(dir, args[0] + " --study");
+  auto storage = open_existing_study(dir, args[0] + " --study", storage_option(parsed));
   StudyReport report(*storage, dir);
   report.refresh();
   const Json data = report.data();
@@ -30,6 +31,10 @@ int report_command(const Args& args) {
 
   const std::string path =
       parsed.count("output") ? parsed["output"].as<std::string>() : dir + "/report.html";
+  // With --storage the study directory may not exist here yet; one that cannot be made shows
+  // as "cannot write" below.
+  std::error_code ignored;
+  if (!parsed.count("output")) std::filesystem::create_directories(dir, ignored);
   std::ofstream out(path, std::ios::trunc | std::ios::binary);
   out << html;
   out.flush();

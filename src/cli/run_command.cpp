@@ -54,6 +54,10 @@ cxxopts::Options run_options(const std::string& name) {
       cxxopts::value<double>()->default_value("30"))(
       "max-failures", "stop after this many failed trials in a row (0: never; up to 1000000)",
       cxxopts::value<int>()->default_value("5"))("h,help", "show this help");
+  // The study's name in a --storage database is the last component of --study.
+  options.add_options()("storage", kStorageHelp, cxxopts::value<std::string>())(
+      "storage-retry", "seconds a worker that loses the storage's server retries (0 to 86400)",
+      cxxopts::value<double>()->default_value("180"));
   options.custom_help("[--config FILE] [options] [--set name=value ...]");
   return options;
 }
@@ -168,6 +172,11 @@ int run_command(const Args& raw_args) {
   ExperimentRunOptions run;
   apply_overrides(e, parsed, sets, run.notes);
   if (parsed.count("study")) run.study_dir = parsed["study"].as<std::string>();
+  if (parsed.count("storage")) run.storage = parsed["storage"].as<std::string>();
+  run.storage_retry = parsed["storage-retry"].as<double>();
+  if (!(run.storage_retry >= 0 && run.storage_retry <= 86400))
+    throw ConfigError("--storage-retry",
+                      "must be in [0, 86400] seconds, got " + std::to_string(run.storage_retry));
   run.stale_after = parsed["stale-after"].as<double>();
   run.max_failures = parsed["max-failures"].as<int>();
   if (parsed.count("threads")) {

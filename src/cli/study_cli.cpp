@@ -106,9 +106,18 @@ std::vector<std::string> take_repeated(Args& args, const std::string& name) {
   return values;
 }
 
+std::string storage_option(const cxxopts::ParseResult& parsed) {
+  return parsed.count("storage") ? parsed["storage"].as<std::string>() : "";
+}
+
+std::string required_study(const cxxopts::ParseResult& parsed, const std::string& command) {
+  if (!parsed.count("study")) throw ConfigError(command, "--study DIR is required");
+  return parsed["study"].as<std::string>();
+}
+
 std::optional<StudyFlags> parse_study_flags(cxxopts::Options& options, const Args& args) {
   options.add_options()("study", "study directory", cxxopts::value<std::string>())(
-      "h,help", "show this help");
+      "storage", kStorageHelp, cxxopts::value<std::string>())("h,help", "show this help");
   auto parsed = parse_options(options, args);
   if (parsed.count("help")) {
     std::cout << options.help();
@@ -125,7 +134,7 @@ std::optional<ReadStudy> read_study(const Args& args, const std::string& descrip
   if (!flags) return std::nullopt;
   ReadStudy out;
   out.dir = flags->dir;
-  out.storage = open_existing_study(out.dir, args[0] + " --study");
+  out.storage = open_existing_study(out.dir, args[0] + " --study", storage_option(flags->parsed));
   out.direction = study_direction(*out.storage);
   return out;
 }

@@ -32,6 +32,18 @@ struct StudyFlags {
 // the flags, with ConfigError naming the command when --study is missing.
 std::optional<StudyFlags> parse_study_flags(cxxopts::Options& options, const Args& args);
 
+// --storage's help, for every study command.
+inline constexpr const char* kStorageHelp =
+    "where the trials live: sqlite:///path/study.db or postgresql://user:pass@host:port/db, "
+    "which holds many studies, each named by the last component of --study (default: "
+    "DIR/study.db)";
+
+// The value of --storage, or "" when not given.
+std::string storage_option(const cxxopts::ParseResult& parsed);
+
+// The value of --study, or ConfigError naming the command when it is missing.
+std::string required_study(const cxxopts::ParseResult& parsed, const std::string& command);
+
 // An existing study opened by a command that only reads it.
 struct ReadStudy {
   std::string dir;
@@ -39,8 +51,9 @@ struct ReadStudy {
   Direction direction = Direction::Maximize;
 };
 
-// For the commands whose only option is `--study DIR` (status, best): parses `args`, prints
-// the help and returns nullopt for --help, else opens the study (ConfigError when missing).
+// For the commands whose only options are `--study DIR` and `--storage URL` (status, best): parses
+// `args`, prints the help and returns nullopt for --help, else opens the study (ConfigError when
+// missing).
 std::optional<ReadStudy> read_study(const Args& args, const std::string& description);
 
 // Prints what the storage's reads skipped, once each, as "tune: warning: FILE: trial N: ...

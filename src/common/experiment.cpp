@@ -11,8 +11,8 @@ namespace tune {
 namespace {
 
 const std::vector<std::string> kSections = {
-    "name",    "data",   "params",  "callbacks",  "objective", "space",       "strategy",
-    "devices", "trials", "timeout", "on_timeout", "seed",      "description", "pruner"};
+    "name",   "data",    "params",     "callbacks", "objective",   "space",  "strategy", "devices",
+    "trials", "timeout", "on_timeout", "seed",      "description", "pruner", "storage"};
 
 std::string stem(const std::string& path) {
   size_t slash = path.find_last_of('/');
@@ -111,6 +111,7 @@ Experiment parse_experiment(const Json& root, const std::string& source) {
   }
   e.on_timeout = top.choice("on_timeout", "finish", on_timeout_choices());
   e.seed = static_cast<uint64_t>(top.integer("seed", 0, 0));
+  e.storage = top.text("storage", "");
   return e;
 }
 

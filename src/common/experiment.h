@@ -29,6 +29,9 @@ struct Experiment {
   std::optional<double> timeout;      // seconds, wall clock for a study
   std::string on_timeout = "finish";  // "finish" or "stop": the trials running at the timeout
   uint64_t seed = 0;
+  // "storage": where the trials live (store/storage_url.h); "" for the study directory's
+  // study.db. --storage overrides it. Never in to_json(), so no password is stored with a study.
+  std::string storage;
   // Fields set by a command-line flag, as "section.field" -> flag ("params.lr" -> "--set lr",
   // "data.dir" -> "--data"): errors about them name the flag, not the file.
   std::map<std::string, std::string> flag_origins;

@@ -187,7 +187,11 @@ ExperimentRun run_experiment(const Experiment& e, const ExperimentRunOptions& op
   run.study_dir = options.study_dir.empty() ? "studies/" + e.name : options.study_dir;
   run.budget = budget;
   run.workers = static_cast<int>(slots.size());
-  std::shared_ptr<Storage> storage = open_study_dir(run.study_dir);
+  const bool storage_flag = !options.storage.empty();
+  const std::string storage_url = storage_flag ? options.storage : e.storage;
+  std::shared_ptr<Storage> storage =
+      open_study_dir(run.study_dir, storage_url, storage_flag ? "--storage" : e.where("storage"),
+                     options.storage_retry);
   record_experiment(*storage, e, budget, run.study_dir, log);
 
   StudyOptions study_options;
@@ -204,8 +208,8 @@ ExperimentRun run_experiment(const Experiment& e, const ExperimentRunOptions& op
         << " trial(s) left running by a process that died were marked failed\n";
   const int done_before = study.budget_used();
   const std::string pruner_name = pruner ? ", pruner " + e.pruner["name"].get<std::string>() : "";
-  log << "tune: study " << run.study_dir << " (" << strategy_name << pruner_name << ", "
-      << to_string(objective_spec.direction) << " " << objective_spec.monitor
+  log << "tune: study " << describe_study(run.study_dir, storage_url) << " (" << strategy_name
+      << pruner_name << ", " << to_string(objective_spec.direction) << " " << objective_spec.monitor
       << "): " << done_before << " of " << budget << " trials done or running; "
       << describe_slots(slots) << "\n";
 

@@ -15,6 +15,7 @@
 #include "objective/objective.h"
 #include "run/listener.h"
 #include "run/run_loop.h"
+#include "store/storage.h"
 
 namespace tune {
 
@@ -28,15 +29,21 @@ inline constexpr double kMaxStaleAfter = 7 * 86400;
 inline constexpr int kMaxFailuresCap = 1000000;
 
 struct ExperimentRunOptions {
-  std::string study_dir;    // "" : studies/<experiment name>
+  std::string study_dir;  // "" : studies/<experiment name>
+  // Where the trials live (store/storage_url.h), over the experiment's "storage": "" for
+  // study_dir/study.db; a PostgreSQL URL shares the study named after study_dir's last
+  // component with every host given the same URL.
+  std::string storage;
+  // How long a worker that loses the storage's server retries before giving up (PostgreSQL).
+  double storage_retry = kDefaultStorageRetrySeconds;
   double stale_after = 30;  // seconds without a heartbeat before another process's trial is dead
   int max_failures = 5;     // failed trials in a row that stop the study (0: never)
   // Human output: the study line, the progress board, the leaderboard. nullptr: silent.
   // Nothing is written to it until everything is checked: a refused run says only why.
   std::ostream* log = nullptr;
   std::vector<std::string> notes;  // the caller's (how flags changed the experiment), for the log
-  bool interactive = false;     // redraw the progress block in place (a terminal)
-  bool handle_signals = false;  // Ctrl-C and SIGTERM drive the run (see run/signals.h)
+  bool interactive = false;        // redraw the progress block in place (a terminal)
+  bool handle_signals = false;     // Ctrl-C and SIGTERM drive the run (see run/signals.h)
   // Runs this objective instead of the experiment's (a warm one in a benchmark, a fake one in a
   // test); it must be safe to share between the workers.
   std::shared_ptr<Objective> objective;

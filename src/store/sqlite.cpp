@@ -145,11 +145,6 @@ std::string Statement::text(int column) const {
                      static_cast<size_t>(sqlite3_column_bytes(stmt_, column)));
 }
 
-std::optional<double> Statement::optional_real(int column) const {
-  if (is_null(column)) return std::nullopt;
-  return real(column);
-}
-
 namespace {
 
 void rollback_quietly(Database& db) {

@@ -9,6 +9,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "store/row_view.h"
+
 namespace tune::sqlite {
 
 // A failed SQLite call; `code` is the primary result code (SQLITE_BUSY, ...).
@@ -58,10 +60,11 @@ class Database {
   std::string path_;
 };
 
-class Statement {
+// A prepared statement; after step() returns true, the current row reads through RowView.
+class Statement : public RowView {
  public:
   Statement(Database& db, const std::string& sql);
-  ~Statement();
+  ~Statement() override;
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
 
@@ -78,12 +81,11 @@ class Statement {
   // Runs a statement that returns no rows.
   void run();
 
-  bool is_null(int column) const;
-  bool is_number(int column) const;  // an INTEGER or REAL value (SQLite columns hold any type)
-  int64_t integer(int column) const;
-  double real(int column) const;
-  std::string text(int column) const;
-  std::optional<double> optional_real(int column) const;
+  bool is_null(int column) const override;
+  bool is_number(int column) const override;  // an INTEGER or REAL value
+  int64_t integer(int column) const override;
+  double real(int column) const override;
+  std::string text(int column) const override;
 
  private:
   Database& db_;

@@ -13,19 +13,17 @@
 // Study files from before these columns are migrated when opened: their rows get version 1 and
 // their metrics no objective value (study_schema.h). Opening, read-only included: study_file.h.
 //
-// Rows are read with trial_rows.h: one that cannot be read is skipped and recorded once in
-// warnings(), never thrown on.
+// Rows are read with row_reader.h, as every backend reads them: one that cannot be read is
+// skipped and recorded once in warnings(), never thrown on.
 #include <algorithm>
-#include <atomic>
 #include <chrono>
-#include <cmath>
-#include <cstdio>
 #include <limits>
+#include <map>
 #include <mutex>
-#include <set>
 #include <stdexcept>
 
 #include "common/error.h"
+#include "store/row_reader.h"
 #include "store/sqlite.h"
 #include "store/storage.h"
 #include "store/study_file.h"
@@ -37,18 +35,10 @@ namespace {
 constexpr int kBusyTimeoutMs = 5000;
 // How long one call keeps retrying a busy database before giving up with an error.
 constexpr int kMaxWaitMs = 120000;
-// Warnings kept word for word; past this many, only counted (a badly damaged file would
-// otherwise print a line per row).
-constexpr size_t kMaxWarnings = 20;
 
 double now_seconds() {
   using namespace std::chrono;
   return duration<double>(system_clock::now().time_since_epoch()).count();
-}
-
-std::optional<double> finite(std::optional<double> value) {
-  if (value && !std::isfinite(*value)) return std::nullopt;
-  return value;
 }
 
 // " WHERE <column> IN (?, ?, ...)" for `states`, or nothing when every state is wanted.
@@ -67,7 +57,7 @@ void bind_states(sqlite::Statement& statement, const std::vector<TrialState>& st
 class SqliteStorage : public Storage {
  public:
   SqliteStorage(std::unique_ptr<sqlite::Database> db, bool read_only)
-      : db_(std::move(db)), read_only_(read_only) {}
+      : db_(std::move(db)), read_only_(read_only), reader_(db_->path()) {}
 
   ClaimResult claim(const ClaimRequest& request) override {
     require_writable("claim a trial");
@@ -112,8 +102,7 @@ class SqliteStorage : public Storage {
 
   std::optional<TrialSnapshot> finish(int number, TrialState state, std::optional<double> value,
                                       const std::string& error, const Json& summary) override {
-    if (state == TrialState::Running)
-      throw std::invalid_argument("finish: the new state must not be running");
+    check_finished_state(state);
     require_writable("finish a trial");
     std::lock_guard<std::mutex> lock(mutex_);
     std::optional<TrialSnapshot> finished;
@@ -132,7 +121,8 @@ class SqliteStorage : public Storage {
           finished = select_trial(number);
           // Its row was damaged while it ran (written by someone else): what was just
           // written is still the answer the caller needs.
-          if (!finished) finished = finished_stand_in(number, state, value, error, summary);
+          if (!finished)
+            finished = finished_stand_in(number, state, value, error, summary, now_seconds());
         },
         kMaxWaitMs);
     return finished;
@@ -162,7 +152,8 @@ class SqliteStorage : public Storage {
           sqlite::Statement metrics(
               *db_, "SELECT trial, epoch, data FROM metrics WHERE trial = ? ORDER BY seq");
           metrics.bind(1, number);
-          while (metrics.step()) append_metrics(*found, metrics);
+          while (metrics.step())
+            reader_.append_metrics(*found, metrics.integer(1), metrics.text(2));
         },
         kMaxWaitMs);
     return found;
@@ -186,7 +177,7 @@ class SqliteStorage : public Storage {
           sqlite::Statement select(*db_, sql);
           select.bind(1, -std::numeric_limits<double>::infinity());
           select.bind(2, std::numeric_limits<double>::infinity());
-          while (!found && select.step()) found = read_trial(select);
+          while (!found && select.step()) found = reader_.read_trial(select);
         },
         kMaxWaitMs);
     return found;
@@ -213,8 +204,7 @@ class SqliteStorage : public Storage {
                                    "UPDATE trials SET state = 'failed', end_time = ?, error = ?, "
                                    "version = ? WHERE state = 'running' AND heartbeat < ?");
           update.bind(1, now);
-          update.bind(2, std::string(kWorkerDiedError) + ": no heartbeat for over " +
-                             format_seconds(grace_seconds));
+          update.bind(2, stale_error(grace_seconds));
           update.bind(3, next_version()).bind(4, now - grace_seconds).run();
           failed = db_->changes();
         },
@@ -262,46 +252,47 @@ class SqliteStorage : public Storage {
           value.reset();
           sqlite::Statement select(*db_, "SELECT value FROM attributes WHERE key = ?");
           select.bind(1, key);
-          if (select.step()) value = read_attr(key, select.text(0));
+          if (select.step()) value = reader_.read_attr(key, select.text(0));
         },
         kMaxWaitMs);
     return value;
   }
 
-  int64_t rows_read() const override { return rows_read_.load(); }
-
-  std::vector<std::string> warnings() const override {
-    std::lock_guard<std::mutex> lock(warnings_mutex_);
-    std::vector<std::string> out = warnings_;
-    if (warned_.size() > warnings_.size())
-      out.push_back(db_->path() + ": " + std::to_string(warned_.size() - warnings_.size()) +
-                    " more unreadable rows (skipped)");
-    return out;
+  StudyRecord dump() override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    StudyRecord record;
+    sqlite::read_transaction(
+        *db_,
+        [&] {
+          record = StudyRecord();
+          sqlite::Statement attrs(*db_, "SELECT key, value FROM attributes ORDER BY key");
+          while (attrs.step())
+            if (auto value = reader_.read_attr(attrs.text(0), attrs.text(1)))
+              record.attrs.emplace_back(attrs.text(0), std::move(*value));
+          record.trials = select_trials({});
+          sqlite::Statement epochs(
+              *db_, "SELECT trial, epoch, time, data, value FROM metrics ORDER BY trial, seq");
+          while (epochs.step())
+            if (auto epoch = reader_.read_epoch(epochs)) record.epochs.push_back(std::move(*epoch));
+        },
+        kMaxWaitMs);
+    drop_orphan_epochs(record);
+    return record;
   }
+
+  void load(const StudyRecord& record) override {
+    require_writable("load a study");
+    std::lock_guard<std::mutex> lock(mutex_);
+    sqlite::write_transaction(
+        *db_, [&] { load_in_transaction(record); }, kMaxWaitMs);
+  }
+
+  int64_t rows_read() const override { return reader_.rows_read(); }
+  std::vector<std::string> warnings() const override { return reader_.warnings(); }
 
  private:
-  static std::string format_seconds(double seconds) {
-    char text[32];
-    std::snprintf(text, sizeof text, "%g s", seconds);
-    return text;
-  }
-
   void require_writable(const std::string& action) const {
-    if (read_only_) throw ConfigError(db_->path(), "opened read-only; cannot " + action);
-  }
-
-  // Records `what` ("trial 3: params are not JSON: ...") once, for warnings().
-  void warn(const std::string& what) {
-    std::lock_guard<std::mutex> lock(warnings_mutex_);
-    std::string line = db_->path() + ": " + what;
-    if (warned_.insert(line).second && warnings_.size() < kMaxWarnings) warnings_.push_back(line);
-  }
-
-  std::optional<Json> read_attr(const std::string& key, const std::string& text) {
-    Json value = Json::parse(text, nullptr, false);
-    if (!value.is_discarded()) return value;
-    warn("attribute \"" + key + "\" is not JSON (ignored)");
-    return std::nullopt;
+    refuse_if_read_only(read_only_, db_->path(), action);
   }
 
   // The methods below run inside a transaction, with mutex_ held.
@@ -327,6 +318,37 @@ class SqliteStorage : public Storage {
     insert.bind(4, t.start_time).bind(5, t.device).bind(6, t.worker);
     insert.bind(7, next_version()).run();
     return {ClaimStatus::Claimed, t};
+  }
+
+  void load_in_transaction(const StudyRecord& record) {
+    sqlite::Statement used(*db_, "SELECT COUNT(*) FROM trials");
+    used.step();
+    if (used.integer(0) > 0) refuse_load_into_used_study(db_->path());
+    for (const auto& [key, value] : record.attrs) {
+      sqlite::Statement upsert(*db_,
+                               "INSERT OR REPLACE INTO attributes (key, value) VALUES (?, ?)");
+      upsert.bind(1, key).bind(2, dump_json(value)).run();
+    }
+    const int64_t version = next_version();
+    const double now = now_seconds();
+    for (const auto& t : record.trials) {
+      sqlite::Statement insert(*db_,
+                               "INSERT INTO trials (number, state, params, value, summary, "
+                               "start_time, end_time, heartbeat, device, worker, error, version) "
+                               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      insert.bind(1, t.number).bind(2, std::string(to_string(t.state)));
+      insert.bind(3, dump_json(t.params)).bind(4, t.value).bind(5, dump_json(t.summary));
+      insert.bind(6, t.start_time).bind(7, t.end_time).bind(8, loaded_heartbeat(t, now));
+      insert.bind(9, t.device).bind(10, t.worker).bind(11, t.error).bind(12, version).run();
+    }
+    std::map<int, int64_t> seq;  // per trial, in the order of record.epochs
+    for (const auto& e : record.epochs) {
+      sqlite::Statement insert(*db_,
+                               "INSERT INTO metrics (trial, seq, epoch, time, data, value) "
+                               "VALUES (?, ?, ?, ?, ?, ?)");
+      insert.bind(1, e.trial).bind(2, seq[e.trial]++).bind(3, e.epoch).bind(4, e.time);
+      insert.bind(5, dump_json(e.data)).bind(6, finite(e.value)).run();
+    }
   }
 
   // Counted on the (state, value) index, without reading any trial row.
@@ -365,7 +387,7 @@ class SqliteStorage : public Storage {
     // budget count as the claim's, so an unreadable row comes as a stand-in rather than not
     // at all.
     while (trials.step()) {
-      TrialRow row = read_row(trials);
+      TrialRow row = reader_.read_row(trials);
       changes.trials.push_back(row.trial ? std::move(*row.trial) : unreadable_stand_in(row));
     }
 
@@ -374,7 +396,7 @@ class SqliteStorage : public Storage {
                              "WHERE rowid > ? AND value IS NOT NULL ORDER BY rowid");
     values.bind(1, cursor.values);
     while (values.step()) {
-      ++rows_read_;
+      reader_.count_row();
       changes.values.push_back({static_cast<int>(values.integer(0)),
                                 static_cast<int>(values.integer(1)), values.real(2)});
     }
@@ -386,7 +408,7 @@ class SqliteStorage : public Storage {
         *db_, std::string("SELECT ") + kTrialColumns + " FROM trials WHERE number = ?");
     select.bind(1, number);
     if (!select.step()) return std::nullopt;
-    return read_trial(select);
+    return reader_.read_trial(select);
   }
 
   std::vector<TrialSnapshot> select_trials(const std::vector<TrialState>& states) {
@@ -395,7 +417,7 @@ class SqliteStorage : public Storage {
     bind_states(select, states);
     std::vector<TrialSnapshot> found;
     while (select.step())
-      if (auto t = read_trial(select)) found.push_back(std::move(*t));
+      if (auto t = reader_.read_trial(select)) found.push_back(std::move(*t));
     return found;
   }
 
@@ -406,50 +428,9 @@ class SqliteStorage : public Storage {
                              "ON t.number = m.trial" +
                                  state_filter(states, "t.state") + " ORDER BY m.trial, m.seq");
     bind_states(select, states);
-    auto it = found.begin();
-    while (select.step()) {
-      int number = static_cast<int>(select.integer(0));
-      while (it != found.end() && it->number < number) ++it;
-      if (it == found.end()) break;  // the rest belong to trials after the last one found
-      if (it->number == number) append_metrics(*it, select);  // else a trial skipped
+    MetricsAttacher attacher(found, reader_);
+    while (select.step() && attacher.add(select)) {
     }
-  }
-
-  TrialRow read_row(const sqlite::Statement& row) {
-    ++rows_read_;
-    TrialRow read = read_trial_row(row);
-    if (!read.trial)
-      warn("trial " + std::to_string(read.number) + ": " + read.problem + " (skipped)");
-    return read;
-  }
-
-  std::optional<TrialSnapshot> read_trial(const sqlite::Statement& row) {
-    return read_row(row).trial;
-  }
-
-  // Appends one epoch's metrics from a (trial, epoch, data) row, unless its data is unreadable.
-  void append_metrics(TrialSnapshot& trial, const sqlite::Statement& row) {
-    ++rows_read_;
-    std::string problem;
-    if (auto data = parse_metrics_data(row.text(2), problem)) {
-      trial.metrics.push_back(std::move(*data));
-      return;
-    }
-    warn("trial " + std::to_string(trial.number) + ", epoch " + std::to_string(row.integer(1)) +
-         ": " + problem + " (skipped)");
-  }
-
-  // finish()'s answer when the row it just finished cannot be read back.
-  static TrialSnapshot finished_stand_in(int number, TrialState state, std::optional<double> value,
-                                         const std::string& error, const Json& summary) {
-    TrialSnapshot t;
-    t.number = number;
-    t.state = state;
-    t.value = value;
-    t.error = error;
-    t.summary = summary;
-    t.end_time = now_seconds();
-    return t;
   }
 
   void require_running(int number, const std::string& action) {
@@ -473,10 +454,7 @@ class SqliteStorage : public Storage {
   std::mutex mutex_;
   std::unique_ptr<sqlite::Database> db_;
   const bool read_only_;
-  std::atomic<int64_t> rows_read_{0};
-  mutable std::mutex warnings_mutex_;  // warn() runs inside reads, under mutex_ or not
-  std::vector<std::string> warnings_;  // the first kMaxWarnings, in the order found
-  std::set<std::string> warned_;       // every one, so that each is recorded once
+  RowReader reader_;
 };
 
 }  // namespace

@@ -73,6 +73,22 @@ struct StudyChanges {
   ChangeCursor cursor;                    // pass it to the next call
 };
 
+// One epoch's report as stored: what `tune copy` moves with a trial.
+struct StoredEpoch {
+  int trial = -1;
+  int64_t epoch = 0;
+  double time = 0;              // when it was reported, seconds since the epoch
+  Json data = Json::object();   // the metrics as reported
+  std::optional<double> value;  // the objective's value, when it had a finite one
+};
+
+// Everything a study holds, as stored: for moving a study between storages (tune copy).
+struct StudyRecord {
+  std::vector<std::pair<std::string, Json>> attrs;  // by key
+  std::vector<TrialSnapshot> trials;                // by number, without metrics
+  std::vector<StoredEpoch> epochs;                  // by trial, in the order reported
+};
+
 class Storage {
  public:
   virtual ~Storage() = default;
@@ -127,6 +143,13 @@ class Storage {
   // "FILE: trial N: what is wrong (skipped)" (past 20, one line counts the rest). The caller
   // shows them (the CLI: once, on stderr, when a command ends).
   virtual std::vector<std::string> warnings() const = 0;
+
+  // Everything the study holds, in one snapshot; unreadable rows left out (and warned about).
+  virtual StudyRecord dump() = 0;
+  // Writes `record` into this study, which must hold no trial (ConfigError otherwise), in one
+  // transaction: every field as it was (states, times, errors, epochs and their values),
+  // attributes included. A running trial stays running, its heartbeat the time of loading.
+  virtual void load(const StudyRecord& record) = 0;
 };
 
 // Opens (creating if needed) the SQLite study database `path` for reading and writing.
@@ -138,5 +161,22 @@ std::unique_ptr<Storage> open_sqlite_storage(const std::string& path);
 // migration, so it works on a read-only file system too. The same ConfigErrors, and one for
 // a database with no tables.
 std::unique_ptr<Storage> open_sqlite_storage_readonly(const std::string& path);
+
+// How long a PostgreSQL storage keeps retrying a call after losing its server, by default.
+inline constexpr double kDefaultStorageRetrySeconds = 180;
+
+// Opens the study named `study` in the PostgreSQL database at `url` (storage_url.h), creating
+// tune's tables and the study when missing. ConfigError naming the URL (its password masked)
+// and the study when the server cannot be reached or refuses. Afterwards a call that loses
+// the server retries with backoff for up to `retry_seconds` (a claim or finish whose commit
+// may have landed checks for it first, so nothing is written twice), then throws
+// std::runtime_error; heartbeats are not retried (the next one is).
+std::unique_ptr<Storage> open_postgres_storage(const std::string& url, const std::string& study,
+                                               double retry_seconds = kDefaultStorageRetrySeconds);
+// Opens an existing PostgreSQL study only to read it (the connection is read-only); the same
+// ConfigErrors, and one when the database holds no such study.
+std::unique_ptr<Storage> open_postgres_storage_readonly(
+    const std::string& url, const std::string& study,
+    double retry_seconds = kDefaultStorageRetrySeconds);
 
 }  // namespace tune

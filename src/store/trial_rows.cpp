@@ -28,7 +28,7 @@ std::optional<Json> parse_json(const std::string& text, const std::string& what,
 }
 
 // The fields of a row whose columns all read; sets `problem` at the first one that does not.
-std::optional<TrialSnapshot> read_fields(const sqlite::Statement& row, std::string& problem) {
+std::optional<TrialSnapshot> read_fields(const RowView& row, std::string& problem) {
   TrialSnapshot t;
   t.number = static_cast<int>(row.integer(0));
   try {
@@ -62,7 +62,7 @@ std::optional<TrialSnapshot> read_fields(const sqlite::Statement& row, std::stri
 
 }  // namespace
 
-TrialRow read_trial_row(const sqlite::Statement& row) {
+TrialRow read_trial_row(const RowView& row) {
   TrialRow out;
   out.number = static_cast<int>(row.integer(0));
   out.stored_state = row.text(1);

@@ -9,11 +9,12 @@
 
 #include "common/json.h"
 #include "common/trial.h"
-#include "store/sqlite.h"
+#include "store/row_view.h"
 
 namespace tune {
 
-// The trials columns read_trial_row expects, in order, for "SELECT <these> FROM trials".
+// The trials columns read_trial_row expects, in order, for "SELECT <these> FROM trials" (the
+// same names in every backend).
 extern const char* const kTrialColumns;
 
 struct TrialRow {
@@ -23,7 +24,7 @@ struct TrialRow {
   std::string problem;                 // else what is wrong ("params are not JSON: ...")
 };
 
-TrialRow read_trial_row(const sqlite::Statement& row);
+TrialRow read_trial_row(const RowView& row);
 
 // One epoch's metrics (the data column): JSON, or nullopt with `problem` set.
 std::optional<Json> parse_metrics_data(const std::string& data, std::string& problem);
