@@ -49,14 +49,32 @@ FusedOptimizer::FusedOptimizer(std::vector<torch::Tensor> parameters,
       throw ConfigError("fused group", "a parameter is not stacked over the group's trials");
     first_.push_back(torch::zeros_like(p));
     second_.push_back(torch::zeros_like(p));
+    scratch_.push_back(torch::empty_like(p));
   }
+  refresh();
 }
 
-torch::Tensor FusedOptimizer::per_trial(const torch::Tensor& values, const torch::Tensor& p) const {
+torch::Tensor FusedOptimizer::per_trial(const torch::Tensor& values, const torch::Tensor& p) {
   std::vector<int64_t> shape(p.dim(), 1);
   shape[0] = values.size(0);
-  auto shaped = values.view(shape);
-  return values.scalar_type() == torch::kBool ? shaped : shaped.to(p.scalar_type());
+  return values.view(shape);
+}
+
+void FusedOptimizer::refresh() {
+  const auto dtype = params_[0].scalar_type();
+  auto as = [&](const torch::Tensor& t) { return t.to(dtype); };
+  c_.beta1 = as(beta1_);
+  c_.one_minus_beta1 = as(1 - beta1_);
+  c_.beta2 = as(beta2_);
+  c_.one_minus_beta2 = as(1 - beta2_);
+  c_.eps = as(eps_);
+  c_.weight_decay = as(weight_decay_);
+  c_.keep_after_decay = as(1 - lr_ * weight_decay_);
+  c_.momentum = as(momentum_);
+  c_.alpha = as(alpha_);
+  c_.one_minus_alpha = as(1 - alpha_);
+  c_.neg_lr = as(-lr_);
+  c_.nesterov = nesterov_;
 }
 
 void FusedOptimizer::zero_grad() {
@@ -66,14 +84,16 @@ void FusedOptimizer::zero_grad() {
 
 void FusedOptimizer::freeze(int64_t trial) {
   lr_.select(0, trial).fill_(0);
+  refresh();
 }
 
 void FusedOptimizer::step() {
   torch::NoGradGuard no_grad;
   steps_.add_(1);
   if (kind_ == "adam" || kind_ == "adamw") {
-    step_size_ = lr_ / (1 - beta1_.pow(steps_));
-    root_correction2_ = (1 - beta2_.pow(steps_)).sqrt();
+    const auto dtype = params_[0].scalar_type();
+    c_.neg_step_size = (-lr_ / (1 - beta1_.pow(steps_))).to(dtype);
+    c_.root_correction2 = (1 - beta2_.pow(steps_)).sqrt().to(dtype);
   }
   for (size_t i = 0; i < params_.size(); ++i) {
     auto& p = params_[i];
@@ -85,36 +105,40 @@ void FusedOptimizer::step() {
 }
 
 void FusedOptimizer::sgd(torch::Tensor& p, torch::Tensor g, size_t i) {
-  if (decay_) g = g.addcmul(p, per_trial(weight_decay_, p));
+  if (decay_) g = g.addcmul(p, per_trial(c_.weight_decay, p));
   if (momentum_on_) {
     // A trial without momentum keeps buf = g (0 * buf + g), as it had no buffer.
     auto& buf = first_[i];
-    buf.mul_(per_trial(momentum_, p)).add_(g);
-    g = torch::where(per_trial(nesterov_, p), g.addcmul(buf, per_trial(momentum_, p)), buf);
+    buf.mul_(per_trial(c_.momentum, p)).add_(g);
+    g = torch::where(per_trial(c_.nesterov, p), g.addcmul(buf, per_trial(c_.momentum, p)), buf);
   }
-  p.addcmul_(g, per_trial(-lr_, p));
+  p.addcmul_(g, per_trial(c_.neg_lr, p));
 }
 
 void FusedOptimizer::adam(torch::Tensor& p, torch::Tensor g, size_t i, bool decoupled) {
-  if (decay_ && decoupled) p.mul_(per_trial(1 - lr_ * weight_decay_, p));
-  if (decay_ && !decoupled) g = g.addcmul(p, per_trial(weight_decay_, p));
-  auto& m = first_[i];
-  auto& v = second_[i];
-  m.mul_(per_trial(beta1_, p)).addcmul_(g, per_trial(1 - beta1_, p));
-  v.mul_(per_trial(beta2_, p)).addcmul_(g * per_trial(1 - beta2_, p), g);
-  auto denom = (v.sqrt() / per_trial(root_correction2_, p)).add_(per_trial(eps_, p));
-  p.addcdiv_(m * per_trial(-step_size_, p), denom);
+  if (decay_ && decoupled) p.mul_(per_trial(c_.keep_after_decay, p));
+  if (decay_ && !decoupled) g = g.addcmul(p, per_trial(c_.weight_decay, p));
+  auto &m = first_[i], &v = second_[i], &s = scratch_[i];
+  m.mul_(per_trial(c_.beta1, p)).addcmul_(g, per_trial(c_.one_minus_beta1, p));
+  at::mul_out(s, g, per_trial(c_.one_minus_beta2, p));
+  v.mul_(per_trial(c_.beta2, p)).addcmul_(s, g);
+  // s = m / (sqrt(v) / sqrt(bias correction 2) + eps); p += -lr / bias correction 1 * s
+  at::sqrt_out(s, v);
+  s.div_(per_trial(c_.root_correction2, p)).add_(per_trial(c_.eps, p));
+  at::div_out(s, m, s);
+  p.addcmul_(s, per_trial(c_.neg_step_size, p));
 }
 
 void FusedOptimizer::rmsprop(torch::Tensor& p, torch::Tensor g, size_t i) {
-  if (decay_) g = g.addcmul(p, per_trial(weight_decay_, p));
-  auto& square = second_[i];
-  square.mul_(per_trial(alpha_, p)).addcmul_(g * per_trial(1 - alpha_, p), g);
-  auto avg = square.sqrt().add_(per_trial(eps_, p));
+  if (decay_) g = g.addcmul(p, per_trial(c_.weight_decay, p));
+  auto &buf = first_[i], &square = second_[i], &s = scratch_[i];
+  at::mul_out(s, g, per_trial(c_.one_minus_alpha, p));
+  square.mul_(per_trial(c_.alpha, p)).addcmul_(s, g);
+  at::sqrt_out(s, square);
+  s.add_(per_trial(c_.eps, p));
   // A trial without momentum keeps buf = g / avg, its plain step.
-  auto& buf = first_[i];
-  buf.mul_(per_trial(momentum_, p)).addcdiv_(g, avg);
-  p.addcmul_(buf, per_trial(-lr_, p));
+  buf.mul_(per_trial(c_.momentum, p)).addcdiv_(g, s);
+  p.addcmul_(buf, per_trial(c_.neg_lr, p));
 }
 
 }  // namespace tune

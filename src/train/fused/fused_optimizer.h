@@ -27,8 +27,15 @@ class FusedOptimizer {
   void freeze(int64_t trial);
 
  private:
-  // A [K] tensor as [K, 1, ...], to broadcast over p; numbers in p's dtype.
-  torch::Tensor per_trial(const torch::Tensor& values, const torch::Tensor& p) const;
+  // The per-trial numbers a step uses, [K] in the parameters' dtype (computed in double).
+  struct Coefficients {
+    torch::Tensor beta1, one_minus_beta1, beta2, one_minus_beta2, eps, weight_decay,
+        keep_after_decay, momentum, alpha, one_minus_alpha, neg_lr, nesterov;
+    torch::Tensor neg_step_size, root_correction2;  // adam, this step's
+  };
+  void refresh();  // the step-independent coefficients, after construction and each freeze
+  // [K] as [K, 1, ...], to broadcast over p.
+  static torch::Tensor per_trial(const torch::Tensor& values, const torch::Tensor& p);
   void sgd(torch::Tensor& p, torch::Tensor g, size_t i);
   void adam(torch::Tensor& p, torch::Tensor g, size_t i, bool decoupled);
   void rmsprop(torch::Tensor& p, torch::Tensor g, size_t i);
@@ -39,10 +46,10 @@ class FusedOptimizer {
   torch::Tensor lr_, weight_decay_, eps_, momentum_, beta1_, beta2_, alpha_, steps_;
   torch::Tensor nesterov_;  // [K] bool
   bool decay_ = false, momentum_on_ = false;
-  // Per parameter: first and second moments (adam), momentum buffer and square average.
-  std::vector<torch::Tensor> first_, second_;
-  // Bias corrections of the current step (adam), [K] float64.
-  torch::Tensor step_size_, root_correction2_;
+  Coefficients c_;
+  // Per parameter: first moment or momentum buffer, second moment or square average, and
+  // scratch space, so that a step allocates nothing the size of a parameter.
+  std::vector<torch::Tensor> first_, second_, scratch_;
 };
 
 }  // namespace tune
