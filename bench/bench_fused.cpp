@@ -2,8 +2,12 @@
 // trial) fused into one batched model (train/fused/) against the same K trials trained one
 // after another by the Trainer, on synthetic data shaped like Fashion-MNIST (28x28, 10
 // classes). Samples/s are training examples of all K trials per second of training (validation
-// left out), from the last of --epochs epochs (the first is a warm-up).
+// left out), from the last of --epochs epochs (the first is a warm-up); each figure is the
+// median of --repeats runs, separate and fused taking turns, so that load from other programs
+// falls on both alike.
 //   bench_fused [--device cpu|cuda:N] [--k 1,8,32] [--samples N] [--epochs N] [--threads N]
+//               [--repeats N]
+#include <algorithm>
 #include <cstdio>
 #include <sstream>
 #include <stdexcept>
@@ -25,6 +29,7 @@ struct Args {
   int64_t samples = 12000;
   int epochs = 2;
   int threads = 1;
+  int repeats = 5;
 };
 
 Args parse(int argc, char** argv) {
@@ -45,6 +50,8 @@ Args parse(int argc, char** argv) {
       a.epochs = std::stoi(value);
     } else if (flag == "--threads") {
       a.threads = std::stoi(value);
+    } else if (flag == "--repeats") {
+      a.repeats = std::max(1, std::stoi(value));
     } else {
       throw std::invalid_argument("unknown flag " + flag);
     }
@@ -91,6 +98,12 @@ double fused(const tune::Dataset& data, const torch::Device& device, int64_t K, 
   return static_cast<double>(K) * results.front().history.back().samples_per_second;
 }
 
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  size_t n = values.size();
+  return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -103,14 +116,19 @@ int main(int argc, char** argv) {
         {"classes", 10},          {"shape", {1, 28, 28}}, {"separation", 0.3}, {"seed", 0}};
     tune::Dataset data = tune::load_dataset(section, "bench").to(device);
     std::printf(
-        "device %s, %d intra-op thread(s), %lld training samples per epoch, epoch %d of %d\n",
+        "device %s, %d intra-op thread(s), %lld training samples per epoch, epoch %d of %d, "
+        "median of %d runs\n",
         a.device.c_str(), torch::get_num_threads(), static_cast<long long>(data.train.size()),
-        a.epochs, a.epochs);
+        a.epochs, a.epochs, a.repeats);
     std::printf("| K | separate samples/s | fused samples/s | fused / separate |\n");
     std::printf("| --- | --- | --- | --- |\n");
     for (int64_t K : a.k) {
-      double apart = separate(data, device, K, a.epochs);
-      double together = fused(data, device, K, a.epochs);
+      std::vector<double> apart_runs, together_runs;
+      for (int r = 0; r < a.repeats; ++r) {
+        apart_runs.push_back(separate(data, device, K, a.epochs));
+        together_runs.push_back(fused(data, device, K, a.epochs));
+      }
+      double apart = median(apart_runs), together = median(together_runs);
       std::printf("| %lld | %.0f | %.0f | %.2fx |\n", static_cast<long long>(K), apart, together,
                   together / apart);
       std::fflush(stdout);

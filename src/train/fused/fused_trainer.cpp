@@ -1,5 +1,6 @@
 #include "train/fused/fused_trainer.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "common/error.h"

@@ -33,7 +33,8 @@ class FusedTrainer {
   void stop_when(int64_t trial, std::function<bool()> requested);
 
   // Trains every trial on data.train, validates each epoch, tests at the end: one result per
-  // trial, as Trainer::fit gives it.
+  // trial, as Trainer::fit gives it (samples_per_second is each trial's own; the group trains
+  // K times as many). A trial that left early is tested with the weights it left with.
   std::vector<TrainResult> fit(const Dataset& data);
   // Each trial's mean loss and accuracy over `split`, in evaluation mode.
   std::vector<Evaluation> evaluate(const Split& split);
