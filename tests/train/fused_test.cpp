@@ -193,6 +193,23 @@ TEST(FusedTrainer, AStopRequestEndsThatTrialOnlyAsStopped) {
     EXPECT_EQ(results[k].history.back().val_loss, everyone[k].history.back().val_loss);
 }
 
+// A trial whose loss turns NaN stops as diverged, as it does alone, and its NaNs stay in its
+// own slices: the other trials train as they would alone.
+TEST(FusedTrainer, ADivergingTrialLeavesTheOthersAsTheyAreAlone) {
+  Dataset data = load_dataset(testing::kSmallData, "data");
+  auto group = mixed_group("sgd");
+  group[3]["lr"] = 10.0;
+  group[3]["momentum"] = 0.99;
+  group[3]["activation"] = "selu";
+  group[3]["epochs"] = 5;
+  std::vector<TrainResult> results = fused(group).fit(data);
+  EXPECT_EQ(results[3].stop_reason, "diverged");
+  EXPECT_EQ(results[3].stop_reason, make_trainer(group[3]).fit(data).stop_reason);
+  for (size_t k = 0; k < 3; ++k)
+    expect_same_curve(results[k], make_trainer(group[k]).fit(data), 1e-5,
+                      "next to a diverging trial, trial " + std::to_string(k));
+}
+
 TEST(FusedTrainer, DropoutRepeatsForTheSameSeedsAndMatchesAlone) {
   Dataset data = load_dataset(testing::kSmallData, "data");
   auto group = mixed_group("adam");
