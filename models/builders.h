@@ -59,6 +59,18 @@ ModelRegistry builtin_models();
 
 torch::nn::Sequential build_mlp(const Hyperparameters& hp, const InputShape& input_shape,
                                 int64_t num_classes);
+
+// What an mlp config asks for, read and checked once: build_mlp builds it, and fused groups
+// (train/fused/) stack several of them.
+struct MlpSpec {
+  int64_t inputs = 0;          // the flattened input size
+  std::vector<int64_t> units;  // one width per hidden layer
+  std::string activation;
+  double dropout = 0;
+  bool batch_norm = false;
+};
+MlpSpec mlp_spec(const Hyperparameters& hp, const InputShape& input_shape);
+torch::nn::Sequential build_mlp_from(const MlpSpec& spec, int64_t num_classes);
 torch::nn::Sequential build_cnn(const Hyperparameters& hp, const InputShape& input_shape,
                                 int64_t num_classes);
 

@@ -13,28 +13,38 @@ int64_t flat_size(const Hyperparameters& hp, const InputShape& shape) {
 
 }  // namespace
 
-torch::nn::Sequential build_mlp(const Hyperparameters& hp, const InputShape& input_shape,
-                                int64_t num_classes) {
-  namespace nn = torch::nn;
+MlpSpec mlp_spec(const Hyperparameters& hp, const InputShape& input_shape) {
+  MlpSpec spec;
   int64_t layers = hp.integer("layers", 1, 0, 16);
   int64_t units = hp.integer("units", 128, 1, 65536);
-  std::string activation = hp.choice("activation", "relu", activation_names());
-  double dropout = hp.real("dropout", 0.0, 0.0, 0.95);
-  bool batch_norm = hp.boolean("batch_norm", false);
+  spec.activation = hp.choice("activation", "relu", activation_names());
+  spec.dropout = hp.real("dropout", 0.0, 0.0, 0.95);
+  spec.batch_norm = hp.boolean("batch_norm", false);
+  spec.inputs = flat_size(hp, input_shape);
+  for (int64_t i = 0; i < layers; ++i)
+    spec.units.push_back(hp.integer("units_" + std::to_string(i), units, 1, 65536));
+  return spec;
+}
 
+torch::nn::Sequential build_mlp_from(const MlpSpec& spec, int64_t num_classes) {
+  namespace nn = torch::nn;
   nn::Sequential model;
   model->push_back(nn::Flatten());
-  int64_t in = flat_size(hp, input_shape);
-  for (int64_t i = 0; i < layers; ++i) {
-    int64_t out = hp.integer("units_" + std::to_string(i), units, 1, 65536);
+  int64_t in = spec.inputs;
+  for (int64_t out : spec.units) {
     model->push_back(nn::Linear(in, out));
-    if (batch_norm) model->push_back(nn::BatchNorm1d(out));
-    model->push_back(make_activation(activation));
-    if (dropout > 0) model->push_back(SeededDropout(dropout));
+    if (spec.batch_norm) model->push_back(nn::BatchNorm1d(out));
+    model->push_back(make_activation(spec.activation));
+    if (spec.dropout > 0) model->push_back(SeededDropout(spec.dropout));
     in = out;
   }
   model->push_back(nn::Linear(in, num_classes));
   return model;
+}
+
+torch::nn::Sequential build_mlp(const Hyperparameters& hp, const InputShape& input_shape,
+                                int64_t num_classes) {
+  return build_mlp_from(mlp_spec(hp, input_shape), num_classes);
 }
 
 }  // namespace tune

@@ -14,21 +14,26 @@ bool improved(double value, double best, Mode mode, double min_delta) {
 
 }  // namespace
 
+TrainerControl::TrainerControl(torch::nn::Module* model) : has_model_(model != nullptr) {
+  if (!model) return;
+  for (const auto& p : model->parameters()) state_.push_back(p);
+  for (const auto& b : model->buffers()) state_.push_back(b);
+}
+
+TrainerControl::TrainerControl(std::vector<torch::Tensor> state)
+    : state_(std::move(state)), has_model_(true) {}
+
 WeightsSnapshot TrainerControl::snapshot() const {
   WeightsSnapshot out;
-  if (!model_) return out;
   torch::NoGradGuard no_grad;
-  for (const auto& p : model_->parameters()) out.push_back(p.detach().clone());
-  for (const auto& b : model_->buffers()) out.push_back(b.detach().clone());
+  for (const auto& t : state_) out.push_back(t.detach().clone());
   return out;
 }
 
 void TrainerControl::restore(const WeightsSnapshot& weights) {
-  if (!model_ || weights.empty()) return;
+  if (weights.empty()) return;
   torch::NoGradGuard no_grad;
-  size_t i = 0;
-  for (auto& p : model_->parameters()) p.copy_(weights.at(i++));
-  for (auto& b : model_->buffers()) b.copy_(weights.at(i++));
+  for (size_t i = 0; i < state_.size(); ++i) state_[i].copy_(weights.at(i));
 }
 
 Mode parse_mode(const std::string& text, const std::string& monitor) {

@@ -33,13 +33,18 @@ using WeightsSnapshot = std::vector<torch::Tensor>;
 // nothing.
 class TrainerControl {
  public:
-  explicit TrainerControl(torch::nn::Module* model = nullptr) : model_(model) {}
+  // A model's parameters and buffers.
+  explicit TrainerControl(torch::nn::Module* model = nullptr);
+  // A trial's state as tensors that alias the trained ones (in a fused group, its slices of
+  // the stacked weights): restoring writes through them.
+  explicit TrainerControl(std::vector<torch::Tensor> state);
   WeightsSnapshot snapshot() const;
   void restore(const WeightsSnapshot& weights);
-  bool has_model() const { return model_ != nullptr; }
+  bool has_model() const { return has_model_; }
 
  private:
-  torch::nn::Module* model_;
+  std::vector<torch::Tensor> state_;
+  bool has_model_ = false;
 };
 
 class Callback {

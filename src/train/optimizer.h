@@ -20,6 +20,22 @@ namespace tune {
 
 const std::vector<std::string>& optimizer_names();
 
+// The optimizer a config asks for, read and checked once (the knobs above, with their
+// defaults): make_optimizer builds it, and fused groups (train/fused/) use it per trial.
+struct OptimizerSpec {
+  std::string name;
+  double lr = 0;
+  double weight_decay = 0;
+  double eps = 1e-8;
+  double momentum = 0;  // sgd, rmsprop
+  bool nesterov = false;
+  double beta1 = 0.9, beta2 = 0.999;  // adam, adamw
+  double alpha = 0.99;                // rmsprop
+};
+OptimizerSpec optimizer_spec(const Hyperparameters& hp);
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerSpec& spec,
+                                                        std::vector<torch::Tensor> parameters);
+
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const Hyperparameters& hp,
                                                         std::vector<torch::Tensor> parameters);
 

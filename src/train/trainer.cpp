@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "models/dropout.h"
+#include "train/generators.h"
 
 namespace tune {
 namespace {
@@ -21,20 +22,6 @@ torch::Device device_of(torch::nn::Module& model) {
   return params.empty() ? torch::Device(torch::kCPU) : params.front().device();
 }
 
-// A generator of the device's own kind (randperm on CUDA needs a CUDA generator), private to
-// this trainer and seeded by the trial.
-at::Generator make_generator(const torch::Device& device, uint64_t seed) {
-  if (device.is_cpu()) return at::make_generator<at::CPUGeneratorImpl>(seed);
-  at::Generator base = at::globalContext().defaultGenerator(device);
-  at::Generator own;
-  {
-    std::lock_guard<std::mutex> lock(base.mutex());
-    own = base.clone();
-  }
-  own.set_current_seed(seed);
-  return own;
-}
-
 // Each dropout layer gets a generator of its own, seeded from the trial's seed and the layer's
 // position, so masks depend on the trial alone (not on other trials in the process).
 void seed_dropout(torch::nn::Module& model, uint64_t seed) {
@@ -42,11 +29,7 @@ void seed_dropout(torch::nn::Module& model, uint64_t seed) {
   uint64_t layer = 0;
   for (const auto& module : model.modules(/*include_self=*/false))
     if (auto* dropout = module->as<SeededDropoutImpl>())
-      dropout->set_generator(make_generator(device, seed ^ (0x9E3779B97F4A7C15ULL * ++layer)));
-}
-
-bool better_value(double a, double b, Mode mode) {
-  return mode == Mode::Min ? a < b : a > b;
+      dropout->set_generator(trial_generator(device, dropout_seed(seed, ++layer)));
 }
 
 }  // namespace
@@ -59,31 +42,15 @@ TrainOptions TrainOptions::from(const Hyperparameters& hp) {
   return o;
 }
 
-Json TrainResult::to_json() const {
-  Json h = Json::array();
-  for (const auto& m : history) h.push_back(m.to_json());
-  Json j = {{"history", h},
-            {"stop_reason", stop_reason},
-            {"monitor", monitor},
-            {"best_epoch", best_epoch},
-            {"best_value", std::isfinite(best_value) ? Json(best_value) : Json(nullptr)}};
-  if (threads) j["threads"] = *threads;
-  if (test) {
-    j["test_loss"] = std::isfinite(test->loss) ? Json(test->loss) : Json(nullptr);
-    j["test_accuracy"] = test->accuracy;
-  }
-  return j;
-}
-
 Trainer::Trainer(torch::nn::Sequential model, std::unique_ptr<torch::optim::Optimizer> optimizer,
                  TrainOptions options)
     : model_(std::move(model)),
       optimizer_(std::move(optimizer)),
       options_(std::move(options)),
-      generator_(make_generator(device_of(*model_), options_.seed)) {}
+      generator_(trial_generator(device_of(*model_), options_.seed)) {}
 
 void Trainer::add_callback(std::unique_ptr<Callback> callback) {
-  callbacks_.push_back(std::move(callback));
+  hooks_.callbacks.push_back(std::move(callback));
 }
 
 bool Trainer::train_epoch(const Split& train, EpochMetrics& m) {
@@ -97,7 +64,7 @@ bool Trainer::train_epoch(const Split& train, EpochMetrics& m) {
   auto start = Clock::now();
   if (threads_) threads_->begin_epoch();
   for (int64_t first = 0; first < n; first += batch) {
-    if (stop_ && stop_()) return false;
+    if (hooks_.stop && hooks_.stop()) return false;
     if (threads_) threads_->before_batch();
     auto batch_start = Clock::now();
     int64_t size = std::min(batch, n - first);
@@ -148,7 +115,6 @@ Evaluation Trainer::evaluate(const Split& split) {
 }
 
 TrainResult Trainer::fit(const Dataset& data) {
-  TrainResult result;
   // The count the calling thread had is the most the tuner may use, and comes back after,
   // whatever happens (the worker's next trial starts from it).
   struct RestoreThreads {
@@ -158,42 +124,26 @@ TrainResult Trainer::fit(const Dataset& data) {
   threads_.reset();
   if (options_.tune_threads && device_of(*model_).is_cpu())
     threads_ = std::make_unique<ThreadTuner>(restore.threads);
-  result.monitor = options_.monitor;
   seed_dropout(*model_, options_.seed);
-  TrainerControl control(model_.ptr().get());
-  for (auto& c : callbacks_) c->on_train_begin(control);
-  for (int epoch = 1; epoch <= options_.epochs && result.stop_reason.empty(); ++epoch) {
+  TrialProgress progress(options_.epochs, options_.monitor, options_.mode, hooks_,
+                         TrainerControl(model_.ptr().get()));
+  progress.begin();
+  while (progress.wants_epoch()) {
     EpochMetrics m;
-    m.epoch = epoch;
+    m.epoch = progress.next_epoch();
     auto start = Clock::now();
     if (!train_epoch(data.train, m)) {
-      result.stop_reason = stop_reason::kStopped;  // the unfinished epoch is not reported
+      progress.interrupt();  // the unfinished epoch is not reported
       break;
     }
     Evaluation val = evaluate(data.val);
     m.val_loss = val.loss;
     m.val_accuracy = val.accuracy;
     m.seconds = seconds_since(start);
-    result.history.push_back(m);
-    double value = m.get(options_.monitor);
-    if (std::isfinite(value) &&
-        (result.best_epoch == 0 || better_value(value, result.best_value, options_.mode))) {
-      result.best_epoch = epoch;
-      result.best_value = value;
-    }
-    for (auto& c : callbacks_) {
-      auto reason = c->on_epoch_end(m, control);
-      if (reason && result.stop_reason.empty()) result.stop_reason = *reason;
-    }
-    if (!std::isfinite(m.train_loss)) result.stop_reason = stop_reason::kDiverged;
-    if (hook_) hook_(m);
-    if (result.stop_reason.empty() && stop_ && stop_()) result.stop_reason = stop_reason::kStopped;
+    progress.end_epoch(m);
   }
-  if (result.stop_reason.empty()) result.stop_reason = stop_reason::kMaxEpochs;
-  for (auto& c : callbacks_) c->on_train_end(control);
-  // A trial stopped from outside (pruned, interrupted) is not judged on the test split.
-  if (data.has_test() && result.stop_reason != stop_reason::kStopped)
-    result.test = evaluate(data.test);
+  TrainResult result = progress.finish();
+  if (data.has_test() && progress.judged_on_test()) result.test = evaluate(data.test);
   if (threads_ && !threads_->candidates().empty()) result.threads = threads_->chosen();
   return result;
 }

@@ -16,6 +16,7 @@
 #include "train/callbacks.h"
 #include "train/metrics.h"
 #include "train/thread_tuner.h"
+#include "train/trial_progress.h"
 
 namespace tune {
 
@@ -37,25 +38,6 @@ struct TrainOptions {
   static TrainOptions from(const Hyperparameters& hp);
 };
 
-struct Evaluation {
-  double loss = 0;
-  double accuracy = 0;
-};
-
-struct TrainResult {
-  std::vector<EpochMetrics> history;
-  std::string stop_reason;  // see stop_reason:: in callbacks.h
-  std::string monitor;
-  int best_epoch = 0;  // 0 when no epoch gave a finite value
-  double best_value = std::numeric_limits<double>::quiet_NaN();
-  std::optional<Evaluation> test;  // with the weights training ended with
-  std::optional<int> threads;      // the intra-op threads the last epoch chose (tune_threads)
-
-  // {"history": [...], "stop_reason", "monitor", "best_epoch", "best_value",
-  //  "test_loss", "test_accuracy" (when there is a test split)}
-  Json to_json() const;
-};
-
 class Trainer {
  public:
   // `model` already on its device; `optimizer` over its parameters.
@@ -64,9 +46,11 @@ class Trainer {
 
   void add_callback(std::unique_ptr<Callback> callback);
   // Called with each epoch's metrics after the callbacks have seen them.
-  void on_epoch(std::function<void(const EpochMetrics&)> hook) { hook_ = std::move(hook); }
+  void on_epoch(std::function<void(const EpochMetrics&)> hook) {
+    hooks_.on_epoch = std::move(hook);
+  }
   // Polled between batches; true ends training with stop reason "stopped".
-  void stop_when(std::function<bool()> requested) { stop_ = std::move(requested); }
+  void stop_when(std::function<bool()> requested) { hooks_.stop = std::move(requested); }
 
   // Trains on data.train, validates on data.val each epoch, tests on data.test at the end.
   TrainResult fit(const Dataset& data);
@@ -82,9 +66,7 @@ class Trainer {
   torch::nn::Sequential model_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   TrainOptions options_;
-  std::vector<std::unique_ptr<Callback>> callbacks_;
-  std::function<void(const EpochMetrics&)> hook_;
-  std::function<bool()> stop_;
+  TrialHooks hooks_;
   at::Generator generator_;
   std::unique_ptr<ThreadTuner> threads_;  // during fit, with tune_threads on the CPU
 };

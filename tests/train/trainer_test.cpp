@@ -8,25 +8,13 @@
 #include "train/optimizer.h"
 #include "train/trainer.h"
 
+#include "../support/training.h"
+
 namespace tune {
 namespace {
 
-const Json kData = {{"dataset", "synthetic"},
-                    {"samples", 600},
-                    {"test_samples", 200},
-                    {"features", 10},
-                    {"classes", 4},
-                    {"separation", 1.5},
-                    {"seed", 2}};
-
-Trainer make_trainer(const Json& config) {
-  Hyperparameters hp(config, "test");
-  auto model = builtin_models().build(hp, {10}, 4);
-  TrainOptions o = TrainOptions::from(hp);
-  initialize_parameters(*model, o.seed);
-  auto opt = make_optimizer(hp, model->parameters());
-  return Trainer(model, std::move(opt), o);
-}
+using testing::make_trainer;
+const Json& kData = testing::kSmallData;
 
 TEST(Trainer, LearnsASeparableProblem) {
   Dataset data = load_dataset(kData, "data");

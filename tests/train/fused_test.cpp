@@ -1,0 +1,314 @@
+// A fused group computes, trial by trial, what each trial computes alone.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "common/error.h"
+#include "data/load.h"
+#include "train/fused/fused_trainer.h"
+
+#include "../support/training.h"
+
+namespace tune {
+namespace {
+
+using testing::kSmallClasses;
+using testing::kSmallShape;
+using testing::make_trainer;
+
+// Relative difference, with an absolute floor for values near zero.
+double gap(double a, double b) {
+  return std::abs(a - b) / std::max(1.0, std::abs(b));
+}
+
+FusedTrainer fused(const std::vector<Json>& configs) {
+  std::vector<Hyperparameters> hps;
+  for (const auto& c : configs) hps.emplace_back(c, "test");
+  return make_fused_trainer(hps, kSmallShape, kSmallClasses, torch::kCPU);
+}
+
+// Every epoch's metrics of `got` within `tolerance` of `want` (relative); returns the largest
+// gap seen.
+double expect_same_curve(const TrainResult& got, const TrainResult& want, double tolerance,
+                         const std::string& what) {
+  double worst = 0;
+  EXPECT_EQ(got.stop_reason, want.stop_reason) << what;
+  EXPECT_EQ(got.best_epoch, want.best_epoch) << what;
+  EXPECT_EQ(got.history.size(), want.history.size()) << what;
+  for (size_t e = 0; e < std::min(got.history.size(), want.history.size()); ++e) {
+    const EpochMetrics &g = got.history[e], &w = want.history[e];
+    EXPECT_EQ(g.epoch, w.epoch);
+    for (const std::string metric : {"train_loss", "val_loss", "train_accuracy", "val_accuracy"}) {
+      double d = gap(g.get(metric), w.get(metric));
+      worst = std::max(worst, d);
+      EXPECT_LE(d, tolerance) << what << " epoch " << g.epoch << " " << metric << ": "
+                              << g.get(metric) << " fused, " << w.get(metric) << " alone";
+    }
+  }
+  EXPECT_EQ(got.test.has_value(), want.test.has_value()) << what;
+  if (got.test && want.test) {
+    worst = std::max(worst, gap(got.test->loss, want.test->loss));
+    EXPECT_LE(gap(got.test->loss, want.test->loss), tolerance) << what << " test_loss";
+  }
+  return worst;
+}
+
+// Padded widths (units 16, 24, 8 and a second layer 12, 5, 9), mixed activations (sigmoid's
+// padded units would be 0.5 without the mask), weight decay and knobs that differ per trial.
+std::vector<Json> mixed_group(const std::string& optimizer) {
+  std::vector<Json> group = {
+      {{"layers", 2},
+       {"units", 16},
+       {"units_1", 12},
+       {"activation", "relu"},
+       {"lr", 0.003},
+       {"seed", 1},
+       {"weight_decay", 0.01}},
+      {{"layers", 2},
+       {"units", 24},
+       {"units_1", 5},
+       {"activation", "sigmoid"},
+       {"lr", 0.01},
+       {"seed", 2}},
+      {{"layers", 2},
+       {"units_0", 8},
+       {"units_1", 9},
+       {"activation", "tanh"},
+       {"lr", 0.001},
+       {"seed", 3},
+       {"weight_decay", 0.05}},
+      {{"layers", 2}, {"units", 24}, {"activation", "gelu"}, {"lr", 0.002}, {"seed", 4}}};
+  for (auto& c : group) {
+    c["optimizer"] = optimizer;
+    c["epochs"] = 4;
+    c["batch_size"] = 32;
+  }
+  if (optimizer == "sgd") {
+    group[0]["momentum"] = 0.9;
+    group[1]["momentum"] = 0.5;
+    group[1]["nesterov"] = true;
+    for (auto& c : group) c["lr"] = c["lr"].get<double>() * 10;
+  }
+  if (optimizer == "rmsprop") {
+    group[0]["momentum"] = 0.5;
+    group[2]["alpha"] = 0.9;
+  }
+  if (optimizer == "adam" || optimizer == "adamw") {
+    group[1]["beta1"] = 0.8;
+    group[3]["beta2"] = 0.99;
+  }
+  return group;
+}
+
+class FusedEqualsAlone : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(FusedEqualsAlone, PerEpochCurvesTrialByTrial) {
+  Dataset data = load_dataset(testing::kSmallData, "data");
+  auto group = mixed_group(GetParam());
+  std::vector<TrainResult> together = fused(group).fit(data);
+  ASSERT_EQ(together.size(), group.size());
+  double worst = 0;
+  for (size_t k = 0; k < group.size(); ++k) {
+    TrainResult alone = make_trainer(group[k]).fit(data);
+    worst = std::max(worst, expect_same_curve(together[k], alone, 1e-5,
+                                              GetParam() + " trial " + std::to_string(k)));
+  }
+  std::cout << GetParam() << ": largest relative gap fused vs alone " << worst << "\n";
+}
+
+INSTANTIATE_TEST_SUITE_P(Optimizers, FusedEqualsAlone,
+                         ::testing::Values("sgd", "adam", "adamw", "rmsprop"));
+
+TEST(FusedTrainer, PaddedUnitsStayZeroAndEachTrialEndsWithItsAloneWeights) {
+  Dataset data = load_dataset(testing::kSmallData, "data");
+  auto group = mixed_group("adamw");
+  FusedTrainer together = fused(group);
+  together.fit(data);
+  auto params = together.model().parameters();
+  // Trial 2 is the narrowest: 8 units, then 9 of 24 and 12.
+  EXPECT_EQ(params[0][2].narrow(1, 8, 16).abs().max().item<float>(), 0.0f);
+  EXPECT_EQ(params[1][2][0].narrow(0, 8, 16).abs().max().item<float>(), 0.0f);
+  EXPECT_EQ(params[2][2].narrow(0, 8, 16).abs().max().item<float>(), 0.0f);
+  EXPECT_EQ(params[2][2].narrow(1, 9, 3).abs().max().item<float>(), 0.0f);
+  EXPECT_EQ(params[4][2].narrow(0, 9, 3).abs().max().item<float>(), 0.0f);
+  for (size_t k = 0; k < group.size(); ++k) {
+    Trainer alone = make_trainer(group[k]);
+    alone.fit(data);
+    auto mine = together.model().trial_model(static_cast<int64_t>(k))->parameters();
+    auto theirs = alone.model()->parameters();
+    ASSERT_EQ(mine.size(), theirs.size());
+    for (size_t i = 0; i < mine.size(); ++i)
+      EXPECT_TRUE(torch::allclose(mine[i], theirs[i], 1e-4, 1e-5)) << "trial " << k << " " << i;
+  }
+}
+
+// The group of mixed_group("adam") where trial 1 stops early (and trial 3 after 2 epochs):
+// trial 1 matches itself alone with the same callback, and the other trials' curves are
+// exactly those they have in the group where nobody stops.
+TEST(FusedTrainer, ATrialThatStopsLeavesTheOthersUnchanged) {
+  Dataset data = load_dataset(testing::kSmallData, "data");
+  auto group = mixed_group("adam");
+  for (auto& c : group) c["epochs"] = 6;
+  std::vector<TrainResult> everyone = fused(group).fit(data);
+
+  auto stopping = [] {
+    return std::make_unique<EarlyStopping>(
+        EarlyStopping::Options{"val_loss", Mode::Min, 1, 0.5, true});
+  };
+  auto shorter = group;
+  shorter[3]["epochs"] = 2;
+  FusedTrainer some_stop = fused(shorter);
+  some_stop.add_callback(1, stopping());
+  std::vector<TrainResult> results = some_stop.fit(data);
+
+  EXPECT_EQ(results[1].stop_reason, "early_stopping");
+  EXPECT_LT(results[1].history.size(), 6u);
+  Trainer alone = make_trainer(group[1]);
+  alone.add_callback(stopping());
+  expect_same_curve(results[1], alone.fit(data), 1e-5, "early-stopped trial");
+  EXPECT_EQ(results[3].history.size(), 2u);
+  for (size_t k : {0, 2}) {
+    ASSERT_EQ(results[k].history.size(), everyone[k].history.size());
+    for (size_t e = 0; e < results[k].history.size(); ++e) {
+      EXPECT_EQ(results[k].history[e].train_loss, everyone[k].history[e].train_loss) << k;
+      EXPECT_EQ(results[k].history[e].val_loss, everyone[k].history[e].val_loss) << k;
+    }
+    EXPECT_EQ(results[k].test->loss, everyone[k].test->loss) << k;
+  }
+}
+
+TEST(FusedTrainer, AStopRequestEndsThatTrialOnlyAsStopped) {
+  Dataset data = load_dataset(testing::kSmallData, "data");
+  auto group = mixed_group("sgd");
+  std::vector<TrainResult> everyone = fused(group).fit(data);
+  FusedTrainer t = fused(group);
+  int epochs = 0;
+  t.on_epoch(0, [&](const EpochMetrics&) { ++epochs; });
+  t.stop_when(0, [&] { return epochs >= 2; });
+  std::vector<TrainResult> results = t.fit(data);
+  EXPECT_EQ(results[0].stop_reason, "stopped");
+  EXPECT_EQ(results[0].history.size(), 2u);
+  EXPECT_FALSE(results[0].test);
+  for (size_t k = 1; k < group.size(); ++k)
+    EXPECT_EQ(results[k].history.back().val_loss, everyone[k].history.back().val_loss);
+}
+
+// A trial whose loss turns NaN stops as diverged, as it does alone, and its NaNs stay in its
+// own slices: the other trials train as they would alone.
+TEST(FusedTrainer, ADivergingTrialLeavesTheOthersAsTheyAreAlone) {
+  Dataset data = load_dataset(testing::kSmallData, "data");
+  auto group = mixed_group("sgd");
+  group[3]["lr"] = 10.0;
+  group[3]["momentum"] = 0.99;
+  group[3]["activation"] = "selu";
+  group[3]["epochs"] = 5;
+  std::vector<TrainResult> results = fused(group).fit(data);
+  EXPECT_EQ(results[3].stop_reason, "diverged");
+  EXPECT_EQ(results[3].stop_reason, make_trainer(group[3]).fit(data).stop_reason);
+  for (size_t k = 0; k < 3; ++k)
+    expect_same_curve(results[k], make_trainer(group[k]).fit(data), 1e-5,
+                      "next to a diverging trial, trial " + std::to_string(k));
+}
+
+TEST(FusedTrainer, DropoutRepeatsForTheSameSeedsAndMatchesAlone) {
+  Dataset data = load_dataset(testing::kSmallData, "data");
+  auto group = mixed_group("adam");
+  group[0]["dropout"] = 0.3;
+  group[2]["dropout"] = 0.5;
+  std::vector<TrainResult> a = fused(group).fit(data), b = fused(group).fit(data);
+  for (size_t k = 0; k < group.size(); ++k)
+    for (size_t e = 0; e < a[k].history.size(); ++e) {
+      EXPECT_EQ(a[k].history[e].train_loss, b[k].history[e].train_loss);
+      EXPECT_EQ(a[k].history[e].val_loss, b[k].history[e].val_loss);
+    }
+  // Each trial's masks are the ones it draws alone.
+  for (size_t k : {0, 2})
+    expect_same_curve(a[k], make_trainer(group[k]).fit(data), 1e-5, "dropout");
+  group[0]["seed"] = 11;
+  std::vector<TrainResult> c = fused(group).fit(data);
+  EXPECT_NE(a[0].history[1].train_loss, c[0].history[1].train_loss);
+  EXPECT_EQ(a[2].history[1].train_loss, c[2].history[1].train_loss);
+}
+
+TEST(FusedTrainer, RefusesTrialsThatCannotShareAGroup) {
+  auto expect_refused = [](const Json& other, const std::string& says) {
+    try {
+      fused({{{"layers", 1}}, other});
+      FAIL() << other.dump();
+    } catch (const ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find(says), std::string::npos) << e.what();
+    }
+  };
+  expect_refused({{"layers", 2}}, "layers");
+  expect_refused({{"batch_size", 64}}, "batch_size");
+  expect_refused({{"optimizer", "sgd"}}, "optimizer");
+  expect_refused({{"batch_norm", true}}, "batch_norm");
+  expect_refused({{"model", "cnn"}}, "mlp");
+}
+
+// Per-trial knobs on stacked parameters against torch::optim on each trial's own tensors.
+TEST(FusedOptimizer, MatchesTorchOptimPerTrial) {
+  for (const std::string name : {"sgd", "adam", "adamw", "rmsprop"}) {
+    std::vector<OptimizerSpec> specs(3);
+    for (size_t k = 0; k < specs.size(); ++k) {
+      specs[k].name = name;
+      specs[k].lr = 0.01 * static_cast<double>(k + 1);
+      specs[k].weight_decay = 0.02 * static_cast<double>(k);
+      specs[k].momentum = name == "sgd" || name == "rmsprop" ? 0.3 * static_cast<double>(k) : 0;
+      specs[k].nesterov = name == "sgd" && k == 2;
+      specs[k].beta1 = 0.9 - 0.1 * static_cast<double>(k);
+      specs[k].beta2 = 0.999 - 0.01 * static_cast<double>(k);
+      specs[k].alpha = 0.99 - 0.05 * static_cast<double>(k);
+    }
+    torch::manual_seed(0);
+    std::vector<torch::Tensor> stacked = {torch::randn({3, 4, 5}), torch::randn({3, 1, 5})};
+    for (auto& p : stacked) p.requires_grad_();
+    FusedOptimizer fused_opt(stacked, specs);
+    std::vector<std::vector<torch::Tensor>> own(3);
+    std::vector<std::unique_ptr<torch::optim::Optimizer>> alone;
+    for (int64_t k = 0; k < 3; ++k) {
+      for (auto& p : stacked) own[k].push_back(p[k].detach().clone().requires_grad_());
+      alone.push_back(make_optimizer(specs[k], own[k]));
+    }
+    double worst = 0;
+    for (int step = 0; step < 20; ++step) {
+      fused_opt.zero_grad();
+      for (auto& p : stacked) {
+        auto g = torch::randn(p.sizes());
+        p.mutable_grad() = g;
+        for (int64_t k = 0; k < 3; ++k) own[k][&p - &stacked[0]].mutable_grad() = g[k].clone();
+      }
+      fused_opt.step();
+      for (int64_t k = 0; k < 3; ++k) alone[k]->step();
+    }
+    for (int64_t k = 0; k < 3; ++k)
+      for (size_t i = 0; i < stacked.size(); ++i) {
+        auto diff = (stacked[i][k] - own[k][i]).abs().max().item<double>();
+        worst = std::max(worst, diff);
+        EXPECT_LT(diff, 1e-6) << name << " trial " << k << " parameter " << i;
+      }
+    std::cout << name << ": largest difference after 20 steps " << worst << "\n";
+  }
+}
+
+TEST(FusedOptimizer, AFrozenTrialKeepsItsValues) {
+  std::vector<OptimizerSpec> specs(2);
+  for (auto& s : specs) {
+    s.name = "adamw";
+    s.lr = 0.1;
+    s.weight_decay = 0.1;
+  }
+  auto p = torch::randn({2, 3}).requires_grad_();
+  FusedOptimizer opt({p}, specs);
+  p.mutable_grad() = torch::randn({2, 3});
+  opt.step();
+  auto before = p.detach().clone();
+  opt.freeze(0);
+  p.mutable_grad() = torch::randn({2, 3});
+  opt.step();
+  EXPECT_TRUE(torch::equal(p[0], before[0]));
+  EXPECT_FALSE(torch::equal(p[1], before[1]));
+}
+
+}  // namespace
+}  // namespace tune
