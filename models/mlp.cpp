@@ -25,12 +25,16 @@ torch::nn::Sequential build_mlp(const Hyperparameters& hp, const InputShape& inp
   nn::Sequential model;
   model->push_back(nn::Flatten());
   int64_t in = flat_size(hp, input_shape);
+  // Each layer's own knob (units_<i>, activation_<i>, dropout_<i>) defaults to the shared one.
   for (int64_t i = 0; i < layers; ++i) {
-    int64_t out = hp.integer("units_" + std::to_string(i), units, 1, 65536);
+    const std::string layer = std::to_string(i);
+    int64_t out = hp.integer("units_" + layer, units, 1, 65536);
+    std::string layer_activation = hp.choice("activation_" + layer, activation, activation_names());
+    double layer_dropout = hp.real("dropout_" + layer, dropout, 0.0, 0.95);
     model->push_back(nn::Linear(in, out));
     if (batch_norm) model->push_back(nn::BatchNorm1d(out));
-    model->push_back(make_activation(activation));
-    if (dropout > 0) model->push_back(SeededDropout(dropout));
+    model->push_back(make_activation(layer_activation));
+    if (layer_dropout > 0) model->push_back(SeededDropout(layer_dropout));
     in = out;
   }
   model->push_back(nn::Linear(in, num_classes));

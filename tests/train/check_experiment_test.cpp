@@ -103,7 +103,11 @@ TEST(CheckExperiment, KnownNamesComeFromWhatTheBuildersRead) {
                         "momentum",    "nesterov",     "beta1",       "beta2",     "alpha",
                         "eps",         "weight_decay", "batch_size",  "epochs",    "seed"})
     EXPECT_TRUE(has(n)) << n;
+  // The mlp's per-layer knobs, learned the same way as units_<i>.
+  for (const char* n : {"activation_0", "activation_15", "dropout_0", "dropout_15"})
+    EXPECT_TRUE(has(n)) << n;
   EXPECT_FALSE(has("units_16"));
+  EXPECT_FALSE(has("dropout_16"));
   EXPECT_FALSE(has("filters_8"));
   EXPECT_TRUE(std::is_sorted(names.begin(), names.end()));
 }
@@ -121,6 +125,14 @@ TEST(CheckExperiment, EachBoundAndChoiceOfTheSpaceIsBuilt) {
                      {"spec", {{"type", "categorical"}, {"choices", {"relu", "swish2"}}}}}));
   EXPECT_TRUE(starts_with(act, "t.json: space.activation.choices: unknown value \"swish2\""))
       << act;
+  std::string layer_act =
+      problem(space({{"name", "activation_0"},
+                     {"spec", {{"type", "categorical"}, {"choices", {"tanh", "swish2"}}}}}));
+  EXPECT_TRUE(starts_with(layer_act, "t.json: space.activation_0.choices: unknown value"))
+      << layer_act;
+  std::string layer_dropout = problem(
+      space({{"name", "dropout_0"}, {"spec", {{"type", "float"}, {"low", 0.2}, {"high", 0.99}}}}));
+  EXPECT_TRUE(starts_with(layer_dropout, "t.json: space.dropout_0.high")) << layer_dropout;
   std::string opt =
       problem(space({{"name", "optimizer"},
                      {"spec", {{"type", "categorical"}, {"choices", {"adam", "lbfgs"}}}}}));
