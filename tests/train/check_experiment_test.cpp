@@ -6,9 +6,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
 
 #include "common/error.h"
 #include "common/experiment.h"
+#include "data/load.h"
 
 namespace tune {
 namespace {
@@ -192,6 +194,23 @@ TEST(CheckExperiment, DataIsCheckedWithoutReadingIt) {
 TEST(CheckExperiment, CallbacksAreChecked) {
   std::string message = problem(with({{"callbacks", {{"early_stoping", {{"patience", 2}}}}}}));
   EXPECT_TRUE(starts_with(message, "t.json: callbacks")) << message;
+}
+
+// The configs shipped in configs/ pass the dry check as they are (the Fashion-MNIST files must
+// be installed: the check looks for them).
+TEST(CheckExperiment, ShippedFashionConfigsAreRunnable) {
+  const std::string source = TUNE_SOURCE_DIR;
+  Experiment simple = load_experiment(source + "/configs/optuna_pytorch_simple.json");
+  EXPECT_EQ(simple.data.at("train_limit"), 3840);
+  EXPECT_EQ(simple.data.at("validation_limit"), 1280);
+  EXPECT_EQ(simple.data.at("validation_from"), "test");
+  EXPECT_EQ(simple.trials, 100);
+  EXPECT_EQ(simple.timeout, 600.0);
+  EXPECT_EQ(simple.pruner.at("name"), "median");
+  std::ifstream images(std::string(kFashionMnistDir) + "/train-images-idx3-ubyte.gz");
+  if (!images) GTEST_SKIP() << "Fashion-MNIST is not installed in " << kFashionMnistDir;
+  for (const char* name : {"optuna_pytorch_simple", "fashion_mlp"})
+    EXPECT_EQ(problem(load_experiment(source + "/configs/" + name + ".json")), "") << name;
 }
 
 }  // namespace
