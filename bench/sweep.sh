@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# scripts/bench.sh sweep [--device cpu|cuda:0] [--trials N] [--seed S]: Optuna's pytorch_simple
+# example in Python (bench/optuna_pytorch_simple.py: PyPI optuna and the torch tune links) and
+# tune on configs/optuna_pytorch_simple.json, one after the other on this machine, and a table of
+# both. Speed rows: the random sampler on both sides (the same kind of configs, so the time per
+# trial compares the engines); quality rows: each side's default (Optuna's TPE, tune's bayes).
+# Wall time is each process's, start to exit (imports, data loading and every trial included);
+# both keep the example's 600 s timeout. Called by scripts/bench.sh with the build directory and
+# the Python interpreter first.
+set -euo pipefail
+build=$1 python=$2
+shift 2
+device=cpu trials=20 seed=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --device) device=$2 && shift 2 ;;
+    --trials) trials=$2 && shift 2 ;;
+    --seed) seed=$2 && shift 2 ;;
+    *) echo "bench sweep: unknown argument $1; allowed: --device cpu|cuda:N, --trials N, --seed S" >&2 && exit 2 ;;
+  esac
+done
+case "$device" in
+  cpu) devices=(--cpu-workers 1) ;;
+  cuda:*) devices=(--gpus "${device#cuda:}" --per-device 1) ;;
+  *) echo "bench sweep: --device: expected cpu or cuda:N, got $device" >&2 && exit 2 ;;
+esac
+if ! "$python" -c 'import optuna' >/dev/null 2>&1; then
+  echo "bench sweep: installing optuna for $python" >&2
+  "$python" -m pip install -q optuna==5.0.0 >&2
+fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+now() { date +%s.%N; }
+
+# One JSON line per run: side, sampler, complete, pruned, best, wall seconds.
+python_side() {
+  local start end
+  start=$(now)
+  "$python" bench/optuna_pytorch_simple.py --device "$device" --trials "$trials" --seed "$seed" \
+    --sampler "$1" >"$work/python_$1.json"
+  end=$(now)
+  "$python" -c 'import json, sys; r = json.load(open(sys.argv[1]))
+print(json.dumps({"side": "optuna example", "sampler": sys.argv[2], "complete": r["complete"],
+                  "pruned": r["pruned"], "best": r["best"], "wall": float(sys.argv[4]) - float(sys.argv[3])}))' \
+    "$work/python_$1.json" "$1" "$start" "$end"
+}
+
+tune_side() {
+  local start end
+  start=$(now)
+  "$build/tune" --config configs/optuna_pytorch_simple.json --trials "$trials" --seed "$seed" \
+    --strategy "$1" --study "$work/tune_$1" "${devices[@]}" 2>"$work/tune_$1.log"
+  end=$(now)
+  "$build/tune" export --study "$work/tune_$1" --format csv --output "$work/tune_$1.csv" 2>/dev/null
+  "$python" -c 'import csv, json, sys; rows = list(csv.DictReader(open(sys.argv[1])))
+done = [float(r["value"]) for r in rows if r["state"] == "complete"]
+print(json.dumps({"side": "tune", "sampler": sys.argv[2], "complete": len(done),
+                  "pruned": sum(r["state"] == "pruned" for r in rows),
+                  "best": max(done) if done else None, "wall": float(sys.argv[4]) - float(sys.argv[3])}))' \
+    "$work/tune_$1.csv" "$1" "$start" "$end"
+}
+
+echo "bench sweep: $trials trials per run on $device, seed $seed; 4 runs, one at a time" >&2
+{
+  python_side random
+  tune_side random
+  python_side tpe
+  tune_side bayes
+} | tee "$work/runs.jsonl" >&2
+"$python" - "$work/runs.jsonl" "$device" "$trials" <<'PY'
+import json, sys
+runs = [json.loads(line) for line in open(sys.argv[1])]
+print(f"\nOptuna's pytorch_simple on {sys.argv[2]}, {sys.argv[3]} trials per run\n")
+print("| run | sampler | trials completed (complete + pruned) | wall s | s per trial | best val accuracy | time per trial, example / tune |")
+print("| --- | --- | --- | --- | --- | --- | --- |")
+for pair in (runs[0:2], runs[2:4]):
+    for r in pair:
+        done = r["complete"] + r["pruned"]
+        per_trial = lambda run: run["wall"] / max(run["complete"] + run["pruned"], 1)
+        ratio = f"{per_trial(pair[0]) / per_trial(r):.2f}x" if r["side"] == "tune" else ""
+        best = f"{r['best']:.4f}" if r["best"] is not None else "-"
+        print(f"| {r['side']} | {r['sampler']} | {done} ({r['complete']} + {r['pruned']}) | "
+              f"{r['wall']:.1f} | {r['wall'] / max(done, 1):.2f} | {best} | {ratio} |")
+PY
