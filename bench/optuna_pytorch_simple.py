@@ -102,7 +102,8 @@ def main():
     states = [t.state for t in study.trials]
     complete = states.count(optuna.trial.TrialState.COMPLETE)
     pruned = states.count(optuna.trial.TrialState.PRUNED)
-    print(json.dumps({"sampler": a.sampler, "complete": complete, "pruned": pruned,
+    epochs = sum(len(t.intermediate_values) for t in study.trials)
+    print(json.dumps({"sampler": a.sampler, "complete": complete, "pruned": pruned, "epochs": epochs,
                       "best": study.best_value if complete else None,
                       "seconds": time.perf_counter() - start}))
 

@@ -33,7 +33,7 @@ trap 'rm -rf "$work"' EXIT
 
 now() { date +%s.%N; }
 
-# One JSON line per run: side, sampler, complete, pruned, best, wall seconds.
+# One JSON line per run: side, sampler, complete, pruned, epochs trained, best, wall seconds.
 python_side() {
   local start end
   start=$(now)
@@ -42,7 +42,8 @@ python_side() {
   end=$(now)
   "$python" -c 'import json, sys; r = json.load(open(sys.argv[1]))
 print(json.dumps({"side": "optuna example", "sampler": sys.argv[2], "complete": r["complete"],
-                  "pruned": r["pruned"], "best": r["best"], "wall": float(sys.argv[4]) - float(sys.argv[3])}))' \
+                  "pruned": r["pruned"], "epochs": r["epochs"], "best": r["best"],
+                  "wall": float(sys.argv[4]) - float(sys.argv[3])}))' \
     "$work/python_$1.json" "$1" "$start" "$end"
 }
 
@@ -52,13 +53,14 @@ tune_side() {
   "$build/tune" --config configs/optuna_pytorch_simple.json --trials "$trials" --seed "$seed" \
     --strategy "$1" --study "$work/tune_$1" "${devices[@]}" 2>"$work/tune_$1.log"
   end=$(now)
-  "$build/tune" export --study "$work/tune_$1" --format csv --output "$work/tune_$1.csv" 2>/dev/null
-  "$python" -c 'import csv, json, sys; rows = list(csv.DictReader(open(sys.argv[1])))
-done = [float(r["value"]) for r in rows if r["state"] == "complete"]
+  "$build/tune" export --study "$work/tune_$1" --format json --output "$work/tune_$1.json" 2>/dev/null
+  "$python" -c 'import json, sys; trials = json.load(open(sys.argv[1]))
+done = [t["value"] for t in trials if t["state"] == "complete"]
 print(json.dumps({"side": "tune", "sampler": sys.argv[2], "complete": len(done),
-                  "pruned": sum(r["state"] == "pruned" for r in rows),
+                  "pruned": sum(t["state"] == "pruned" for t in trials),
+                  "epochs": sum(len(t["metrics"]) for t in trials),
                   "best": max(done) if done else None, "wall": float(sys.argv[4]) - float(sys.argv[3])}))' \
-    "$work/tune_$1.csv" "$1" "$start" "$end"
+    "$work/tune_$1.json" "$1" "$start" "$end"
 }
 
 echo "bench sweep: $trials trials per run on $device, seed $seed; 4 runs, one at a time" >&2
@@ -72,14 +74,14 @@ echo "bench sweep: $trials trials per run on $device, seed $seed; 4 runs, one at
 import json, sys
 runs = [json.loads(line) for line in open(sys.argv[1])]
 print(f"\nOptuna's pytorch_simple on {sys.argv[2]}, {sys.argv[3]} trials per run\n")
-print("| run | sampler | trials completed (complete + pruned) | wall s | s per trial | best val accuracy | time per trial, example / tune |")
-print("| --- | --- | --- | --- | --- | --- | --- |")
+print("| run | sampler | trials completed (complete + pruned) | epochs trained | wall s | s per trial | best val accuracy | time per trial, example / tune |")
+print("| --- | --- | --- | --- | --- | --- | --- | --- |")
 for pair in (runs[0:2], runs[2:4]):
     for r in pair:
         done = r["complete"] + r["pruned"]
         per_trial = lambda run: run["wall"] / max(run["complete"] + run["pruned"], 1)
         ratio = f"{per_trial(pair[0]) / per_trial(r):.2f}x" if r["side"] == "tune" else ""
         best = f"{r['best']:.4f}" if r["best"] is not None else "-"
-        print(f"| {r['side']} | {r['sampler']} | {done} ({r['complete']} + {r['pruned']}) | "
+        print(f"| {r['side']} | {r['sampler']} | {done} ({r['complete']} + {r['pruned']}) | {r['epochs']} | "
               f"{r['wall']:.1f} | {r['wall'] / max(done, 1):.2f} | {best} | {ratio} |")
 PY

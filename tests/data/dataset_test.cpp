@@ -17,6 +17,16 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// load_dataset refuses `section` with a ConfigError whose message holds `part`.
+void expect_load_error(const Json& section, const std::string& part) {
+  try {
+    load_dataset(section, "x.json: data");
+    FAIL() << section.dump();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
+  }
+}
+
 TEST(Split, ShuffledIndicesArePermutationsFixedBySeed) {
   auto a = shuffled_indices(50, 7), b = shuffled_indices(50, 7), c = shuffled_indices(50, 8);
   EXPECT_EQ(a, b);
@@ -150,14 +160,9 @@ TEST(LoadDataset, ValidationFromTestThroughTheDataSection) {
 }
 
 TEST(LoadDataset, RejectsBadLimitsAndSources) {
-  auto expect_error = [](Json s, const std::string& part) {
-    s["dataset"] = "synthetic";
-    try {
-      load_dataset(s, "x.json: data");
-      FAIL() << s.dump();
-    } catch (const ConfigError& e) {
-      EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
-    }
+  auto expect_error = [](Json section, const std::string& part) {
+    section["dataset"] = "synthetic";
+    expect_load_error(section, part);
   };
   expect_error({{"validation_from", "valid"}}, "data.validation_from");
   expect_error({{"validation_from", "valid"}}, "allowed: train, test");
@@ -181,14 +186,7 @@ TEST(Synthetic, ShapeAndClasses) {
 }
 
 TEST(LoadDataset, RejectsBadSections) {
-  auto expect_field = [](const Json& s, const std::string& field) {
-    try {
-      load_dataset(s, "x.json: data");
-      FAIL() << s.dump();
-    } catch (const ConfigError& e) {
-      EXPECT_NE(std::string(e.what()).find(field), std::string::npos) << e.what();
-    }
-  };
+  auto expect_field = expect_load_error;
   expect_field({{"dataset", "imagenet"}}, "data.dataset");
   expect_field({{"dataset", "synthetic"}, {"samples", "many"}}, "data.samples");
   expect_field({{"dataset", "synthetic"}, {"colour", 1}}, "data.colour");
