@@ -38,6 +38,68 @@ void check_examples(const Examples& e, const std::string& what) {
     throw std::invalid_argument(what + ": features and labels must hold the same examples");
 }
 
+// The three splits before normalisation; `test_owned`: the test tensors are fresh copies.
+struct Parts {
+  Split train, val, test;
+  bool test_owned = false;
+};
+
+Split gather(const Examples& e, const torch::Tensor& indices) {
+  return {e.x.index_select(0, indices), e.y.index_select(0, indices)};
+}
+
+// The first `limit` of `indices` (all of them when `limit` is 0); a limit beyond them throws,
+// naming the limit's `key` and the `split` it cuts.
+torch::Tensor first(const torch::Tensor& indices, int64_t limit, const std::string& key,
+                    const std::string& split) {
+  if (limit == 0) return indices;
+  if (limit > indices.size(0))
+    throw std::invalid_argument(key + " " + std::to_string(limit) + " is more than the " +
+                                std::to_string(indices.size(0)) + " " + split +
+                                " examples there are");
+  return indices.narrow(0, 0, limit);
+}
+
+torch::Tensor shuffled(int64_t n, uint64_t seed) {
+  return torch::tensor(shuffled_indices(n, seed), torch::kLong);
+}
+
+// Validation: the front of the shuffled training examples; training: the rest.
+Parts split_from_train(const Examples& train, const std::optional<Examples>& test,
+                       const SplitOptions& o) {
+  int64_t n = train.y.size(0);
+  int64_t n_val = static_cast<int64_t>(static_cast<double>(n) * o.validation_fraction);
+  if (n_val < 1 || n_val >= n)
+    throw std::invalid_argument("validation_fraction " + std::to_string(o.validation_fraction) +
+                                " of " + std::to_string(n) + " examples leaves an empty split");
+  torch::Tensor order = shuffled(n, o.seed);
+  Parts p;
+  p.train = gather(
+      train, first(order.narrow(0, n_val, n - n_val), o.train_limit, "train_limit", "training"));
+  p.val = gather(train, first(order.narrow(0, 0, n_val), o.validation_limit, "validation_limit",
+                              "validation"));
+  if (test) p.test = Split{test->x, test->y};
+  return p;
+}
+
+// Validation: the front of the shuffled test examples; test: the rest of them.
+Parts split_from_test(const Examples& train, const std::optional<Examples>& test,
+                      const SplitOptions& o) {
+  if (!test || test->y.size(0) == 0)
+    throw std::invalid_argument("validation_from \"test\" needs a test split; this data has none");
+  int64_t m = test->y.size(0);
+  torch::Tensor order = shuffled(m, o.seed);
+  torch::Tensor val_idx = first(order, o.validation_limit, "validation_limit", "test");
+  const int64_t n_val = val_idx.size(0);
+  Parts p;
+  p.train = gather(
+      train, first(shuffled(train.y.size(0), o.seed), o.train_limit, "train_limit", "training"));
+  p.val = gather(*test, val_idx);
+  if (n_val < m) p.test = gather(*test, order.narrow(0, n_val, m - n_val));
+  p.test_owned = true;
+  return p;
+}
+
 }  // namespace
 
 Split Split::to(const torch::Device& device) const {
@@ -72,24 +134,16 @@ Dataset make_dataset(std::string name, const Examples& train, const std::optiona
                      const SplitOptions& options) {
   check_examples(train, "training data");
   if (test) check_examples(*test, "test data");
-  int64_t n = train.y.size(0);
-  int64_t n_val = static_cast<int64_t>(static_cast<double>(n) * options.validation_fraction);
-  if (n_val < 1 || n_val >= n)
-    throw std::invalid_argument("validation_fraction " +
-                                std::to_string(options.validation_fraction) + " of " +
-                                std::to_string(n) + " examples leaves an empty split");
-  auto order = torch::tensor(shuffled_indices(n, options.seed), torch::kLong);
-  auto val_idx = order.narrow(0, 0, n_val), train_idx = order.narrow(0, n_val, n - n_val);
-  Split tr{train.x.index_select(0, train_idx), train.y.index_select(0, train_idx)};
-  Split va{train.x.index_select(0, val_idx), train.y.index_select(0, val_idx)};
-  Split te = test ? Split{test->x, test->y} : Split{};
-  Stats stats = training_stats(tr.x, options.normalization);
+  Parts parts = options.validation_from == ValidationSource::Test
+                    ? split_from_test(train, test, options)
+                    : split_from_train(train, test, options);
+  Stats stats = training_stats(parts.train.x, options.normalization);
 
   Dataset d;
   d.name = std::move(name);
-  d.train = normalised(tr, stats, options.normalization, true);
-  d.val = normalised(va, stats, options.normalization, true);
-  d.test = normalised(te, stats, options.normalization, false);
+  d.train = normalised(parts.train, stats, options.normalization, true);
+  d.val = normalised(parts.val, stats, options.normalization, true);
+  d.test = normalised(parts.test, stats, options.normalization, parts.test_owned);
   d.num_classes = num_classes;
   d.input_shape = std::move(input_shape);
   return d;

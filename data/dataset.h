@@ -41,19 +41,29 @@ struct Examples {
 
 enum class Normalization { None, Global, PerFeature };
 
+// Where the validation examples come from: a fraction of the training examples, or the test
+// examples (as some published sweeps do; the test examples left over stay the test split).
+enum class ValidationSource { Train, Test };
+
 struct SplitOptions {
-  double validation_fraction = 0.1;  // of the training examples, in (0, 1)
-  uint64_t seed = 0;                 // which examples go to validation
+  double validation_fraction = 0.1;  // of the training examples, in (0, 1); source Train only
+  uint64_t seed = 0;                 // which examples go to validation and past the limits
   Normalization normalization = Normalization::Global;
+  ValidationSource validation_from = ValidationSource::Train;
+  int64_t train_limit = 0;       // keep the first N training examples after the shuffle; 0: all
+  int64_t validation_limit = 0;  // the same for validation
 };
 
 // 0..n-1 shuffled by a Fisher-Yates pass over std::mt19937_64(seed): the same on every
 // platform, so a split seed names the same split everywhere.
 std::vector<int64_t> shuffled_indices(int64_t n, uint64_t seed);
 
-// Splits `train` into train/validation by `options.seed`, normalises every split with the
-// training part's statistics and keeps `test` apart. Throws std::invalid_argument when the
-// shapes disagree or a split would be empty.
+// Shuffles `train` by `options.seed` and splits it into train/validation (or, with validation
+// from Test, takes validation from the front of `test` shuffled by the same seed and keeps the
+// rest of `test` as the test split), cuts train and validation to their limits, normalises
+// every split with the training part's statistics and keeps the test split apart. Throws
+// std::invalid_argument when the shapes disagree, a split would be empty, or validation from
+// Test has no test examples.
 Dataset make_dataset(std::string name, const Examples& train, const std::optional<Examples>& test,
                      int64_t num_classes, std::vector<int64_t> input_shape,
                      const SplitOptions& options);

@@ -13,8 +13,9 @@
 namespace tune {
 namespace {
 
-const std::vector<std::string> kCommonKeys = {"dataset", "validation_fraction", "split_seed",
-                                              "normalize"};
+const std::vector<std::string> kCommonKeys = {
+    "dataset",          "validation_fraction", "validation_from", "train_limit",
+    "validation_limit", "split_seed",          "normalize"};
 
 // The keys every dataset takes and this one's own.
 void check_data_keys(const Hyperparameters& hp, const std::vector<std::string>& own) {
@@ -23,11 +24,26 @@ void check_data_keys(const Hyperparameters& hp, const std::vector<std::string>& 
   check_keys(hp.raw(), allowed, hp.source());
 }
 
+// A limit on a split's examples: a count, or 0 (the default) for all of them.
+int64_t example_limit(const Hyperparameters& hp, const std::string& key) {
+  long long n = hp.integer(key, 0);
+  if (n < 0)
+    hp.fail(key, "must be a number of examples >= 1, or 0 for all; got " + std::to_string(n));
+  return n;
+}
+
 SplitOptions split_options(const Hyperparameters& hp, const std::string& default_norm) {
   SplitOptions o;
   o.validation_fraction = hp.real("validation_fraction", 0.1, 0.0, 1.0);
   if (o.validation_fraction <= 0 || o.validation_fraction >= 1)
     hp.fail("validation_fraction", "must be strictly between 0 and 1");
+  const bool from_test = hp.choice("validation_from", "train", {"train", "test"}) == "test";
+  if (from_test && hp.has("validation_fraction"))
+    hp.fail("validation_fraction",
+            "applies only to validation_from \"train\"; with \"test\" use validation_limit");
+  o.validation_from = from_test ? ValidationSource::Test : ValidationSource::Train;
+  o.train_limit = example_limit(hp, "train_limit");
+  o.validation_limit = example_limit(hp, "validation_limit");
   o.seed = static_cast<uint64_t>(hp.integer("split_seed", 0, 0));
   std::string norm = hp.choice("normalize", default_norm, {"global", "per_feature", "none"});
   o.normalization = norm == "global"        ? Normalization::Global

@@ -1,8 +1,11 @@
 #pragma once
 // Builds a Dataset from an experiment's "data" section:
 //   "dataset": "fashion-mnist" (default) | "idx" | "csv" | "synthetic"
-//   common: "validation_fraction" (0.1, in (0, 1)), "split_seed" (0),
-//           "normalize": "global" (images) | "per_feature" (csv, synthetic) | "none"
+//   common: "validation_from": "train" (default: a fraction of the training examples) |
+//           "test" (the test examples; those left over stay the test split),
+//           "validation_fraction" (0.1, in (0, 1); "train" only), "split_seed" (0),
+//           "train_limit", "validation_limit" (0: all; else the first N after the seeded
+//           shuffle), "normalize": "global" (images) | "per_feature" (csv, synthetic) | "none"
 //   fashion-mnist: "dir" (/usr/share/datasets/fashion-mnist); files train-images-idx3-ubyte,
 //           train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, each
 //           raw or with ".gz"

@@ -8,9 +8,12 @@
 //   units       width of every hidden layer, 1..65536 (default 128)
 //   units_<i>   width of hidden layer i (0-based), overrides units for that layer
 //   activation  relu | tanh | elu | gelu | selu | leaky_relu | sigmoid (default relu)
-//   dropout     after each hidden activation, [0, 0.95] (default 0)
+//   activation_<i>  activation of hidden layer i, overrides activation for that layer
+//   dropout     after each hidden activation, [0, 0.95] (default 0; 0 adds no module)
+//   dropout_<i> dropout of hidden layer i, overrides dropout for that layer
 //   batch_norm  BatchNorm1d after each hidden linear layer (default false)
-//   Layer i: Linear -> [BatchNorm1d] -> activation -> [Dropout]; then Linear to the classes.
+//   Layer i: Linear -> [BatchNorm1d] -> activation_<i> -> [Dropout(dropout_<i>)]; then Linear
+//   to the classes.
 //
 // cnn (input [C, H, W], or [H, W] taken as one channel, or [F] a square image of F pixels):
 //   blocks       convolution blocks, 1..8 (default 2)
@@ -63,10 +66,10 @@ torch::nn::Sequential build_mlp(const Hyperparameters& hp, const InputShape& inp
 // What an mlp config asks for, read and checked once: build_mlp builds it, and fused groups
 // (train/fused/) stack several of them.
 struct MlpSpec {
-  int64_t inputs = 0;          // the flattened input size
-  std::vector<int64_t> units;  // one width per hidden layer
-  std::string activation;
-  double dropout = 0;
+  int64_t inputs = 0;                    // the flattened input size
+  std::vector<int64_t> units;            // one width per hidden layer
+  std::vector<std::string> activations;  // one per hidden layer
+  std::vector<double> dropouts;          // one per hidden layer (0: no dropout module)
   bool batch_norm = false;
 };
 MlpSpec mlp_spec(const Hyperparameters& hp, const InputShape& input_shape);

@@ -13,21 +13,29 @@
 #   scripts/bench.sh storage [ARGS]       claim + finish per trial on SQLite and on PostgreSQL over
 #                                         loopback with 1, 4, 16 worker processes, 2,000 trials:
 #                                         trials/s and p99 claim latency (--storage URL, --workers)
+#   scripts/bench.sh sweep [ARGS]         Optuna's pytorch_simple example in Python against tune on
+#                                         configs/optuna_pytorch_simple.json (bench/sweep.sh), e.g.
+#                                         --device cpu --trials 20
 #   BUILD_DIR   build directory (default build)
-# Installs optuna with pip into the benchmark's Python when the strategies benchmark needs it.
+# Installs optuna with pip into the benchmark's Python when the strategies or sweep benchmark
+# needs it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 name=strategies
-case "${1:-}" in strategies | sched | train | report | storage) name=$1 && shift ;; esac
+case "${1:-}" in strategies | sched | train | report | storage | sweep) name=$1 && shift ;; esac
 build=${BUILD_DIR:-build}
 if [ ! -f "$build/CMakeCache.txt" ]; then
   generator=()
   command -v ninja >/dev/null && generator=(-G Ninja)
   cmake -S . -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release >&2
 fi
+python=$(sed -n 's/^TUNE_PYTHON:[A-Z]*=//p' "$build/CMakeCache.txt")
+python=${python:-python3}
+if [ "$name" = sweep ]; then
+  cmake --build "$build" --target tune -j "$(nproc)" >&2
+  exec bash bench/sweep.sh "$build" "$python" "$@"
+fi
 if [ "$name" = strategies ]; then
-  python=$(sed -n 's/^TUNE_PYTHON:[A-Z]*=//p' "$build/CMakeCache.txt")
-  python=${python:-python3}
   if ! "$python" -c 'import optuna' >/dev/null 2>&1; then
     echo "bench: installing optuna for $python (TPE baseline)" >&2
     "$python" -m pip install -q optuna >&2 || echo "bench: optuna unavailable; TPE columns skipped" >&2

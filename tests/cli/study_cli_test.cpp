@@ -470,6 +470,48 @@ TEST(StudyCli, SamplePrintsConfigsFromTheSpaceWithoutTraining) {
   EXPECT_NE(grid.err.find("x"), std::string::npos) << grid.err;
 }
 
+// Each config `tune sample` prints for the Optuna example's file lies in the example's space:
+// 1-3 layers, each with its own width (4-128) and dropout (0.2-0.5), none for absent layers.
+void expect_optuna_example_configs(const std::string& out, int expected) {
+  std::istringstream lines(out);
+  std::string line;
+  int n = 0;
+  while (std::getline(lines, line)) {
+    Json c = Json::parse(line);
+    const int64_t layers = c.at("layers").get<int64_t>();
+    EXPECT_GE(layers, 1) << line;
+    EXPECT_LE(layers, 3) << line;
+    for (int64_t i = 0; i < 3; ++i) {
+      const std::string units = "units_" + std::to_string(i), drop = "dropout_" + std::to_string(i);
+      EXPECT_EQ(c.contains(units), i < layers) << line;
+      EXPECT_EQ(c.contains(drop), i < layers) << line;
+      if (i >= layers) continue;
+      EXPECT_TRUE(c.at(units).is_number_integer()) << line;
+      EXPECT_GE(c.at(units).get<int64_t>(), 4) << line;
+      EXPECT_LE(c.at(units).get<int64_t>(), 128) << line;
+      EXPECT_GE(c.at(drop).get<double>(), 0.2) << line;
+      EXPECT_LE(c.at(drop).get<double>(), 0.5) << line;
+    }
+    const std::string optimizer = c.at("optimizer");
+    EXPECT_TRUE(optimizer == "adam" || optimizer == "rmsprop" || optimizer == "sgd") << line;
+    EXPECT_GE(c.at("lr").get<double>(), 1e-5) << line;
+    EXPECT_LE(c.at("lr").get<double>(), 1e-1) << line;
+    EXPECT_EQ(c.size(), 3u + 2 * static_cast<size_t>(layers)) << line;
+    ++n;
+  }
+  EXPECT_EQ(n, expected);
+}
+
+TEST(StudyCli, OptunaExampleConfigSamplesTheExamplesSpace) {
+  TempDir dir;
+  const std::string config = std::string(TUNE_SOURCE_DIR) + "/configs/optuna_pytorch_simple.json";
+  for (const char* strategy : {"random", "bayes", "tpe"}) {
+    Finished f = run_tune(dir, {"sample", "--config", config, "--n", "20", "--strategy", strategy});
+    ASSERT_EQ(f.code, 0) << strategy << ": " << f.err;
+    expect_optuna_example_configs(f.out, 20);
+  }
+}
+
 TEST(StudyCli, OptunaExportWritesANewFileNamedByOutput) {
   TempDir dir;
   std::string config = write_experiment(dir, quadratic_experiment());

@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <set>
 #include <thread>
 
 #include "common/error.h"
@@ -15,6 +16,16 @@ namespace tune {
 namespace {
 
 namespace fs = std::filesystem;
+
+// load_dataset refuses `section` with a ConfigError whose message holds `part`.
+void expect_load_error(const Json& section, const std::string& part) {
+  try {
+    load_dataset(section, "x.json: data");
+    FAIL() << section.dump();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
+  }
+}
 
 TEST(Split, ShuffledIndicesArePermutationsFixedBySeed) {
   auto a = shuffled_indices(50, 7), b = shuffled_indices(50, 7), c = shuffled_indices(50, 8);
@@ -50,6 +61,119 @@ TEST(Split, SameSeedSameSplit) {
   EXPECT_FALSE(torch::equal(a.val.x, c.val.x));
 }
 
+// Examples whose single feature is their id (offset by `first_id`), so that splits can be
+// traced back to the examples they hold.
+Examples numbered(int64_t n, int64_t first_id) {
+  return {torch::arange(first_id, first_id + n, torch::kFloat).unsqueeze(1),
+          torch::zeros({n}, torch::kLong)};
+}
+
+std::set<int64_t> ids(const Split& s) {
+  std::set<int64_t> out;
+  for (int64_t i = 0; i < s.size(); ++i) out.insert(s.x[i][0].item<int64_t>());
+  return out;
+}
+
+bool disjoint(const std::set<int64_t>& a, const std::set<int64_t>& b) {
+  for (int64_t v : a)
+    if (b.count(v)) return false;
+  return true;
+}
+
+SplitOptions limited(ValidationSource from, int64_t train_limit, int64_t validation_limit,
+                     uint64_t seed = 5) {
+  SplitOptions o;
+  o.normalization = Normalization::None;
+  o.validation_from = from;
+  o.train_limit = train_limit;
+  o.validation_limit = validation_limit;
+  o.seed = seed;
+  return o;
+}
+
+TEST(Split, LimitsKeepTheFrontOfTheShuffledTrainingSplit) {
+  Examples train = numbered(1000, 0);
+  Dataset all =
+      make_dataset("t", train, std::nullopt, 1, {1}, limited(ValidationSource::Train, 0, 0));
+  Dataset cut =
+      make_dataset("t", train, std::nullopt, 1, {1}, limited(ValidationSource::Train, 120, 30));
+  EXPECT_EQ(all.train.size(), 900);
+  EXPECT_EQ(all.val.size(), 100);
+  EXPECT_EQ(cut.train.size(), 120);
+  EXPECT_EQ(cut.val.size(), 30);
+  // The first N of the same shuffle: the limited splits are prefixes of the full ones.
+  EXPECT_TRUE(torch::equal(cut.train.x, all.train.x.narrow(0, 0, 120)));
+  EXPECT_TRUE(torch::equal(cut.val.x, all.val.x.narrow(0, 0, 30)));
+  // Validation from train never overlaps training, limited or not.
+  EXPECT_TRUE(disjoint(ids(all.train), ids(all.val)));
+  EXPECT_EQ(ids(all.train).size() + ids(all.val).size(), 1000u);
+}
+
+TEST(Split, LimitedSplitsRepeatBySeed) {
+  Examples train = numbered(500, 0), test = numbered(200, 10000);
+  for (auto from : {ValidationSource::Train, ValidationSource::Test}) {
+    Dataset a = make_dataset("t", train, test, 1, {1}, limited(from, 64, 16, 1));
+    Dataset b = make_dataset("t", train, test, 1, {1}, limited(from, 64, 16, 1));
+    Dataset c = make_dataset("t", train, test, 1, {1}, limited(from, 64, 16, 2));
+    EXPECT_TRUE(torch::equal(a.train.x, b.train.x));
+    EXPECT_TRUE(torch::equal(a.val.x, b.val.x));
+    EXPECT_FALSE(torch::equal(a.train.x, c.train.x));
+    EXPECT_FALSE(torch::equal(a.val.x, c.val.x));
+  }
+}
+
+TEST(Split, ValidationFromTestTakesTestExamplesAndLeavesTheRestAsTest) {
+  Examples train = numbered(500, 0), test = numbered(200, 10000);
+  Dataset d = make_dataset("t", train, test, 1, {1}, limited(ValidationSource::Test, 96, 64));
+  EXPECT_EQ(d.train.size(), 96);
+  EXPECT_EQ(d.val.size(), 64);
+  EXPECT_EQ(d.test.size(), 136);
+  for (int64_t id : ids(d.train)) EXPECT_LT(id, 10000);
+  for (int64_t id : ids(d.val)) EXPECT_GE(id, 10000);
+  EXPECT_TRUE(disjoint(ids(d.val), ids(d.test)));
+  EXPECT_EQ(ids(d.val).size() + ids(d.test).size(), 200u);
+  // Without a validation limit every test example validates and no test split is left.
+  Dataset whole = make_dataset("t", train, test, 1, {1}, limited(ValidationSource::Test, 0, 0));
+  EXPECT_EQ(whole.train.size(), 500);
+  EXPECT_EQ(whole.val.size(), 200);
+  EXPECT_FALSE(whole.has_test());
+  EXPECT_THROW(
+      make_dataset("t", train, std::nullopt, 1, {1}, limited(ValidationSource::Test, 0, 0)),
+      std::invalid_argument);
+}
+
+TEST(LoadDataset, ValidationFromTestThroughTheDataSection) {
+  Json section = {{"dataset", "synthetic"},    {"samples", 300},     {"test_samples", 100},
+                  {"validation_from", "test"}, {"train_limit", 128}, {"validation_limit", 40},
+                  {"normalize", "none"}};
+  Dataset d = load_dataset(section, "data");
+  SyntheticOptions o;
+  o.samples = 300;
+  o.test_samples = 100;
+  Examples test = make_synthetic(o).test;
+  EXPECT_EQ(d.train.size(), 128);
+  EXPECT_EQ(d.val.size(), 40);
+  EXPECT_EQ(d.test.size(), 60);
+  // Every validation example is a row of the test examples.
+  for (int64_t i = 0; i < d.val.size(); ++i)
+    EXPECT_TRUE((test.x - d.val.x[i]).abs().sum(1).eq(0).any().item<bool>()) << i;
+}
+
+TEST(LoadDataset, RejectsBadLimitsAndSources) {
+  auto expect_error = [](Json section, const std::string& part) {
+    section["dataset"] = "synthetic";
+    expect_load_error(section, part);
+  };
+  expect_error({{"validation_from", "valid"}}, "data.validation_from");
+  expect_error({{"validation_from", "valid"}}, "allowed: train, test");
+  expect_error({{"train_limit", -1}}, "data.train_limit");
+  expect_error({{"validation_limit", 2.5}}, "data.validation_limit");
+  expect_error({{"validation_from", "test"}, {"validation_fraction", 0.2}},
+               "data.validation_fraction");
+  expect_error({{"validation_from", "test"}, {"test_samples", 0}}, "needs a test split");
+  expect_error({{"samples", 100}, {"train_limit", 500}}, "train_limit 500");
+}
+
 TEST(Synthetic, ShapeAndClasses) {
   Json section = {{"dataset", "synthetic"}, {"samples", 90}, {"test_samples", 30},
                   {"features", 12},         {"classes", 4},  {"shape", {3, 2, 2}}};
@@ -62,14 +186,7 @@ TEST(Synthetic, ShapeAndClasses) {
 }
 
 TEST(LoadDataset, RejectsBadSections) {
-  auto expect_field = [](const Json& s, const std::string& field) {
-    try {
-      load_dataset(s, "x.json: data");
-      FAIL() << s.dump();
-    } catch (const ConfigError& e) {
-      EXPECT_NE(std::string(e.what()).find(field), std::string::npos) << e.what();
-    }
-  };
+  auto expect_field = expect_load_error;
   expect_field({{"dataset", "imagenet"}}, "data.dataset");
   expect_field({{"dataset", "synthetic"}, {"samples", "many"}}, "data.samples");
   expect_field({{"dataset", "synthetic"}, {"colour", 1}}, "data.colour");

@@ -2,6 +2,7 @@
 
 #include "common/error.h"
 #include "models/builders.h"
+#include "models/dropout.h"
 
 namespace tune {
 namespace {
@@ -39,6 +40,80 @@ TEST(Mlp, PerLayerUnitsWithBatchNormAndDropout) {
   EXPECT_EQ(output_shape(m, {20}), (std::vector<int64_t>{5, 3}));
   // Flatten, then per layer Linear, BatchNorm, activation, Dropout; then the output Linear.
   EXPECT_EQ(m->size(), 1u + 2 * 4 + 1);
+}
+
+// The types of `m`'s modules in order, without namespace and "Impl" ("Linear", "SeededDropout").
+std::vector<std::string> module_names(torch::nn::Sequential m) {
+  std::vector<std::string> out;
+  for (const auto& child : m->children()) {
+    std::string name = child->name();
+    name = name.substr(name.rfind("::") + 2);
+    out.push_back(name.substr(0, name.size() - std::string("Impl").size()));
+  }
+  return out;
+}
+
+double dropout_p(torch::nn::Sequential m, size_t index) {
+  return m[index]->as<SeededDropout>()->p();
+}
+
+TEST(Mlp, PerLayerActivationAndDropoutOverrideTheSharedOnes) {
+  auto m = build({{"layers", 3},
+                  {"units_0", 16},
+                  {"units_1", 8},
+                  {"units_2", 4},
+                  {"activation", "tanh"},
+                  {"activation_1", "gelu"},
+                  {"dropout", 0.25},
+                  {"dropout_0", 0.5},
+                  {"dropout_2", 0.0}},
+                 {10}, 3);
+  // Layer 2 has no dropout module (its p is 0); the others keep theirs.
+  EXPECT_EQ(module_names(m),
+            (std::vector<std::string>{"Flatten", "Linear", "Tanh", "SeededDropout", "Linear",
+                                      "GELU", "SeededDropout", "Linear", "Tanh", "Linear"}));
+  EXPECT_DOUBLE_EQ(dropout_p(m, 3), 0.5);
+  EXPECT_DOUBLE_EQ(dropout_p(m, 6), 0.25);
+  // (10*16+16) + (16*8+8) + (8*4+4) + (4*3+3): activations and dropout add no parameters.
+  EXPECT_EQ(count_parameters(*m), 176 + 136 + 36 + 15);
+  EXPECT_EQ(m[1]->as<torch::nn::Linear>()->weight.sizes(), (std::vector<int64_t>{16, 10}));
+  EXPECT_EQ(m[7]->as<torch::nn::Linear>()->weight.sizes(), (std::vector<int64_t>{4, 8}));
+  EXPECT_EQ(output_shape(m, {10}), (std::vector<int64_t>{5, 3}));
+}
+
+TEST(Mlp, PerLayerKnobsDefaultToTheSharedOnes) {
+  auto shared =
+      build({{"layers", 2}, {"units", 6}, {"activation", "elu"}, {"dropout", 0.3}}, {4}, 2);
+  EXPECT_EQ(module_names(shared),
+            (std::vector<std::string>{"Flatten", "Linear", "ELU", "SeededDropout", "Linear", "ELU",
+                                      "SeededDropout", "Linear"}));
+  EXPECT_DOUBLE_EQ(dropout_p(shared, 3), 0.3);
+  EXPECT_DOUBLE_EQ(dropout_p(shared, 6), 0.3);
+  // Without any dropout knob no layer gets a dropout module.
+  auto plain = build({{"layers", 2}, {"units", 6}}, {4}, 2);
+  EXPECT_EQ(module_names(plain),
+            (std::vector<std::string>{"Flatten", "Linear", "ReLU", "Linear", "ReLU", "Linear"}));
+  // A per-layer dropout alone adds a module to that layer only.
+  auto one = build({{"layers", 2}, {"units", 6}, {"dropout_1", 0.2}}, {4}, 2);
+  EXPECT_EQ(module_names(one).size(), 7u);
+  EXPECT_DOUBLE_EQ(dropout_p(one, 5), 0.2);
+}
+
+TEST(Mlp, PerLayerKnobsAreValidated) {
+  auto error = [](const Json& config) {
+    try {
+      build(config, {4}, 2);
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  std::string act = error({{"layers", 2}, {"activation_1", "swish"}});
+  EXPECT_NE(act.find("test.activation_1: unknown value \"swish\"; allowed: relu"),
+            std::string::npos)
+      << act;
+  std::string drop = error({{"dropout_0", 0.99}});
+  EXPECT_NE(drop.find("test.dropout_0: must be in [0, 0.95]"), std::string::npos) << drop;
 }
 
 TEST(Mlp, ZeroLayersIsLinear) {

@@ -6,9 +6,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
 
 #include "common/error.h"
 #include "common/experiment.h"
+#include "data/load.h"
 
 namespace tune {
 namespace {
@@ -103,7 +105,11 @@ TEST(CheckExperiment, KnownNamesComeFromWhatTheBuildersRead) {
                         "momentum",    "nesterov",     "beta1",       "beta2",     "alpha",
                         "eps",         "weight_decay", "batch_size",  "epochs",    "seed"})
     EXPECT_TRUE(has(n)) << n;
+  // The mlp's per-layer knobs, learned the same way as units_<i>.
+  for (const char* n : {"activation_0", "activation_15", "dropout_0", "dropout_15"})
+    EXPECT_TRUE(has(n)) << n;
   EXPECT_FALSE(has("units_16"));
+  EXPECT_FALSE(has("dropout_16"));
   EXPECT_FALSE(has("filters_8"));
   EXPECT_TRUE(std::is_sorted(names.begin(), names.end()));
 }
@@ -121,6 +127,14 @@ TEST(CheckExperiment, EachBoundAndChoiceOfTheSpaceIsBuilt) {
                      {"spec", {{"type", "categorical"}, {"choices", {"relu", "swish2"}}}}}));
   EXPECT_TRUE(starts_with(act, "t.json: space.activation.choices: unknown value \"swish2\""))
       << act;
+  std::string layer_act =
+      problem(space({{"name", "activation_0"},
+                     {"spec", {{"type", "categorical"}, {"choices", {"tanh", "swish2"}}}}}));
+  EXPECT_TRUE(starts_with(layer_act, "t.json: space.activation_0.choices: unknown value"))
+      << layer_act;
+  std::string layer_dropout = problem(
+      space({{"name", "dropout_0"}, {"spec", {{"type", "float"}, {"low", 0.2}, {"high", 0.99}}}}));
+  EXPECT_TRUE(starts_with(layer_dropout, "t.json: space.dropout_0.high")) << layer_dropout;
   std::string opt =
       problem(space({{"name", "optimizer"},
                      {"spec", {{"type", "categorical"}, {"choices", {"adam", "lbfgs"}}}}}));
@@ -180,6 +194,23 @@ TEST(CheckExperiment, DataIsCheckedWithoutReadingIt) {
 TEST(CheckExperiment, CallbacksAreChecked) {
   std::string message = problem(with({{"callbacks", {{"early_stoping", {{"patience", 2}}}}}}));
   EXPECT_TRUE(starts_with(message, "t.json: callbacks")) << message;
+}
+
+// The configs shipped in configs/ pass the dry check as they are (the Fashion-MNIST files must
+// be installed: the check looks for them).
+TEST(CheckExperiment, ShippedFashionConfigsAreRunnable) {
+  const std::string source = TUNE_SOURCE_DIR;
+  Experiment simple = load_experiment(source + "/configs/optuna_pytorch_simple.json");
+  EXPECT_EQ(simple.data.at("train_limit"), 3840);
+  EXPECT_EQ(simple.data.at("validation_limit"), 1280);
+  EXPECT_EQ(simple.data.at("validation_from"), "test");
+  EXPECT_EQ(simple.trials, 100);
+  EXPECT_EQ(simple.timeout, 600.0);
+  EXPECT_EQ(simple.pruner.at("name"), "median");
+  std::ifstream images(std::string(kFashionMnistDir) + "/train-images-idx3-ubyte.gz");
+  if (!images) GTEST_SKIP() << "Fashion-MNIST is not installed in " << kFashionMnistDir;
+  for (const char* name : {"optuna_pytorch_simple", "fashion_mlp"})
+    EXPECT_EQ(problem(load_experiment(source + "/configs/" + name + ".json")), "") << name;
 }
 
 }  // namespace

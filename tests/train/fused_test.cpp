@@ -230,6 +230,24 @@ TEST(FusedTrainer, DropoutRepeatsForTheSameSeedsAndMatchesAlone) {
   EXPECT_EQ(a[2].history[1].train_loss, c[2].history[1].train_loss);
 }
 
+// Per-layer knobs (activation_<i>, dropout_<i>, as in Optuna's pytorch_simple space): each
+// layer applies the trial's own activation, and a layer without dropout draws no mask, so the
+// dropout modules are numbered as in the model alone.
+TEST(FusedTrainer, PerLayerActivationsAndDropoutsMatchAlone) {
+  Dataset data = load_dataset(testing::kSmallData, "data");
+  auto group = mixed_group("adam");
+  group[0]["activation_1"] = "tanh";
+  group[0]["dropout_1"] = 0.4;  // only the second layer drops
+  group[1]["activation_0"] = "relu";
+  group[1]["dropout_0"] = 0.2;
+  group[2]["dropout"] = 0.3;
+  group[2]["dropout_0"] = 0.0;  // the shared rate everywhere but the first layer
+  std::vector<TrainResult> together = fused(group).fit(data);
+  for (size_t k = 0; k < group.size(); ++k)
+    expect_same_curve(together[k], make_trainer(group[k]).fit(data), 1e-5,
+                      "per-layer knobs, trial " + std::to_string(k));
+}
+
 TEST(FusedTrainer, RefusesTrialsThatCannotShareAGroup) {
   auto expect_refused = [](const Json& other, const std::string& says) {
     try {

@@ -107,5 +107,29 @@ TEST(Optimizer, RejectsBadKnobs) {
   expect_field({{"beta2", 1.0}}, "beta2");
 }
 
+// What the README says about the defaults: every knob is LibTorch's (which are torch.optim's)
+// except the learning rates of sgd (0.01; torch.optim 0.001, LibTorch none) and rmsprop
+// (0.001; both PyTorch APIs 0.01).
+template <typename Options>
+Options default_options(const std::string& name) {
+  auto p = torch::zeros({1}, torch::requires_grad());
+  auto optimizer = make_optimizer(Hyperparameters(Json{{"optimizer", name}}, "cfg"), {p});
+  return static_cast<const Options&>(optimizer->param_groups().at(0).options());
+}
+
+TEST(Optimizer, DefaultsAreLibTorchsButTheLearningRates) {
+  namespace optim = torch::optim;
+  const auto sgd = default_options<optim::SGDOptions>("sgd");
+  EXPECT_EQ(sgd.lr(), 0.01);
+  EXPECT_TRUE(sgd == optim::SGDOptions(0.01));
+  const auto rmsprop = default_options<optim::RMSpropOptions>("rmsprop");
+  EXPECT_EQ(rmsprop.lr(), 0.001);
+  EXPECT_EQ(optim::RMSpropOptions().lr(), 0.01);
+  EXPECT_TRUE(rmsprop == optim::RMSpropOptions(0.001));
+  EXPECT_TRUE(default_options<optim::AdamOptions>("adam") == optim::AdamOptions());
+  EXPECT_TRUE(default_options<optim::AdamWOptions>("adamw") == optim::AdamWOptions());
+  EXPECT_EQ(default_options<optim::AdamWOptions>("adamw").weight_decay(), 0.01);
+}
+
 }  // namespace
 }  // namespace tune

@@ -82,12 +82,16 @@ FusedMlp::FusedMlp(std::vector<MlpSpec> specs, int64_t num_classes,
     layer.bias = layer.bias.to(device).requires_grad_();
     if (layer.units.defined()) layer.units = layer.units.to(device);
   }
-  std::map<std::string, std::vector<int64_t>> by_activation;
-  for (int64_t k = 0; k < K; ++k) by_activation[specs_[k].activation].push_back(k);
-  for (const auto& [name, rows] : by_activation) {
-    auto mask = torch::zeros({K, 1, 1}, torch::kBool);
-    for (int64_t k : rows) mask[k].fill_(true);
-    activations_.push_back({make_activation(name), mask.to(device)});
+  for (size_t l = 0; l + 1 < layers_.size(); ++l) {
+    std::map<std::string, std::vector<int64_t>> by_activation;
+    for (int64_t k = 0; k < K; ++k) by_activation[specs_[k].activations[l]].push_back(k);
+    std::vector<Activation> used;
+    for (const auto& [name, rows] : by_activation) {
+      auto mask = torch::zeros({K, 1, 1}, torch::kBool);
+      for (int64_t k : rows) mask[k].fill_(true);
+      used.push_back({make_activation(name), mask.to(device)});
+    }
+    activations_.push_back(std::move(used));
   }
   seed_dropout();
 }
@@ -95,23 +99,27 @@ FusedMlp::FusedMlp(std::vector<MlpSpec> specs, int64_t num_classes,
 void FusedMlp::seed_dropout() {
   dropout_.assign(specs_.size(), {});
   for (size_t k = 0; k < specs_.size(); ++k) {
-    if (specs_[k].dropout <= 0) continue;
-    for (size_t l = 0; l < specs_[k].units.size(); ++l)
-      dropout_[k].push_back(trial_generator(device(), dropout_seed(seeds_[k], l + 1)));
+    // Numbered as the Trainer numbers the dropout modules of the model alone: in order, only
+    // the layers that have one.
+    uint64_t module = 0;
+    for (double rate : specs_[k].dropouts)
+      dropout_[k].push_back(rate > 0 ? trial_generator(device(), dropout_seed(seeds_[k], ++module))
+                                     : at::Generator());
   }
 }
 
-torch::Tensor FusedMlp::activate(const torch::Tensor& h) {
-  torch::Tensor out = activations_.front().module.forward(h);
-  for (size_t i = 1; i < activations_.size(); ++i)
-    out = torch::where(activations_[i].rows, activations_[i].module.forward(h), out);
+torch::Tensor FusedMlp::activate(const torch::Tensor& h, size_t layer) {
+  auto& used = activations_[layer];
+  torch::Tensor out = used.front().module.forward(h);
+  for (size_t i = 1; i < used.size(); ++i)
+    out = torch::where(used[i].rows, used[i].module.forward(h), out);
   return out;
 }
 
 torch::Tensor FusedMlp::unit_mask(size_t layer, int64_t batch) {
   const Layer& l = layers_[layer];
   bool dropping = training_ && std::any_of(specs_.begin(), specs_.end(),
-                                           [](const MlpSpec& s) { return s.dropout > 0; });
+                                           [&](const MlpSpec& s) { return s.dropouts[layer] > 0; });
   if (!dropping) return l.units;
   // Each trial's mask at its own width, drawn as its SeededDropout would draw it alone; zero
   // over its padding.
@@ -120,12 +128,13 @@ torch::Tensor FusedMlp::unit_mask(size_t layer, int64_t batch) {
   for (int64_t k = 0; k < K; ++k) {
     const MlpSpec& s = specs_[k];
     auto own = masks[k].narrow(1, 0, s.units[layer]);
-    if (s.dropout <= 0) {
+    const double rate = s.dropouts[layer];
+    if (rate <= 0) {
       own.fill_(1);
       continue;
     }
-    auto keep = torch::empty_like(own).bernoulli_(1 - s.dropout, dropout_[k][layer]);
-    own.copy_(keep.div_(1 - s.dropout));
+    auto keep = torch::empty_like(own).bernoulli_(1 - rate, dropout_[k][layer]);
+    own.copy_(keep.div_(1 - rate));
   }
   return masks;
 }
@@ -135,7 +144,7 @@ torch::Tensor FusedMlp::forward(const torch::Tensor& x) {
   for (size_t l = 0; l < layers_.size(); ++l) {
     h = torch::baddbmm(layers_[l].bias, h, layers_[l].weight);
     if (l + 1 == layers_.size()) break;
-    h = activate(h);
+    h = activate(h, l);
     torch::Tensor mask = unit_mask(l, h.size(1));
     if (mask.defined()) h = h * mask;
   }

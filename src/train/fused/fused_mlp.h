@@ -53,7 +53,7 @@ class FusedMlp {
     torch::Tensor rows;  // [K, 1, 1] bool: the trials using it
   };
 
-  torch::Tensor activate(const torch::Tensor& h);
+  torch::Tensor activate(const torch::Tensor& h, size_t layer);
   // What multiplies hidden layer `layer`'s activations (undefined: nothing): dropout masks in
   // training, else the padding mask.
   torch::Tensor unit_mask(size_t layer, int64_t batch);
@@ -62,8 +62,9 @@ class FusedMlp {
   std::vector<uint64_t> seeds_;
   int64_t num_classes_;
   std::vector<Layer> layers_;
-  std::vector<Activation> activations_;
-  std::vector<std::vector<at::Generator>> dropout_;  // [trial][hidden layer], trials with dropout
+  std::vector<std::vector<Activation>> activations_;  // [hidden layer]: one per activation used
+  // [trial][hidden layer]: the layer's dropout generator (undefined where it has no dropout).
+  std::vector<std::vector<at::Generator>> dropout_;
   bool training_ = true;
 };
 

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# scripts/bench.sh sweep [--device cpu|cuda:0] [--trials N] [--seed S]: Optuna's pytorch_simple
+# example in Python (bench/optuna_pytorch_simple.py: PyPI optuna and the torch tune links) and
+# tune on configs/optuna_pytorch_simple.json, one after the other on this machine, and a table of
+# both. Speed rows: the random sampler on both sides (the same kind of configs, so the time per
+# trial compares the engines); quality rows: each side's default (Optuna's TPE, tune's bayes).
+# Wall time is each process's, start to exit (imports, data loading and every trial included),
+# and so is the CPU time (user + system, all threads; less swayed than wall time by other jobs
+# on a shared machine); both keep the example's 600 s timeout. Called by scripts/bench.sh with
+# the build directory and the Python interpreter first.
+set -euo pipefail
+build=$1 python=$2
+shift 2
+device=cpu trials=20 seed=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --device) device=$2 && shift 2 ;;
+    --trials) trials=$2 && shift 2 ;;
+    --seed) seed=$2 && shift 2 ;;
+    *) echo "bench sweep: unknown argument $1; allowed: --device cpu|cuda:N, --trials N, --seed S" >&2 && exit 2 ;;
+  esac
+done
+case "$device" in
+  cpu) devices=(--cpu-workers 1) ;;
+  cuda:*) devices=(--gpus "${device#cuda:}" --per-device 1) ;;
+  *) echo "bench sweep: --device: expected cpu or cuda:N, got $device" >&2 && exit 2 ;;
+esac
+if ! "$python" -c 'import optuna' >/dev/null 2>&1; then
+  echo "bench sweep: installing optuna for $python" >&2
+  "$python" -m pip install -q optuna==5.0.0 >&2
+fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+now() { date +%s.%N; }
+
+# timed LOG COMMAND...: runs COMMAND with its stderr in LOG (shown if it fails) and its user and
+# system CPU seconds in the file $cpu_file.
+timed() {
+  local log=$1 TIMEFORMAT='%U %S' status=0
+  shift
+  { time "$@" 2>"$log"; } 2>"$cpu_file" || status=$?
+  if [ "$status" != 0 ]; then cat "$log" >&2 && return "$status"; fi
+}
+cpu_seconds() { awk '{print $1 + $2}' "$cpu_file"; }
+
+# One JSON line per run: side, sampler, complete, pruned, epochs trained, best, wall and CPU
+# seconds.
+python_side() {
+  local start end cpu_file="$work/python_$1.cpu"
+  start=$(now)
+  timed "$work/python_$1.log" "$python" bench/optuna_pytorch_simple.py --device "$device" \
+    --trials "$trials" --seed "$seed" --sampler "$1" >"$work/python_$1.json"
+  end=$(now)
+  "$python" -c 'import json, sys; r = json.load(open(sys.argv[1]))
+print(json.dumps({"side": "optuna example", "sampler": sys.argv[2], "complete": r["complete"],
+                  "pruned": r["pruned"], "epochs": r["epochs"], "best": r["best"],
+                  "wall": float(sys.argv[4]) - float(sys.argv[3]), "cpu": float(sys.argv[5])}))' \
+    "$work/python_$1.json" "$1" "$start" "$end" "$(cpu_seconds)"
+}
+
+tune_side() {
+  local start end cpu_file="$work/tune_$1.cpu"
+  start=$(now)
+  timed "$work/tune_$1.log" "$build/tune" --config configs/optuna_pytorch_simple.json \
+    --trials "$trials" --seed "$seed" --strategy "$1" --study "$work/tune_$1" "${devices[@]}"
+  end=$(now)
+  "$build/tune" export --study "$work/tune_$1" --format json --output "$work/tune_$1.json" 2>/dev/null
+  "$python" -c 'import json, sys; trials = json.load(open(sys.argv[1]))
+done = [t["value"] for t in trials if t["state"] == "complete"]
+print(json.dumps({"side": "tune", "sampler": sys.argv[2], "complete": len(done),
+                  "pruned": sum(t["state"] == "pruned" for t in trials),
+                  "epochs": sum(len(t["metrics"]) for t in trials),
+                  "best": max(done) if done else None, "wall": float(sys.argv[4]) - float(sys.argv[3]),
+                  "cpu": float(sys.argv[5])}))' \
+    "$work/tune_$1.json" "$1" "$start" "$end" "$(cpu_seconds)"
+}
+
+echo "bench sweep: $trials trials per run on $device, seed $seed; 4 runs, one at a time" >&2
+{
+  python_side random
+  tune_side random
+  python_side tpe
+  tune_side bayes
+} | tee "$work/runs.jsonl" >&2
+"$python" - "$work/runs.jsonl" "$device" "$trials" <<'PY'
+import json, sys
+runs = [json.loads(line) for line in open(sys.argv[1])]
+print(f"\nOptuna's pytorch_simple on {sys.argv[2]}, {sys.argv[3]} trials per run\n")
+print("| run | sampler | trials completed (complete + pruned) | epochs trained | wall s | s per trial | CPU s | best val accuracy | time per trial, example / tune (wall; CPU) |")
+print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+for pair in (runs[0:2], runs[2:4]):
+    for r in pair:
+        done = r["complete"] + r["pruned"]
+        per_trial = lambda run, key: run[key] / max(run["complete"] + run["pruned"], 1)
+        ratio = (f"{per_trial(pair[0], 'wall') / per_trial(r, 'wall'):.2f}x; "
+                 f"{per_trial(pair[0], 'cpu') / per_trial(r, 'cpu'):.2f}x") if r["side"] == "tune" else ""
+        best = f"{r['best']:.4f}" if r["best"] is not None else "-"
+        print(f"| {r['side']} | {r['sampler']} | {done} ({r['complete']} + {r['pruned']}) | {r['epochs']} | "
+              f"{r['wall']:.1f} | {r['wall'] / max(done, 1):.2f} | {r['cpu']:.1f} | {best} | {ratio} |")
+PY
