@@ -21,7 +21,7 @@ const std::map<std::string, std::function<int(const Args&)>>& commands() {
 }
 
 void print_usage() {
-  std::cerr << "usage: tune [run] --config FILE [--strategy grid|random|bayes] [--trials N]\n"
+  std::cerr << "usage: tune [run] --config FILE [--strategy grid|random|bayes|tpe] [--trials N]\n"
                "                [--gpus 0,1|all [--per-device K]] [--cpu-workers N] ...\n"
                "       tune train --config FILE [--set name=value ...] [--epochs N] "
                "[--device cpu|cuda:N] [--output FILE]\n"
