@@ -16,6 +16,7 @@ const std::map<std::string, std::function<int(const Args&)>>& commands() {
       {"run", run_command},       {"train", train_command},         {"sample", sample_command},
       {"status", status_command}, {"best", best_command},           {"export", export_command},
       {"report", report_command}, {"dashboard", dashboard_command}, {"copy", copy_command},
+      {"zoom", zoom_command},
   };
   return table;
 }
@@ -30,6 +31,8 @@ void print_usage() {
                "       tune dashboard --study DIR [--host 127.0.0.1] [--port 8080] "
                "[--poll-ms 2000]\n"
                "       tune copy --from URL --to URL [--study NAME] [--to-study NAME]\n"
+               "       tune zoom --study DIR [--top K | --quantile Q] [--margin F] "
+               "--output NEW.json\n"
                "Run `tune COMMAND --help` for a command's options.\n";
 }
 

@@ -1,8 +1,8 @@
 #pragma once
 // The `tune` command line: `tune [run] ...`, `tune train`, `tune sample`, `tune status`,
-// `tune best`, `tune export`, `tune report`, `tune dashboard`, `tune copy`. Human output goes to
-// stderr, machine output to stdout or files.
-// Every command throws ConfigError for bad input; main() prints it on one line and returns 2.
+// `tune best`, `tune export`, `tune report`, `tune dashboard`, `tune copy`, `tune zoom`. Human
+// output goes to stderr, machine output to stdout or files. Every command throws ConfigError for
+// bad input; main() prints it on one line and returns 2.
 #include <string>
 #include <vector>
 
@@ -21,5 +21,6 @@ int export_command(const Args& args);     // tune export
 int report_command(const Args& args);     // tune report: the study as one HTML page
 int dashboard_command(const Args& args);  // tune dashboard: a live web view of a study
 int copy_command(const Args& args);       // tune copy: a study into another storage
+int zoom_command(const Args& args);       // tune zoom: a space narrowed around the best trials
 
 }  // namespace tune::cli
