@@ -61,7 +61,7 @@ int zoom_command(const Args& args) {
                            "Writes a new experiment file whose space is narrowed around a "
                            "study's best trials.");
   options.add_options()("top", "the best K complete trials", cxxopts::value<int>())(
-      "quantile", "the best fraction Q of the complete trials, at least 2 (default 0.2)",
+      "quantile", "the best fraction Q of the complete trials, at least 2 (default: 0.2)",
       cxxopts::value<double>())("margin",
                                 "widen each range by F times the top trials' span on each side",
                                 cxxopts::value<double>()->default_value("0.1"))(

@@ -8,6 +8,7 @@
 
 #include "../store/temp_dir.h"
 #include "../support/files.h"
+#include "../support/spaces.h"
 #include "../support/studies.h"
 #include "common/json.h"
 #include "process.h"
@@ -135,6 +136,49 @@ TEST(ZoomCli, ZoomsAStudyBuiltThroughStorage) {
   // The best three: x = 0.5 (value 0), then x = 0 and x = 1 (value 1).
   EXPECT_DOUBLE_EQ(zoomed["space"]["x"]["low"].get<double>(), 0.0);
   EXPECT_DOUBLE_EQ(zoomed["space"]["x"]["high"].get<double>(), 1.0);
+}
+
+// Claims trial `number` with `params` and completes it with `value`.
+void add_trial(Storage& storage, int number, const Json& params, double value) {
+  ClaimRequest request;
+  request.number = number;
+  request.params = params;
+  request.device = "cpu";
+  request.worker = "test";
+  ASSERT_EQ(storage.claim(request).status, ClaimStatus::Claimed);
+  storage.finish(number, TrialState::Complete, value, "");
+}
+
+TEST(ZoomCli, ConditionsStayLoadableWhenTheirParentShrinks) {
+  TempDir dir;
+  Json space = testing::optimizer_space();
+  space["batch"] = {{"type", "pow2"}, {"low", 8}, {"high", 512}};
+  space["units"] = {{"type", "int"}, {"low", 16}, {"high", 256}, {"step", 16}};
+  {
+    auto storage = open_study_dir(dir.file("s"));
+    storage->set_attr(kDirectionAttr, "maximize");
+    storage->set_attr(kExperimentAttr, {{"name", "cond"}, {"space", space}});
+    add_trial(*storage, 0, {{"optimizer", "sgd"}, {"momentum", 0.9}, {"batch", 32}, {"units", 64}},
+              0.9);
+    add_trial(*storage, 1, {{"optimizer", "sgd"}, {"momentum", 0.8}, {"batch", 64}, {"units", 96}},
+              0.8);
+    add_trial(*storage, 2, {{"optimizer", "adam"}, {"beta", 0.5}, {"batch", 8}, {"units", 16}},
+              0.1);
+  }
+  Finished f = run_tune(dir, {"zoom", "--study", dir.file("s"), "--output", dir.file("z.json")});
+  ASSERT_EQ(f.code, 0) << f.err;
+  EXPECT_NE(f.err.find("beta: a number in [0.0, 1.0] -> dropped"), std::string::npos) << f.err;
+  Json z = Json::parse(testing::file_bytes(dir.file("z.json")))["space"];
+  EXPECT_EQ(z["optimizer"]["choices"], Json({"sgd"}));
+  EXPECT_EQ(z["momentum"]["when"], Json({{"optimizer", {"sgd"}}}));
+  EXPECT_FALSE(z.contains("beta"));
+  EXPECT_EQ(z["batch"]["low"], 16);  // [32, 64] widened by 0.1 of an octave, outward
+  EXPECT_EQ(z["batch"]["high"], 128);
+  EXPECT_EQ(z["units"]["low"], 48);  // [60.8, 99.2] out to the grid 16, 32, ...
+  EXPECT_EQ(z["units"]["high"], 112);
+  Finished sample = run_tune(dir, {"sample", "--config", dir.file("z.json"), "--n", "5"});
+  ASSERT_EQ(sample.code, 0) << sample.err;
+  EXPECT_EQ(lines(sample.out), 5u) << sample.out;
 }
 
 }  // namespace

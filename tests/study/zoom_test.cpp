@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "../support/spaces.h"
 #include "common/error.h"
 #include "space/space.h"
 
@@ -106,17 +107,12 @@ TEST(Zoom, CategoricalKeepsTheChoicesTheTopTrialsTookInOrder) {
   EXPECT_EQ(z["p"]["choices"], Json({"b", "d"}));
 }
 
+// The optimizer space, with a knob under beta.
 Json conditional_space() {
-  return {
-      {"optimizer", {{"type", "categorical"}, {"choices", {"adam", "sgd", "rmsprop"}}}},
-      {"momentum",
-       {{"type", "float"},
-        {"low", 0.0},
-        {"high", 1.0},
-        {"when", {{"optimizer", {"sgd", "rmsprop"}}}}}},
-      {"beta", {{"type", "float"}, {"low", 0.0}, {"high", 1.0}, {"when", {{"optimizer", "adam"}}}}},
-      {"beta_decay",
-       {{"type", "float"}, {"low", 0.0}, {"high", 1.0}, {"when", {{"beta", {{">", 0.5}}}}}}}};
+  Json space = testing::optimizer_space();
+  space["beta_decay"] = {
+      {"type", "float"}, {"low", 0.0}, {"high", 1.0}, {"when", {{"beta", {{">", 0.5}}}}}};
+  return space;
 }
 
 TEST(Zoom, ConditionalParamsNarrowFromTheTrialsWhereTheyAreActive) {
