@@ -22,13 +22,14 @@ struct Range {
   double low, high;
 };
 
-// The top trials' values of `p`, from the trials where it is active.
+// The top trials' values of `p`, from the trials where it is active. Values outside the
+// stored domain (a trial of an earlier run over another space) are left out.
 std::vector<Json> active_values(const Space& space, const Param& p,
                                 const std::vector<TrialSnapshot>& top) {
   std::vector<Json> out;
   for (const TrialSnapshot& t : top)
     if (t.params.is_object() && t.params.contains(p.name) && space.is_active(p, t.params) &&
-        (p.kind == ParamKind::Categorical || t.params.at(p.name).is_number()))
+        p.contains(t.params.at(p.name)))
       out.push_back(t.params.at(p.name));
   return out;
 }

@@ -55,6 +55,13 @@ TEST(Zoom, ZeroSpanWidensByTheMarginOfTheOldRangeAndClipsToIt) {
   EXPECT_DOUBLE_EQ(z["p"]["high"].get<double>(), 1.5);
 }
 
+TEST(Zoom, ValuesOutsideTheStoredDomainAreLeftOut) {
+  Json space = param({{"type", "float"}, {"low", 0.0}, {"high", 10.0}});
+  Json z = zoomed(space, {{{"p", 2.0}}, {{"p", 4.0}}, {{"p", 50.0}}, {{"p", "text"}}});
+  EXPECT_DOUBLE_EQ(z["p"]["low"].get<double>(), 1.8);
+  EXPECT_DOUBLE_EQ(z["p"]["high"].get<double>(), 4.2);
+}
+
 TEST(Zoom, LogFloatWidensOnTheLogScale) {
   Json space = param({{"type", "float"}, {"low", 1e-5}, {"high", 1.0}, {"log", true}});
   Json z = zoomed(space, {{{"p", 1e-3}}, {{"p", 1e-2}}});
