@@ -8,6 +8,7 @@
 
 #include "../store/temp_dir.h"
 #include "../support/files.h"
+#include "../support/studies.h"
 #include "common/json.h"
 #include "process.h"
 #include "study/study_dir.h"
@@ -16,7 +17,6 @@ namespace tune {
 namespace {
 
 using testing::Finished;
-using testing::Process;
 using testing::TempDir;
 
 // abs(n - 3) over n in [low, high], two reported epochs; each run appends a line to `runs`.
@@ -33,11 +33,8 @@ Json counting_experiment(const std::string& runs, int low, int high, const std::
       {"seed", 3}};
 }
 
-Finished run_tune(const TempDir& dir, std::vector<std::string> args) {
-  static int runs = 0;
-  args.insert(args.begin(), TUNE_BINARY);
-  Process p(args, dir.file("warm_run" + std::to_string(runs++)));
-  return p.wait();
+Finished run_tune(const TempDir& dir, const std::vector<std::string>& args) {
+  return testing::run_tune_binary(args, dir.file("warm_run"));
 }
 
 size_t runs_so_far(const TempDir& dir) {
@@ -67,9 +64,7 @@ TEST(WarmStartCli, CopiesTheTrialsInsideTheNewSpaceWithoutRunningThem) {
   EXPECT_EQ(runs_so_far(dir), 13u) << "the 9 copied trials are not run; 2 new ones are";
 
   auto storage = open_existing_study(dir.file("new"), "test");
-  TrialQuery query;
-  query.with_metrics = true;
-  auto trials = storage->trials(query);
+  auto trials = testing::trials_with_metrics(*storage);
   ASSERT_EQ(trials.size(), 11u);
   for (int i = 0; i < 9; ++i) {
     const TrialSnapshot& t = trials[i];

@@ -45,9 +45,7 @@ TEST(WarmStart, CopiesTheCompleteTrialsInsideTheSpaceWithTheirCurves) {
   WarmStartResult result = warm_start(*old, *target, space, "OLD", "new", "--warm-start");
   EXPECT_EQ(result.complete, 5);
   EXPECT_EQ(result.copied, 3);
-  TrialQuery query;
-  query.with_metrics = true;
-  auto copied = target->trials(query);
+  auto copied = testing::trials_with_metrics(*target);
   ASSERT_EQ(copied.size(), 3u);
   for (int i = 0; i < 3; ++i) {
     const TrialSnapshot& t = copied[i];
