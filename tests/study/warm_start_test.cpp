@@ -6,6 +6,8 @@
 #include "../store/temp_dir.h"
 #include "../support/studies.h"
 #include "common/error.h"
+#include "fakes.h"
+#include "study/study.h"
 
 namespace tune {
 namespace {
@@ -77,6 +79,31 @@ TEST(WarmStart, RefusesATargetThatHasTrials) {
         << e.what();
   }
   EXPECT_EQ(target->trials().size(), 1u);
+}
+
+TEST(WarmStart, TheStrategySeesTheCopiedTrials) {
+  TempDir dir;
+  auto old = open_study_dir(dir.file("old"));
+  for (int x : {0, 1, 20}) {
+    ClaimRequest request;
+    request.number = x == 20 ? 2 : x;
+    request.params = {{"x", x}};
+    ASSERT_EQ(old->claim(request).status, ClaimStatus::Claimed);
+    old->finish(request.number, TrialState::Complete, x, "");
+  }
+  std::shared_ptr<Storage> target = open_study_dir(dir.file("new"));
+  Space space = space_of({{"x", {{"type", "int"}, {"low", 0}, {"high", 10}}}});
+  EXPECT_EQ(warm_start(*old, *target, space, "old", "new", "--warm-start").copied, 2);
+
+  StudyOptions options;
+  options.trials = 5;
+  Study study(target, space, std::make_unique<testing::CountingStrategy>(), options);
+  EXPECT_EQ(study.budget_used(), 2);
+  AskResult ask = study.ask("cpu", "test");
+  ASSERT_EQ(ask.status, AskStatus::Claimed);
+  EXPECT_EQ(ask.trial->number, 2);
+  EXPECT_EQ(ask.trial->params, Json({{"x", 2}})) << "x = 0 and 1 are known already";
+  study.tell_complete(ask.trial->number, 2);
 }
 
 }  // namespace
