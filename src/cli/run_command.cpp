@@ -58,6 +58,11 @@ cxxopts::Options run_options(const std::string& name) {
   options.add_options()("storage", kStorageHelp, cxxopts::value<std::string>())(
       "storage-retry", "seconds a worker that loses the storage's server retries (0 to 86400)",
       cxxopts::value<double>()->default_value("180"));
+  options.add_options()(
+      "warm-start",
+      "seed a new study with the complete trials of the study in DIR that fall inside this "
+      "space (copied, not run again; --trials counts new trials only)",
+      cxxopts::value<std::string>());
   options.custom_help("[--config FILE] [options] [--set name=value ...]");
   return options;
 }
@@ -172,6 +177,7 @@ int run_command(const Args& raw_args) {
   ExperimentRunOptions run;
   apply_overrides(e, parsed, sets, run.notes);
   if (parsed.count("study")) run.study_dir = parsed["study"].as<std::string>();
+  if (parsed.count("warm-start")) run.warm_start = parsed["warm-start"].as<std::string>();
   if (parsed.count("storage")) run.storage = parsed["storage"].as<std::string>();
   run.storage_retry = parsed["storage-retry"].as<double>();
   if (!(run.storage_retry >= 0 && run.storage_retry <= 86400))

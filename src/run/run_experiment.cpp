@@ -23,6 +23,7 @@
 #include "strategy/strategy.h"
 #include "study/study.h"
 #include "study/study_dir.h"
+#include "study/warm_start.h"
 #include "train/device.h"
 
 namespace tune {
@@ -158,6 +159,23 @@ std::shared_ptr<const Pruner> experiment_pruner(const Experiment& e) {
   return make_pruner(e.pruner["name"].get<std::string>(), e.pruner, where);
 }
 
+// Seeds a new study from `old` (--warm-start) and records how many trials it copied, so that
+// every later run of the study adds them to its budget of new trials.
+void seed_study(Storage& old, Storage& storage, const Space& space, const std::string& old_dir,
+                const std::string& dir, Log& log) {
+  WarmStartResult warm = warm_start(old, storage, space, old_dir, dir, "--warm-start");
+  storage.set_attr(kWarmStartAttr, warm.copied);
+  log << "tune: warm start: " << warm.copied << " of " << warm.complete << " complete trials of "
+      << old_dir << " fall inside the new space\n";
+}
+
+// The budget of new trials plus the trials a warm start copied into the study.
+int budget_with_warm_start(Storage& storage, int budget) {
+  std::optional<Json> copied = storage.attr(kWarmStartAttr);
+  if (!copied || !copied->is_number_integer()) return budget;
+  return budget + std::max(0, copied->get<int>());
+}
+
 }  // namespace
 
 ExperimentRun run_experiment(const Experiment& e, const ExperimentRunOptions& options) {
@@ -189,9 +207,14 @@ ExperimentRun run_experiment(const Experiment& e, const ExperimentRunOptions& op
   run.workers = static_cast<int>(slots.size());
   const bool storage_flag = !options.storage.empty();
   const std::string storage_url = storage_flag ? options.storage : e.storage;
+  std::unique_ptr<Storage> old_study;
+  if (!options.warm_start.empty())
+    old_study = open_existing_study(options.warm_start, "--warm-start");
   std::shared_ptr<Storage> storage =
       open_study_dir(run.study_dir, storage_url, storage_flag ? "--storage" : e.where("storage"),
                      options.storage_retry);
+  if (old_study) seed_study(*old_study, *storage, space, options.warm_start, run.study_dir, log);
+  budget = run.budget = budget_with_warm_start(*storage, budget);
   record_experiment(*storage, e, budget, run.study_dir, log);
 
   StudyOptions study_options;

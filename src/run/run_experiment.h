@@ -34,6 +34,10 @@ struct ExperimentRunOptions {
   // study_dir/study.db; a PostgreSQL URL shares the study named after study_dir's last
   // component with every host given the same URL.
   std::string storage;
+  // An old study directory whose complete trials inside the new space seed this study before
+  // its first trial (study/warm_start.h); only into a study with no trials. They do not spend
+  // the budget: it counts new trials, and the study's budget grows by the trials copied.
+  std::string warm_start;
   // How long a worker that loses the storage's server retries before giving up (PostgreSQL).
   double storage_retry = kDefaultStorageRetrySeconds;
   double stale_after = 30;  // seconds without a heartbeat before another process's trial is dead

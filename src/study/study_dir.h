@@ -44,6 +44,8 @@ inline constexpr const char* kExperimentAttr = "experiment";  // the experiment 
 inline constexpr const char* kDirectionAttr = "direction";    // "minimize" | "maximize"
 inline constexpr const char* kBudgetAttr = "trials";          // the last run's budget
 inline constexpr const char* kCreatedAttr = "created";        // seconds since the epoch
+// Trials a warm start copied in (--warm-start); they are added to each run's budget.
+inline constexpr const char* kWarmStartAttr = "warm_start";
 
 // The recorded direction (minimize when none was recorded).
 Direction study_direction(Storage& storage);

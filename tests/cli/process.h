@@ -115,4 +115,15 @@ class Process {
   std::string out_path_, err_path_;
 };
 
+#ifdef TUNE_BINARY
+// Runs the tune binary with `args` to completion; its output goes to files `prefix`0, 1, ...
+// (numbered per process, so that no two runs share one).
+inline Finished run_tune_binary(std::vector<std::string> args, const std::string& prefix) {
+  static int runs = 0;
+  args.insert(args.begin(), TUNE_BINARY);
+  Process p(args, prefix + std::to_string(runs++));
+  return p.wait();
+}
+#endif
+
 }  // namespace tune::testing

@@ -18,7 +18,6 @@ namespace tune {
 namespace {
 
 using testing::Finished;
-using testing::Process;
 using testing::TempDir;
 
 // A fast command objective over four kinds of parameters, minimised near x = 1, n = 3, "b".
@@ -40,11 +39,8 @@ Json mixed_experiment() {
           {"seed", 4}};
 }
 
-Finished run_tune(const TempDir& dir, std::vector<std::string> args) {
-  static int runs = 0;
-  args.insert(args.begin(), TUNE_BINARY);
-  Process p(args, dir.file("zoom_run" + std::to_string(runs++)));
-  return p.wait();
+Finished run_tune(const TempDir& dir, const std::vector<std::string>& args) {
+  return testing::run_tune_binary(args, dir.file("zoom_run"));
 }
 
 size_t lines(const std::string& text) {

@@ -4,6 +4,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "store/storage.h"
 #include "study/study_dir.h"
@@ -36,6 +37,13 @@ inline std::unique_ptr<Storage> small_study(const std::string& dir, int trials) 
        {"objective", {{"command", {"python3", "-c", "print(1)"}}, {"direction", "minimize"}}}});
   for (int i = 0; i < trials; ++i) add_complete_trial(*storage, i, i * 0.5, (i - 1.0) * (i - 1.0));
   return storage;
+}
+
+// Every trial of `storage`, by number, with its per-epoch metrics.
+inline std::vector<TrialSnapshot> trials_with_metrics(Storage& storage) {
+  TrialQuery query;
+  query.with_metrics = true;
+  return storage.trials(query);
 }
 
 }  // namespace tune::testing
