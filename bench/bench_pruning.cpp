@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_args.h"
 #include "common/experiment.h"
 #include "common/remove_tree.h"
 #include "run/run_experiment.h"
@@ -98,9 +99,7 @@ Row run_one(Experiment e, const std::string& pruner) {
 
 int main(int argc, char** argv) {
   try {
-    std::string command;
-    for (int i = 0; i < argc; ++i) command += (i ? " " : "") + std::string(argv[i]);
-    std::printf("%s\n", command.c_str());
+    tune::bench::print_command(argc, argv);
     Args a = parse(argc, argv);
     Experiment e = load_experiment(a.config);
     e.trials = a.trials;

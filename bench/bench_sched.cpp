@@ -28,6 +28,7 @@
 #include <c10/cuda/CUDACachingAllocator.h>
 #endif
 
+#include "bench_args.h"
 #include "common/experiment.h"
 #include "common/json.h"
 #include "common/remove_tree.h"
@@ -380,9 +381,7 @@ bool leak_check(const Args& a) {
 
 int main(int argc, char** argv) {
   try {
-    std::string command;
-    for (int i = 0; i < argc; ++i) command += (i ? " " : "") + std::string(argv[i]);
-    std::printf("%s\n", command.c_str());
+    tune::bench::print_command(argc, argv);
     Args a = parse(argc, argv);
     std::printf("device %s, %u hardware threads, CUDA devices: %d\n", a.device.c_str(),
                 std::thread::hardware_concurrency(), cuda_device_count());

@@ -130,11 +130,9 @@ Json importance_json(const std::optional<Space>& space, const std::vector<TrialS
 }  // namespace
 
 StudyReport::StudyReport(Storage& storage, std::string dir)
-    : storage_(storage), dir_(std::move(dir)), state_(new State) {}
+    : storage_(storage), dir_(std::move(dir)), state_(std::make_unique<State>()) {}
 
-StudyReport::~StudyReport() {
-  delete state_;
-}
+StudyReport::~StudyReport() = default;
 
 void StudyReport::refresh() {
   StudyChanges changes = storage_.changes_since(state_->cursor);

@@ -17,6 +17,7 @@
 //                reported epoch, 0 before the first), "trials" (finished by it)}],
 //   "counts": {"complete", "pruned", "failed", "running"}
 // }
+#include <memory>
 #include <string>
 
 #include "common/json.h"
@@ -41,7 +42,7 @@ class StudyReport {
   struct State;
   Storage& storage_;
   std::string dir_;
-  State* state_;
+  std::unique_ptr<State> state_;
 };
 
 }  // namespace tune
