@@ -275,8 +275,8 @@ ExperimentRun run_experiment(const Experiment& e, const ExperimentRunOptions& op
   std::vector<WorkerSpec> workers;
   for (const auto& s : slots) {
     const bool fixed = options.threads > 0 && s.device == "cpu";
-    workers.push_back(
-        {s.index, s.device, worker_name(s.index), fixed ? options.threads : s.threads, !fixed});
+    workers.push_back({s.index, s.device, worker_name(s.index), fixed ? options.threads : s.threads,
+                       !fixed, s.fuse});
   }
   std::optional<InterruptScope> interrupts;
   if (options.handle_signals) interrupts.emplace(control);

@@ -182,7 +182,8 @@ std::vector<TrainResult> FusedTrainer::fit(const Dataset& data) {
 
 FusedTrainer make_fused_trainer(const std::vector<Hyperparameters>& configs,
                                 const InputShape& input_shape, int64_t num_classes,
-                                const torch::Device& device) {
+                                const torch::Device& device,
+                                const std::function<void(TrainOptions&)>& adjust) {
   std::vector<MlpSpec> models;
   std::vector<OptimizerSpec> optimizers;
   std::vector<TrainOptions> options;
@@ -193,6 +194,7 @@ FusedTrainer make_fused_trainer(const std::vector<Hyperparameters>& configs,
     models.push_back(mlp_spec(hp, input_shape));
     optimizers.push_back(optimizer_spec(hp));
     options.push_back(TrainOptions::from(hp));
+    if (adjust) adjust(options.back());
     seeds.push_back(options.back().seed);
   }
   FusedMlp model(std::move(models), num_classes, seeds, device);

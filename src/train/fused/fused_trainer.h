@@ -55,9 +55,11 @@ class FusedTrainer {
 // K configs as one group on `device`: each trial's model, initial weights, optimizer and loop
 // knobs read from its config as a trial alone reads them. ConfigError when they cannot share a
 // group (a model other than mlp, batch norm, different layer counts, batch sizes or
-// optimizers).
+// optimizers). `adjust`, when given, sets what the configs do not say (the monitor) in each
+// trial's TrainOptions.
 FusedTrainer make_fused_trainer(const std::vector<Hyperparameters>& configs,
                                 const InputShape& input_shape, int64_t num_classes,
-                                const torch::Device& device);
+                                const torch::Device& device,
+                                const std::function<void(TrainOptions&)>& adjust = {});
 
 }  // namespace tune
