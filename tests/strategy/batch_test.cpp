@@ -6,19 +6,12 @@
 #include <set>
 
 #include "../support/proposals.h"
+#include "../support/spaces.h"
 #include "space/space.h"
 #include "strategy/strategy.h"
 
 namespace tune {
 namespace {
-
-const char* kMixed = R"({"lr": {"type": "float", "low": 1e-4, "high": 1, "log": true,
-                                "grid_points": 4},
-    "layers": {"type": "int", "low": 1, "high": 3},
-    "units_2": {"type": "pow2", "low": 16, "high": 64, "when": {"layers": {">=": 2}}},
-    "act": {"type": "categorical", "choices": ["relu", "tanh"]},
-    "opt": {"type": "categorical", "choices": ["adam", "sgd"]},
-    "momentum": {"type": "float", "low": 0, "high": 0.9, "step": 0.3, "when": {"opt": "sgd"}}})";
 
 std::unique_ptr<Strategy> make(const std::string& name) {
   Json options = Json::object();
@@ -56,7 +49,7 @@ void expect_distinct_valid(const Space& space, const std::vector<Config>& batch,
 class BatchAsk : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(BatchAsk, GivesDistinctValidConfigsWithAndWithoutHistory) {
-  const Space space = Space::from_json(Json::parse(kMixed), "space");
+  const Space space = Space::from_json(testing::mixed_space(), "space");
   for (int done : {0, 16}) {
     auto strategy = make(GetParam());
     const std::vector<TrialSnapshot> history = finished_history(*strategy, space, done);
