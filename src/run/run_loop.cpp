@@ -254,6 +254,12 @@ void run_fused(Study& study, Objective& objective, const std::vector<const Activ
                const WorkerSpec& worker, RunControl& control, const RunOptions& options,
                WorkerStats& stats) {
   const size_t n = group.size();
+  std::string members;
+  for (const ActiveTrial* t : group)
+    members += (members.empty() ? "" : ", ") + std::to_string(t->number);
+  const std::string line = "worker " + std::to_string(worker.slot) + " (" + worker.device +
+                           "): fused group of " + std::to_string(n) + ": trials " + members;
+  notify(options, [&](RunListener& l) { l.message(line); });
   std::vector<int> epochs(n, 0);
   std::vector<TrialContext> contexts;
   std::vector<Json> configs;
