@@ -50,7 +50,8 @@ class FusingObjective : public Objective {
         thrown_ = true;
         throw std::runtime_error("out of memory");
       }
-      for (int e = 0; e < 2; ++e) contexts[k]->report_epoch({{"value", x + e}});
+      for (int e = 0; e < 2; ++e)
+        if (!contexts[k]->report_epoch({{"value", x + e}})) break;
       if (x == 2 && !failed_) {
         failed_ = true;
         out[k].error = "x is 2";
@@ -68,10 +69,17 @@ class FusingObjective : public Objective {
   bool thrown_ = false, failed_ = false;
 };
 
+// Prunes trial 1 at its first epoch.
+class PruneTrialOne : public Pruner {
+ public:
+  bool prune(const PruneContext& ctx) const override { return ctx.trial == 1; }
+};
+
 std::vector<TrialSnapshot> run_fused(const TempDir& dir, FusingObjective& objective, int trials,
-                                     int fuse) {
+                                     int fuse, std::shared_ptr<const Pruner> pruner = nullptr) {
   StudyOptions options;
   options.trials = trials;
+  options.pruner = std::move(pruner);
   std::shared_ptr<Storage> storage = open_sqlite_storage(dir.file("study.db"));
   Study study(storage, Space(), std::make_unique<CountingStrategy>(), options);
   RunControl control;
@@ -125,6 +133,20 @@ TEST(FusedRun, AGroupThatThrowsFailsEachOfItsTrialsAndTheStudyGoesOn) {
       EXPECT_EQ(t.state, t.number == 2 ? TrialState::Failed : TrialState::Complete) << t.error;
     }
   }
+}
+
+TEST(FusedRun, APrunedTrialIsRecordedPrunedAndTheOthersComplete) {
+  TempDir dir;
+  FusingObjective objective;
+  const std::vector<TrialSnapshot> trials =
+      run_fused(dir, objective, 3, 3, std::make_shared<PruneTrialOne>());
+  ASSERT_EQ(trials.size(), 4u);  // the failed trial's budget goes to a fourth, run alone
+  EXPECT_EQ(trials[1].state, TrialState::Pruned);
+  EXPECT_EQ(trials[1].summary.at("pruned_at_epoch"), 1);
+  EXPECT_EQ(trials[1].metrics.size(), 1u);
+  EXPECT_EQ(trials[0].state, TrialState::Complete);
+  EXPECT_EQ(trials[2].state, TrialState::Failed);  // x = 2, on its own
+  EXPECT_EQ(trials[0].metrics.size(), 2u);
 }
 
 TEST(FusedRun, AnObjectiveThatCannotFuseRunsTrialsAloneWhateverTheFuseSize) {
