@@ -27,14 +27,14 @@ void check_group(const std::vector<CnnSpec>& specs, const std::vector<uint64_t>&
       if (mine != group)
         throw ConfigError(where, knob + " " + mine + " differs from the group's " + group);
     };
+    if (s.dense == 0 && s.dropout > 0)
+      throw ConfigError(where, "dropout without dense_units cannot be fused yet");
     same("blocks", std::to_string(s.filters.size()), std::to_string(first.filters.size()));
     same("kernel_size", std::to_string(s.kernel), std::to_string(first.kernel));
     same("pool", s.pool, first.pool);
     same("batch_norm", s.batch_norm ? "true" : "false", first.batch_norm ? "true" : "false");
     same("input", image_text(s.image), image_text(first.image));
     same("dense_units", s.dense > 0 ? "> 0" : "0", first.dense > 0 ? "> 0" : "0");
-    if (s.dense == 0 && s.dropout > 0)
-      throw ConfigError(where, "dropout without dense_units cannot be fused yet");
   }
 }
 
