@@ -27,15 +27,17 @@ inline const Json kSmallImages = {
     {"shape", {2, 8, 8}},     {"classes", 4},   {"separation", 1.0},   {"seed", 3}};
 inline const InputShape kSmallImageShape = {2, 8, 8};
 
-// `config` as one trial alone on examples of `shape` (kSmallData's by default): built,
-// initialised from its seed, with its optimizer and loop knobs, as the training objective does
-// it.
+// `config` as one trial alone on examples of `shape` (kSmallData's by default), on `device`:
+// built, initialised from its seed, with its optimizer and loop knobs, as the training
+// objective does it.
 inline Trainer make_trainer(const Json& config, const InputShape& shape = kSmallShape,
-                            int64_t classes = kSmallClasses) {
+                            int64_t classes = kSmallClasses,
+                            const torch::Device& device = torch::kCPU) {
   Hyperparameters hp(config, "test");
   auto model = builtin_models().build(hp, shape, classes);
   TrainOptions o = TrainOptions::from(hp);
   initialize_parameters(*model, o.seed);
+  model->to(device);
   auto opt = make_optimizer(hp, model->parameters());
   return Trainer(model, std::move(opt), o);
 }
