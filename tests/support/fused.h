@@ -47,6 +47,21 @@ inline double expect_same_curve(const TrainResult& got, const TrainResult& want,
   return worst;
 }
 
+// The same losses, bit for bit, epoch by epoch and on the test split (a trial next to others
+// that stop against the same trial in the group where nobody stops).
+inline void expect_identical_curves(const TrainResult& got, const TrainResult& want,
+                                    const std::string& what) {
+  ASSERT_EQ(got.history.size(), want.history.size()) << what;
+  for (size_t e = 0; e < got.history.size(); ++e) {
+    EXPECT_EQ(got.history[e].train_loss, want.history[e].train_loss) << what;
+    EXPECT_EQ(got.history[e].val_loss, want.history[e].val_loss) << what;
+  }
+  ASSERT_EQ(got.test.has_value(), want.test.has_value()) << what;
+  if (got.test) {
+    EXPECT_EQ(got.test->loss, want.test->loss) << what;
+  }
+}
+
 // Padded widths (units 16, 24, 8 and a second layer 12, 5, 9), mixed activations (sigmoid's
 // padded units would be 0.5 without the mask), weight decay and knobs that differ per trial.
 inline std::vector<Json> mixed_group(const std::string& optimizer) {

@@ -13,6 +13,7 @@ namespace tune {
 namespace {
 
 using testing::cnn_group;
+using testing::expect_identical_curves;
 using testing::expect_same_curve;
 using testing::fused;
 using testing::make_trainer;
@@ -86,12 +87,7 @@ TEST(FusedTrainer, ATrialThatStopsLeavesTheOthersUnchanged) {
   expect_same_curve(results[1], alone.fit(data), 1e-5, "early-stopped trial");
   EXPECT_EQ(results[3].history.size(), 2u);
   for (size_t k : {0, 2}) {
-    ASSERT_EQ(results[k].history.size(), everyone[k].history.size());
-    for (size_t e = 0; e < results[k].history.size(); ++e) {
-      EXPECT_EQ(results[k].history[e].train_loss, everyone[k].history[e].train_loss) << k;
-      EXPECT_EQ(results[k].history[e].val_loss, everyone[k].history[e].val_loss) << k;
-    }
-    EXPECT_EQ(results[k].test->loss, everyone[k].test->loss) << k;
+    expect_identical_curves(results[k], everyone[k], "trial " + std::to_string(k));
   }
 }
 
@@ -282,12 +278,7 @@ TEST(FusedCnn, ATrialThatStopsLeavesTheOthersUnchanged) {
   alone.add_callback(stopping());
   expect_same_curve(results[1], alone.fit(data), 1e-5, "early-stopped cnn trial");
   for (size_t k : {0, 2, 3}) {
-    ASSERT_EQ(results[k].history.size(), everyone[k].history.size());
-    for (size_t e = 0; e < results[k].history.size(); ++e) {
-      EXPECT_EQ(results[k].history[e].train_loss, everyone[k].history[e].train_loss) << k;
-      EXPECT_EQ(results[k].history[e].val_loss, everyone[k].history[e].val_loss) << k;
-    }
-    EXPECT_EQ(results[k].test->loss, everyone[k].test->loss) << k;
+    expect_identical_curves(results[k], everyone[k], "trial " + std::to_string(k));
   }
 }
 

@@ -15,10 +15,7 @@ std::string image_text(const std::array<int64_t, 3>& image) {
 }
 
 void check_group(const std::vector<CnnSpec>& specs, const std::vector<uint64_t>& seeds) {
-  if (specs.empty()) throw ConfigError("fused group", "needs at least one trial");
-  if (seeds.size() != specs.size())
-    throw ConfigError("fused group", std::to_string(specs.size()) + " trials but " +
-                                         std::to_string(seeds.size()) + " seeds");
+  check_group_size(specs.size(), seeds.size());
   const CnnSpec& first = specs[0];
   for (size_t k = 0; k < specs.size(); ++k) {
     const CnnSpec& s = specs[k];

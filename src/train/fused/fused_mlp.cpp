@@ -10,10 +10,7 @@ namespace tune {
 namespace {
 
 void check_group(const std::vector<MlpSpec>& specs, const std::vector<uint64_t>& seeds) {
-  if (specs.empty()) throw ConfigError("fused group", "needs at least one trial");
-  if (seeds.size() != specs.size())
-    throw ConfigError("fused group", std::to_string(specs.size()) + " trials but " +
-                                         std::to_string(seeds.size()) + " seeds");
+  check_group_size(specs.size(), seeds.size());
   for (size_t k = 0; k < specs.size(); ++k) {
     const std::string where = "fused group: trial " + std::to_string(k);
     if (specs[k].batch_norm) throw ConfigError(where, "batch_norm cannot be fused yet");

@@ -9,7 +9,10 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
+
+#include "common/error.h"
 
 namespace tune {
 
@@ -35,6 +38,14 @@ class FusedModel {
   // copied.
   virtual torch::nn::Sequential trial_model(int64_t trial) const = 0;
 };
+
+// ConfigError unless a group has trials and one seed per trial.
+inline void check_group_size(size_t trials, size_t seeds) {
+  if (trials == 0) throw ConfigError("fused group", "needs at least one trial");
+  if (seeds != trials)
+    throw ConfigError("fused group",
+                      std::to_string(trials) + " trials but " + std::to_string(seeds) + " seeds");
+}
 
 // The layers of type Impl (torch::nn::LinearImpl, Conv2dImpl...) of a trial's model alone, in
 // order: where a fused model copies its initial weights from, and its trained ones back to.
