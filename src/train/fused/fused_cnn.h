@@ -37,7 +37,7 @@ class FusedCnn : public FusedModel {
   int64_t trials() const override { return static_cast<int64_t>(specs_.size()); }
   torch::Device device() const override { return head_->device(); }
   torch::Tensor forward(const torch::Tensor& x) override;
-  void train(bool on = true) override;
+  void train(bool on) override;
   void seed_dropout() override { head_->seed_dropout(); }
 
   std::vector<torch::Tensor> parameters() const override;

@@ -37,7 +37,7 @@ class FusedMlp : public FusedModel {
   torch::Device device() const override { return layers_.front().weight.device(); }
 
   torch::Tensor forward(const torch::Tensor& x) override;
-  void train(bool on = true) override { training_ = on; }
+  void train(bool on) override { training_ = on; }
   void seed_dropout() override;
 
   std::vector<torch::Tensor> parameters() const override;
