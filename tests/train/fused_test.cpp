@@ -162,20 +162,26 @@ TEST(FusedTrainer, PerLayerActivationsAndDropoutsMatchAlone) {
                       "per-layer knobs, trial " + std::to_string(k));
 }
 
+// A group of `base` and `base` with `changes` is refused with a message that says `says`.
+void expect_refused(const Json& base, const Json& changes, const std::string& says,
+                    const InputShape& shape = testing::kSmallShape) {
+  Json other = base;
+  other.update(changes);
+  try {
+    fused({base, other}, shape);
+    FAIL() << other.dump();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find(says), std::string::npos) << e.what();
+  }
+}
+
 TEST(FusedTrainer, RefusesTrialsThatCannotShareAGroup) {
-  auto expect_refused = [](const Json& other, const std::string& says) {
-    try {
-      fused({{{"layers", 1}}, other});
-      FAIL() << other.dump();
-    } catch (const ConfigError& e) {
-      EXPECT_NE(std::string(e.what()).find(says), std::string::npos) << e.what();
-    }
-  };
-  expect_refused({{"layers", 2}}, "layers");
-  expect_refused({{"batch_size", 64}}, "batch_size");
-  expect_refused({{"optimizer", "sgd"}}, "optimizer");
-  expect_refused({{"batch_norm", true}}, "batch_norm");
-  expect_refused({{"model", "cnn"}}, "mlp");
+  const Json base = {{"layers", 1}};
+  expect_refused(base, {{"layers", 2}}, "layers");
+  expect_refused(base, {{"batch_size", 64}}, "batch_size");
+  expect_refused(base, {{"optimizer", "sgd"}}, "optimizer");
+  expect_refused(base, {{"batch_norm", true}}, "batch_norm");
+  expect_refused(base, {{"model", "cnn"}}, "mlp");
 }
 
 Trainer cnn_alone(const Json& config) {
@@ -298,24 +304,15 @@ TEST(FusedCnn, DropoutRepeatsForTheSameSeeds) {
 
 TEST(FusedCnn, RefusesTrialsThatCannotShareAGroup) {
   const Json base = {{"model", "cnn"}, {"filters", 2}, {"dense_units", 4}};
-  auto expect_refused = [&](const Json& changes, const std::string& says) {
-    Json other = base;
-    other.update(changes);
-    try {
-      fused({base, other}, testing::kSmallImageShape);
-      FAIL() << other.dump();
-    } catch (const ConfigError& e) {
-      EXPECT_NE(std::string(e.what()).find(says), std::string::npos) << e.what();
-    }
-  };
-  expect_refused({{"blocks", 1}}, "blocks");
-  expect_refused({{"kernel_size", 5}}, "kernel_size");
-  expect_refused({{"pool", "avg"}}, "pool");
-  expect_refused({{"batch_norm", true}}, "batch_norm");
-  expect_refused({{"dense_units", 0}}, "dense_units");
-  expect_refused({{"dense_units", 0}, {"dropout", 0.2}}, "dropout");
-  expect_refused({{"model", "mlp"}}, "cnn");
-  expect_refused({{"optimizer", "sgd"}}, "optimizer");
+  const InputShape& images = testing::kSmallImageShape;
+  expect_refused(base, {{"blocks", 1}}, "blocks", images);
+  expect_refused(base, {{"kernel_size", 5}}, "kernel_size", images);
+  expect_refused(base, {{"pool", "avg"}}, "pool", images);
+  expect_refused(base, {{"batch_norm", true}}, "batch_norm", images);
+  expect_refused(base, {{"dense_units", 0}}, "dense_units", images);
+  expect_refused(base, {{"dense_units", 0}, {"dropout", 0.2}}, "dropout", images);
+  expect_refused(base, {{"model", "mlp"}}, "cnn", images);
+  expect_refused(base, {{"optimizer", "sgd"}}, "optimizer", images);
 }
 
 // Per-trial knobs on stacked parameters against torch::optim on each trial's own tensors.
