@@ -288,6 +288,23 @@ TEST(FusedCnn, ATrialThatStopsLeavesTheOthersUnchanged) {
   }
 }
 
+// A cnn trial whose loss turns NaN stops as diverged, as it does alone, and its NaNs stay in
+// its own channels of the grouped convolutions: the others train as they would alone.
+TEST(FusedCnn, ADivergingTrialLeavesTheOthersAsTheyAreAlone) {
+  Dataset data = load_dataset(testing::kSmallImages, "data");
+  auto group = cnn_group(false, "sgd");
+  group[3]["lr"] = 10.0;
+  group[3]["momentum"] = 0.9;
+  group[3]["activation"] = "selu";
+  group[3]["epochs"] = 5;
+  std::vector<TrainResult> results = fused(group, testing::kSmallImageShape).fit(data);
+  EXPECT_EQ(results[3].stop_reason, "diverged");
+  EXPECT_EQ(results[3].stop_reason, cnn_alone(group[3]).fit(data).stop_reason);
+  for (size_t k = 0; k < 3; ++k)
+    expect_same_curve(results[k], cnn_alone(group[k]).fit(data), 1e-5,
+                      "next to a diverging cnn trial, trial " + std::to_string(k));
+}
+
 TEST(FusedCnn, DropoutRepeatsForTheSameSeeds) {
   Dataset data = load_dataset(testing::kSmallImages, "data");
   auto group = cnn_group(false, "adam");
