@@ -57,14 +57,15 @@ class Objective {
   virtual ObjectiveResult run(const Json& config, TrialContext& ctx) = 0;
 
   // Fused groups: several trials trained as one (train/fused/). An objective that can fuse
-  // says so, splits a batch of configs into groups of at most `largest` (indices into
-  // `configs`, each exactly once; a config that cannot share a group is a group of one) and
+  // says so, splits a batch of configs for `device` into groups of at most `largest` (indices
+  // into `configs`, each exactly once; a config that cannot share a group is a group of one) and
   // runs a group with one context per trial, each reporting its own epochs. run_group returns
   // one result per config, in order; what it throws fails the whole group.
   virtual bool can_fuse() const { return false; }
   virtual std::vector<std::vector<size_t>> fuse_groups(const std::vector<Json>& configs,
-                                                       int largest) const {
+                                                       int largest, const std::string& device) {
     (void)largest;
+    (void)device;
     std::vector<std::vector<size_t>> alone;
     for (size_t i = 0; i < configs.size(); ++i) alone.push_back({i});
     return alone;

@@ -302,7 +302,7 @@ void run_batch(Study& study, Objective& objective, const std::vector<ActiveTrial
   if (trials.size() > 1) {
     std::vector<Json> configs;
     for (const ActiveTrial& t : trials) configs.push_back(t.config);
-    groups = objective.fuse_groups(configs, worker.fuse);
+    groups = objective.fuse_groups(configs, worker.fuse, worker.device);
   } else {
     groups = {{0}};
   }

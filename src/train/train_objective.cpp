@@ -62,9 +62,19 @@ class TrainObjective : public Objective {
   }
 
   bool can_fuse() const override { return true; }
-  std::vector<std::vector<size_t>> fuse_groups(const std::vector<Json>& configs,
-                                               int largest) const override {
-    return form_fused_groups(configs, largest);
+  // Groups need the examples' shape (a cnn's image): the data the trials load on `device`
+  // anyway. Data that does not load forms no groups: each trial fails alone, saying why.
+  std::vector<std::vector<size_t>> fuse_groups(const std::vector<Json>& configs, int largest,
+                                               const std::string& device) override {
+    std::vector<int64_t> input_shape;
+    try {
+      input_shape =
+          cache_.get(experiment_.data, check_device(device, "device"), experiment_.where("data"))
+              ->input_shape;
+    } catch (const std::exception&) {
+      largest = 1;
+    }
+    return form_fused_groups(configs, largest, input_shape);
   }
   // A group is not retried at half its batch size when it runs out of memory: it fails, and
   // its trials with it.

@@ -31,8 +31,8 @@ class FusingObjective : public Objective {
     return {config.at("x").get<double>() + 1, Json::object()};
   }
   bool can_fuse() const override { return true; }
-  std::vector<std::vector<size_t>> fuse_groups(const std::vector<Json>& configs,
-                                               int largest) const override {
+  std::vector<std::vector<size_t>> fuse_groups(const std::vector<Json>& configs, int largest,
+                                               const std::string&) override {
     std::vector<std::vector<size_t>> groups;
     for (size_t i = 0; i < configs.size(); ++i) {
       if (i % static_cast<size_t>(largest) == 0) groups.emplace_back();

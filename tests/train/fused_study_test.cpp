@@ -20,30 +20,38 @@ namespace {
 using testing::TempDir;
 
 TEST(FusedGroups, FormsGroupsOfOneShapeUpToTheLargest) {
+  const std::vector<int64_t> image = {1, 8, 8};
   const std::vector<Json> configs = {
-      {{"layers", 2}, {"units", 32}, {"lr", 0.1}},                           // 0: A
-      {{"layers", 1}},                                                       // 1: B
-      {{"layers", 2}, {"units", 64}, {"dropout", 0.2}},                      // 2: A
-      {{"layers", 2}, {"batch_size", 64}},                                   // 3: C
-      {{"layers", 2}, {"optimizer", "sgd"}},                                 // 4: D
-      {{"model", "cnn"}},                                                    // 5: alone
-      {{"layers", 2}, {"activation", "tanh"}, {"weight_decay", 1e-4}},       // 6: A
-      {{"layers", 2}, {"batch_norm", true}},                                 // 7: alone
-      {{"layers", 1}, {"units_0", 8}},                                       // 8: B
-      {{"layers", 2}, {"epochs", 3}, {"seed", 9}},                           // 9: A
-      {{"layers", "two"}},                                                   // 10: bad, alone
-      {{"model", "mlp"}, {"layers", 2}, {"optimizer", "adam"}, {"lr", 1.0}}  // 11: A
+      {{"layers", 2}, {"units", 32}, {"lr", 0.1}},                            // 0: A
+      {{"layers", 1}},                                                        // 1: B
+      {{"layers", 2}, {"units", 64}, {"dropout", 0.2}},                       // 2: A
+      {{"layers", 2}, {"batch_size", 64}},                                    // 3: C
+      {{"layers", 2}, {"optimizer", "sgd"}},                                  // 4: D
+      {{"model", "cnn"}},                                                     // 5: E
+      {{"layers", 2}, {"activation", "tanh"}, {"weight_decay", 1e-4}},        // 6: A
+      {{"layers", 2}, {"batch_norm", true}},                                  // 7: alone
+      {{"layers", 1}, {"units_0", 8}},                                        // 8: B
+      {{"layers", 2}, {"epochs", 3}, {"seed", 9}},                            // 9: A
+      {{"layers", "two"}},                                                    // 10: bad, alone
+      {{"model", "mlp"}, {"layers", 2}, {"optimizer", "adam"}, {"lr", 1.0}},  // 11: A
+      {{"model", "cnn"}, {"filters", 4}, {"lr", 0.1}},                        // 12: E
+      {{"model", "cnn"}, {"kernel_size", 5}},                                 // 13: F
+      {{"model", "cnn"}, {"dense_units", 0}, {"dropout", 0.3}},               // 14: alone
+      {{"model", "cnn"}, {"blocks", 4}},  // 15: too many pooled blocks for 8x8: alone
   };
   using Groups = std::vector<std::vector<size_t>>;
-  EXPECT_EQ(form_fused_groups(configs, 3),
-            (Groups{{0, 2, 6}, {1, 8}, {3}, {4}, {5}, {7}, {9, 11}, {10}}));
-  EXPECT_EQ(form_fused_groups(configs, 8),
-            (Groups{{0, 2, 6, 9, 11}, {1, 8}, {3}, {4}, {5}, {7}, {10}}));
+  EXPECT_EQ(form_fused_groups(configs, 3, image),
+            (Groups{{0, 2, 6}, {1, 8}, {3}, {4}, {5, 12}, {7}, {9, 11}, {10}, {13}, {14}, {15}}));
+  EXPECT_EQ(form_fused_groups(configs, 8, image),
+            (Groups{{0, 2, 6, 9, 11}, {1, 8}, {3}, {4}, {5, 12}, {7}, {10}, {13}, {14}, {15}}));
   Groups alone;
   for (size_t i = 0; i < configs.size(); ++i) alone.push_back({i});
-  EXPECT_EQ(form_fused_groups(configs, 1), alone);
-  EXPECT_FALSE(fuse_key(configs[5]));
-  EXPECT_EQ(*fuse_key(configs[0]), *fuse_key(configs[11]));
+  EXPECT_EQ(form_fused_groups(configs, 1, image), alone);
+  for (size_t i : {7, 10, 14, 15}) EXPECT_FALSE(fuse_key(configs[i], image)) << i;
+  EXPECT_EQ(*fuse_key(configs[0], image), *fuse_key(configs[11], image));
+  // Examples that are no image (10 features): a cnn runs alone; mlp trials still group.
+  EXPECT_FALSE(fuse_key(configs[5], {10}));
+  EXPECT_TRUE(fuse_key(configs[0], {10}));
 }
 
 Json experiment_json() {
