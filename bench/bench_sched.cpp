@@ -3,21 +3,30 @@
 //    a fixed number of epochs with K workers on one device, for each K: wall time, trials per
 //    hour, aggregate training samples per second and the speed-up over the first row.
 // 2. A sleep-bound CPU study (8 trials of 0.5 s): 2 workers against 1 (goal: ratio <= 0.6).
+// 4. Fused trials: the default space (configs/fashion_mlp.json) as a random study of N trials
+//    with --per-device K workers (--cpu-workers on the CPU), unfused and with --fuse F: wall
+//    time, trials/s, groups formed and the best val_accuracy side by side. --study-epochs and
+//    --study-samples (a synthetic 784-feature, 10-class set of that size instead of
+//    Fashion-MNIST) make it small enough for the CPU.
 // 3. A leak check: many small synthetic trials one after another on the device; host RSS and
 //    (on CUDA) the caching allocator's allocated and reserved bytes after trial 10 and after
 //    the last one. Exits 1 when one of them grew by more than 10%.
 //   bench_sched [--device cpu|cuda:N] [--workers 1,2,4,8] [--trials N] [--epochs N]
 //               [--data DIR] [--leak-trials N] [--skip-throughput] [--skip-leak] [--skip-sleep]
+//               [--fused-study] [--study-trials N] [--per-device K] [--fuse F]
+//               [--study-epochs N] [--study-samples N] [--config FILE]
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -35,6 +44,7 @@
 #include "data/load.h"
 #include "run/run_experiment.h"
 #include "run/worker_env.h"
+#include "study/study.h"
 #include "study/study_dir.h"
 #include "train/device.h"
 #include "train/train_objective.h"
@@ -52,6 +62,11 @@ struct Args {
   std::string data = kFashionMnistDir;
   int leak_trials = 100;
   bool throughput = true, sleep = true, leak = true;
+  bool fused_study = false;  // section 4, only when asked (--fused-study)
+  int study_trials = 64, per_device = 8, fuse = 8;
+  int study_epochs = 0;   // 0: the config's
+  int study_samples = 0;  // 0: the config's data
+  std::string config = "configs/fashion_mlp.json";
 };
 
 std::vector<int> parse_counts(const std::string& list) {
@@ -89,6 +104,10 @@ Args parse(int argc, char** argv) {
       a.leak = false;
       continue;
     }
+    if (flag == "--fused-study") {
+      a.fused_study = true;
+      continue;
+    }
     if (i + 1 >= argc) throw std::invalid_argument("missing value after " + flag);
     std::string value = argv[++i];
     if (flag == "--device")
@@ -103,6 +122,18 @@ Args parse(int argc, char** argv) {
       a.data = value;
     else if (flag == "--leak-trials")
       a.leak_trials = positive(flag, value);
+    else if (flag == "--study-trials")
+      a.study_trials = positive(flag, value);
+    else if (flag == "--per-device")
+      a.per_device = positive(flag, value);
+    else if (flag == "--fuse")
+      a.fuse = positive(flag, value);
+    else if (flag == "--study-epochs")
+      a.study_epochs = positive(flag, value);
+    else if (flag == "--study-samples")
+      a.study_samples = positive(flag, value);
+    else if (flag == "--config")
+      a.config = value;
     else
       throw std::invalid_argument("unknown flag " + flag);
   }
@@ -136,19 +167,23 @@ class TempDir {
 
 struct RunFigures {
   double wall = 0;
-  int complete = 0, failed = 0;
-  int64_t train_samples = 0;  // over complete trials: train split size x epochs run
+  int complete = 0, failed = 0, pruned = 0;
+  std::optional<double> best;  // the best complete trial's value
+  std::set<int> groups;        // fused groups formed (their ids)
+  int64_t train_samples = 0;   // over complete trials: train split size x epochs run
 };
 
 // A study of `trials` trials with K workers on `device`, through the same entry point as
 // `tune --cpu-workers K` or `tune --gpus N --per-device K`, with `objective` shared by them.
 RunFigures run_timed(Experiment e, const std::string& device, int k, int trials, uint64_t seed,
-                     const std::shared_ptr<Objective>& objective, int64_t train_size) {
+                     const std::shared_ptr<Objective>& objective, int64_t train_size,
+                     int fuse = 1) {
   const std::string prefix = "cuda:";
   if (device.compare(0, prefix.size(), prefix) == 0)
     e.devices = {{"gpus", device.substr(prefix.size())}, {"per_device", k}};
   else
     e.devices = {{"cpu_workers", k}};
+  e.devices["fuse"] = fuse;
   e.trials = trials;
   e.seed = seed;
   TempDir dir;
@@ -161,9 +196,14 @@ RunFigures run_timed(Experiment e, const std::string& device, int k, int trials,
   f.wall = seconds_since(start);
   f.complete = run.summary.totals.complete;
   f.failed = run.summary.totals.failed;
+  f.pruned = run.summary.totals.pruned;
   TrialQuery query;
   query.with_metrics = true;
-  for (const TrialSnapshot& t : open_study_dir(dir.path())->trials(query)) {
+  const std::vector<TrialSnapshot> all = open_study_dir(dir.path())->trials(query);
+  if (auto best = best_trial(all, e.objective_spec.direction)) f.best = best->value;
+  for (const TrialSnapshot& t : all) {
+    if (auto g = t.summary.find("fused_group"); g != t.summary.end() && g->is_object())
+      f.groups.insert(g->value("id", -1));
     if (t.state == TrialState::Complete)
       f.train_samples += train_size * static_cast<int64_t>(t.metrics.size());
     else if (t.state == TrialState::Failed)
@@ -264,6 +304,48 @@ void sleep_bound() {
   double ratio = wall[1] / wall[0];
   std::printf("  ratio 2 workers / 1 worker: %.3f (goal <= 0.6: %s)\n", ratio,
               ratio <= 0.6 ? "met" : "NOT met");
+}
+
+// --- 4. Fused study ---------------------------------------------------------------------------
+
+void fused_study(const Args& a) {
+  Json root = Json::parse(std::ifstream(a.config));
+  if (a.study_epochs > 0) root["params"]["epochs"] = a.study_epochs;
+  if (a.study_samples > 0)
+    root["data"] = {{"dataset", "synthetic"},
+                    {"samples", a.study_samples},
+                    {"features", 784},
+                    {"classes", 10},
+                    {"seed", 1},
+                    {"validation_fraction", 0.1}};
+  Experiment e = parse_experiment(root, a.config);
+  std::shared_ptr<Objective> objective = make_train_objective(e);
+  {  // Warm-up outside the timings: the data into the objective's cache on the device.
+    TrialContext ctx;
+    ctx.device = a.device;
+    auto env = enter_worker(a.device, 0);
+    objective->run(e.trial_config({{"epochs", 1}}), ctx);
+  }
+  std::printf(
+      "\n4. Fused trials: %s's space, random, %d trials, %d workers on %s, epochs %s, data %s\n",
+      a.config.c_str(), a.study_trials, a.per_device, a.device.c_str(),
+      root["params"].value("epochs", Json()).dump().c_str(),
+      a.study_samples > 0 ? ("synthetic " + std::to_string(a.study_samples)).c_str()
+                          : root["data"].value("dataset", "?").c_str());
+  std::printf("%8s %9s %9s %9s %8s %8s %7s %14s\n", "fuse", "wall s", "trials/s", "complete",
+              "pruned", "failed", "groups", ("best " + e.objective_spec.monitor).c_str());
+  std::fflush(stdout);
+  std::optional<double> base;
+  for (int fuse : {1, a.fuse}) {
+    RunFigures f = run_timed(e, a.device, a.per_device, a.study_trials, e.seed, objective, 0, fuse);
+    const int finished = f.complete + f.pruned + f.failed;
+    if (!base) base = f.wall;
+    std::printf("%8d %9.2f %9.3f %9d %8d %8d %7zu %14.4f   %.2fx\n", fuse, f.wall,
+                finished / f.wall, f.complete, f.pruned, f.failed, f.groups.size(),
+                f.best.value_or(std::nan("")), *base / f.wall);
+    std::fflush(stdout);
+  }
+  std::printf("last column: wall-time speed-up over fuse 1\n");
 }
 
 // --- 3. Leak check ----------------------------------------------------------------------------
@@ -387,6 +469,7 @@ int main(int argc, char** argv) {
                 std::thread::hardware_concurrency(), cuda_device_count());
     if (a.throughput) throughput(a);
     if (a.sleep) sleep_bound();
+    if (a.fused_study) fused_study(a);
     bool leak = a.leak && leak_check(a);
     return leak ? 1 : 0;
   } catch (const std::exception& e) {

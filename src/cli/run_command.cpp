@@ -43,6 +43,10 @@ cxxopts::Options run_options(const std::string& name) {
       "cpu-workers",
       "trials at once on the CPU, splitting its cores (default 1 without --gpus; up to 1024)",
       cxxopts::value<int>())(
+      "fuse",
+      "the largest group of trials a worker trains as one batched model (1: off; default 8 on "
+      "GPUs, 1 on the CPU; up to 1024; config: devices.fuse)",
+      cxxopts::value<int>())(
       "retry-oom", "retry a trial that ran out of GPU memory once with half its batch size")(
       "threads",
       "intra-op threads per CPU worker (default: its share of the usable cores, fewer when that "
@@ -97,6 +101,10 @@ void apply_device_flags(Experiment& e, const cxxopts::ParseResult& parsed) {
   if (parsed.count("cpu-workers")) {
     e.devices["cpu_workers"] = in_range(parsed, "cpu-workers", 0, kMaxCpuWorkers);
     e.flag_origins["devices.cpu_workers"] = "--cpu-workers";
+  }
+  if (parsed.count("fuse")) {
+    e.devices["fuse"] = in_range(parsed, "fuse", 1, kMaxFuse);
+    e.flag_origins["devices.fuse"] = "--fuse";
   }
 }
 

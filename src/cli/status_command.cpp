@@ -1,6 +1,8 @@
 // tune status --study DIR: counts by state, the best trial and the time spent.
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <set>
@@ -56,6 +58,41 @@ void print_devices(const std::vector<TrialSnapshot>& trials) {
   }
 }
 
+// Finished trials per second of the study's elapsed time ("" when it cannot say).
+std::string trials_per_second(const std::vector<TrialSnapshot>& trials, double seconds) {
+  const auto finished = std::count_if(trials.begin(), trials.end(),
+                                      [](const TrialSnapshot& t) { return t.finished(); });
+  if (finished == 0 || seconds <= 0) return "";
+  char text[64];
+  std::snprintf(text, sizeof text, ", %.3g trials/s", static_cast<double>(finished) / seconds);
+  return text;
+}
+
+// "fused groups: 3 (size 4 x2, size 3 x1), 11 of 13 trials", from "fused_group" in each
+// trial's summary (the run engine writes {"id": its first trial, "size"}).
+void print_groups(const std::vector<TrialSnapshot>& trials) {
+  std::map<int, int> groups;  // id -> size
+  int fused = 0;
+  for (const auto& t : trials) {
+    auto it = t.summary.find("fused_group");
+    if (it == t.summary.end() || !it->is_object()) continue;
+    const Json id = it->value("id", Json()), size = it->value("size", Json());
+    if (!id.is_number_integer() || !size.is_number_integer()) continue;
+    groups[id.get<int>()] = size.get<int>();
+    ++fused;
+  }
+  if (groups.empty()) return;
+  std::map<int, int, std::greater<int>> by_size;
+  for (const auto& [id, size] : groups) ++by_size[size];
+  std::cout << "fused groups: " << groups.size() << " (";
+  const char* sep = "";
+  for (const auto& [size, n] : by_size) {
+    std::cout << sep << "size " << size << " x" << n;
+    sep = ", ";
+  }
+  std::cout << "), " << fused << " of " << trials.size() << " trials\n";
+}
+
 }  // namespace
 
 int status_command(const Args& args) {
@@ -85,7 +122,10 @@ int status_command(const Args& args) {
               << Progress::short_config(best->params, 80) << "\n";
   else
     std::cout << "best: none yet\n";
-  std::cout << "elapsed: " << Progress::format_duration(elapsed(trials)) << "\n";
+  const double seconds = elapsed(trials);
+  std::cout << "elapsed: " << Progress::format_duration(seconds)
+            << trials_per_second(trials, seconds) << "\n";
+  print_groups(trials);
   if (!trials.empty()) {
     std::cout << "devices:\n";
     print_devices(trials);

@@ -5,7 +5,9 @@
 // failure too.
 #include <atomic>
 #include <functional>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "common/json.h"
 #include "common/trial.h"
@@ -43,10 +45,33 @@ struct ObjectiveResult {
   Json summary = Json::object();  // anything worth keeping: stop reason, best epoch, test accuracy
 };
 
+// One trial's outcome in a fused group: its result, or (error set) why it failed alone.
+struct GroupMemberResult {
+  ObjectiveResult result;
+  std::string error;  // non-empty: this trial failed; the others of its group may not have
+};
+
 class Objective {
  public:
   virtual ~Objective() = default;
   virtual ObjectiveResult run(const Json& config, TrialContext& ctx) = 0;
+
+  // Fused groups: several trials trained as one (train/fused/). An objective that can fuse
+  // says so, splits a batch of configs for `device` into groups of at most `largest` (indices
+  // into `configs`, each exactly once; a config that cannot share a group is a group of one) and
+  // runs a group with one context per trial, each reporting its own epochs. run_group returns
+  // one result per config, in order; what it throws fails the whole group.
+  virtual bool can_fuse() const { return false; }
+  virtual std::vector<std::vector<size_t>> fuse_groups(const std::vector<Json>& configs,
+                                                       int largest, const std::string& device) {
+    (void)largest;
+    (void)device;
+    std::vector<std::vector<size_t>> alone;
+    for (size_t i = 0; i < configs.size(); ++i) alone.push_back({i});
+    return alone;
+  }
+  virtual std::vector<GroupMemberResult> run_group(const std::vector<Json>& configs,
+                                                   const std::vector<TrialContext*>& contexts);
 };
 
 }  // namespace tune

@@ -135,14 +135,18 @@ void check_run_options(const ExperimentRunOptions& options) {
                                             std::to_string(options.max_failures));
 }
 
-std::string describe_slots(const std::vector<Slot>& slots) {
+// "4 workers (4 on cuda:0), fused groups of up to 8"; fusing is named only where it happens.
+std::string describe_slots(const std::vector<Slot>& slots, bool can_fuse) {
   std::map<std::string, int> per_device;
   for (const auto& s : slots) ++per_device[s.device];
   std::string out;
   for (const auto& [device, n] : per_device)
     out += (out.empty() ? "" : ", ") + std::to_string(n) + " on " + device;
+  int fuse = 1;
+  if (can_fuse)
+    for (const auto& s : slots) fuse = std::max(fuse, s.fuse);
   return std::to_string(slots.size()) + (slots.size() == 1 ? " worker (" : " workers (") + out +
-         ")";
+         ")" + (fuse > 1 ? ", fused groups of up to " + std::to_string(fuse) : "");
 }
 
 std::string worker_name(int slot) {
@@ -234,7 +238,7 @@ ExperimentRun run_experiment(const Experiment& e, const ExperimentRunOptions& op
   log << "tune: study " << describe_study(run.study_dir, storage_url) << " (" << strategy_name
       << pruner_name << ", " << to_string(objective_spec.direction) << " " << objective_spec.monitor
       << "): " << done_before << " of " << budget << " trials done or running; "
-      << describe_slots(slots) << "\n";
+      << describe_slots(slots, objective->can_fuse()) << "\n";
 
   RunControl own_control;
   RunControl& control = options.control ? *options.control : own_control;
@@ -275,8 +279,8 @@ ExperimentRun run_experiment(const Experiment& e, const ExperimentRunOptions& op
   std::vector<WorkerSpec> workers;
   for (const auto& s : slots) {
     const bool fixed = options.threads > 0 && s.device == "cpu";
-    workers.push_back(
-        {s.index, s.device, worker_name(s.index), fixed ? options.threads : s.threads, !fixed});
+    workers.push_back({s.index, s.device, worker_name(s.index), fixed ? options.threads : s.threads,
+                       !fixed, s.fuse});
   }
   std::optional<InterruptScope> interrupts;
   if (options.handle_signals) interrupts.emplace(control);

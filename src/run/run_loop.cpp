@@ -136,35 +136,45 @@ void notify(const RunOptions& options, Event event) {
   for (RunListener* listener : options.listeners) event(*listener);
 }
 
-Outcome run_objective(Study& study, Objective& objective, const ActiveTrial& trial,
-                      const WorkerSpec& worker, RunControl& control, const RunOptions& options) {
+// A trial's context: its reports go to the study (and the pruner) and to the listeners;
+// `epochs` counts them.
+TrialContext trial_context(Study& study, const ActiveTrial& trial, const WorkerSpec& worker,
+                           const RunControl& control, const RunOptions& options, int& epochs) {
   TrialContext ctx;
   ctx.number = trial.number;
   ctx.device = trial.device;
   ctx.stop = control.trial_stop_flag();
   ctx.tune_threads = worker.tune_threads;
-  int epochs = 0;
-  ctx.report = [&](const Json& metrics) {
+  const int number = trial.number;
+  ctx.report = [&study, &worker, &options, &epochs, number](const Json& metrics) {
     ++epochs;
-    Decision decision = study.report(trial.number, metrics);
-    notify(options, [&](RunListener& l) { l.epoch(worker, trial.number, metrics, decision); });
+    Decision decision = study.report(number, metrics);
+    notify(options, [&](RunListener& l) { l.epoch(worker, number, metrics, decision); });
     return decision;
   };
+  return ctx;
+}
+
+Outcome outcome_of(const ObjectiveResult& result) {
   Outcome out;
-  try {
-    ObjectiveResult result = objective.run(trial.config, ctx);
-    out.summary = result.summary;
-    if (std::isfinite(result.value)) {
-      out.state = TrialState::Complete;
-      out.value = result.value;
-    } else {
-      out.error = "the objective returned " + std::to_string(result.value);
-    }
-  } catch (const std::exception& e) {
-    out.error = *e.what() ? e.what() : "an exception without a message";
-  } catch (...) {
-    out.error = "an exception of unknown type";
+  out.summary = result.summary;
+  if (std::isfinite(result.value)) {
+    out.state = TrialState::Complete;
+    out.value = result.value;
+  } else {
+    out.error = "the objective returned " + std::to_string(result.value);
   }
+  return out;
+}
+
+Outcome failure(const std::string& error) {
+  Outcome out;
+  out.error = error.empty() ? "an exception without a message" : error;
+  return out;
+}
+
+// What the run and the pruner make of an outcome, whatever the objective made of them.
+void settle(Outcome& out, const TrialContext& ctx, int epochs, const RunControl& control) {
   if (control.trials_stopped()) {
     // A trial asked to stop may return early with a partial value: it did not complete.
     out.state = TrialState::Failed;
@@ -178,6 +188,21 @@ Outcome run_objective(Study& study, Objective& objective, const ActiveTrial& tri
     out.error.clear();
     out.summary["pruned_at_epoch"] = epochs;
   }
+}
+
+Outcome run_objective(Study& study, Objective& objective, const ActiveTrial& trial,
+                      const WorkerSpec& worker, RunControl& control, const RunOptions& options) {
+  int epochs = 0;
+  TrialContext ctx = trial_context(study, trial, worker, control, options, epochs);
+  Outcome out;
+  try {
+    out = outcome_of(objective.run(trial.config, ctx));
+  } catch (const std::exception& e) {
+    out = failure(e.what());
+  } catch (...) {
+    out = failure("an exception of unknown type");
+  }
+  settle(out, ctx, epochs, control);
   return out;
 }
 
@@ -192,11 +217,9 @@ std::optional<TrialSnapshot> tell(Study& study, int number, const Outcome& out) 
   }
 }
 
-void run_trial(Study& study, Objective& objective, const ActiveTrial& trial,
-               const WorkerSpec& worker, RunControl& control, const RunOptions& options,
-               WorkerStats& stats) {
-  notify(options, [&](RunListener& l) { l.trial_started(worker, trial); });
-  Outcome out = run_objective(study, objective, trial, worker, control, options);
+// Stores a trial's outcome, counts it and tells the listeners; true when it failed.
+bool record(Study& study, const ActiveTrial& trial, const Outcome& out, const WorkerSpec& worker,
+            RunControl& control, const RunOptions& options, WorkerStats& stats) {
   std::optional<TrialSnapshot> finished = tell(study, trial.number, out);
   if (!finished) {
     ++stats.lost;
@@ -205,20 +228,98 @@ void run_trial(Study& study, Objective& objective, const ActiveTrial& trial,
         " finished but was no longer running in the study (marked failed as stale by another "
         "process); its result is not recorded";
     notify(options, [&](RunListener& l) { l.message(warning); });
-    return;
+    return false;
   }
   const bool failed = finished->state == TrialState::Failed;
   (failed                                  ? stats.failed
    : finished->state == TrialState::Pruned ? stats.pruned
                                            : stats.complete) += 1;
   if (!out.stopped) control.record_outcome(failed, finished->error);
-  if (failed && options.after_failure) options.after_failure(worker);
   notify(options, [&](RunListener& l) { l.trial_finished(worker, *finished); });
+  return failed;
+}
+
+void run_trial(Study& study, Objective& objective, const ActiveTrial& trial,
+               const WorkerSpec& worker, RunControl& control, const RunOptions& options,
+               WorkerStats& stats) {
+  notify(options, [&](RunListener& l) { l.trial_started(worker, trial); });
+  Outcome out = run_objective(study, objective, trial, worker, control, options);
+  if (record(study, trial, out, worker, control, options, stats) && options.after_failure)
+    options.after_failure(worker);
+}
+
+// Trials trained as one fused group, each recorded on its own: its outcome, its pruning, its
+// failure. What the group throws (out of memory, a bad device) fails each of its trials.
+void run_fused(Study& study, Objective& objective, const std::vector<const ActiveTrial*>& group,
+               const WorkerSpec& worker, RunControl& control, const RunOptions& options,
+               WorkerStats& stats) {
+  const size_t n = group.size();
+  std::string members;
+  for (const ActiveTrial* t : group)
+    members += (members.empty() ? "" : ", ") + std::to_string(t->number);
+  const std::string line = "worker " + std::to_string(worker.slot) + " (" + worker.device +
+                           "): fused group of " + std::to_string(n) + ": trials " + members;
+  notify(options, [&](RunListener& l) { l.message(line); });
+  std::vector<int> epochs(n, 0);
+  std::vector<TrialContext> contexts;
+  std::vector<Json> configs;
+  for (size_t i = 0; i < n; ++i) {
+    notify(options, [&](RunListener& l) { l.trial_started(worker, *group[i]); });
+    contexts.push_back(trial_context(study, *group[i], worker, control, options, epochs[i]));
+    configs.push_back(group[i]->config);
+  }
+  std::vector<TrialContext*> pointers;
+  for (TrialContext& c : contexts) pointers.push_back(&c);
+  std::vector<Outcome> outs(n);
+  try {
+    std::vector<GroupMemberResult> results = objective.run_group(configs, pointers);
+    if (results.size() != n)
+      throw std::logic_error("the objective returned " + std::to_string(results.size()) +
+                             " results for a group of " + std::to_string(n));
+    for (size_t i = 0; i < n; ++i)
+      outs[i] =
+          results[i].error.empty() ? outcome_of(results[i].result) : failure(results[i].error);
+  } catch (const std::exception& e) {
+    outs.assign(n, failure(std::string("fused group: ") + e.what()));
+  } catch (...) {
+    outs.assign(n, failure("fused group: an exception of unknown type"));
+  }
+  bool any_failed = false;
+  for (size_t i = 0; i < n; ++i) {
+    settle(outs[i], contexts[i], epochs[i], control);
+    outs[i].summary["fused_group"] = {{"id", group.front()->number}, {"size", n}};
+    any_failed |= record(study, *group[i], outs[i], worker, control, options, stats);
+  }
+  if (any_failed && options.after_failure) options.after_failure(worker);
+}
+
+// Runs the trials of one batch ask: alone when the objective cannot fuse them, else in the
+// groups it forms.
+void run_batch(Study& study, Objective& objective, const std::vector<ActiveTrial>& trials,
+               const WorkerSpec& worker, RunControl& control, const RunOptions& options,
+               WorkerStats& stats) {
+  std::vector<std::vector<size_t>> groups;
+  if (trials.size() > 1) {
+    std::vector<Json> configs;
+    for (const ActiveTrial& t : trials) configs.push_back(t.config);
+    groups = objective.fuse_groups(configs, worker.fuse, worker.device);
+  } else {
+    groups = {{0}};
+  }
+  for (const std::vector<size_t>& members : groups) {
+    if (members.size() == 1) {
+      run_trial(study, objective, trials.at(members[0]), worker, control, options, stats);
+      continue;
+    }
+    std::vector<const ActiveTrial*> group;
+    for (size_t i : members) group.push_back(&trials.at(i));
+    run_fused(study, objective, group, worker, control, options, stats);
+  }
 }
 
 // What a worker told to Wait is waiting for. Trials of a process that died stay running until
 // they go stale, which can take up to stale_after seconds after a resume.
-std::string wait_reason(const Study& study, const AskResult& ask) {
+std::string wait_reason(const Study& study, const BatchAskResult& ask) {
   if (ask.running_elsewhere == 0) return "waiting for the running trials to finish";
   char stale[32];
   std::snprintf(stale, sizeof stale, "%g", study.options().stale_after);
@@ -231,21 +332,22 @@ std::string wait_reason(const Study& study, const AskResult& ask) {
 WorkerStats run_worker(Study& study, Objective& objective, const WorkerSpec& worker,
                        RunControl& control, const RunOptions& options) {
   WorkerStats stats;
+  const int batch = objective.can_fuse() ? std::max(1, worker.fuse) : 1;
   while (!control.stopping()) {
     if (control.check_deadline()) break;
-    AskResult ask = study.ask(worker.device, worker.name);
+    BatchAskResult ask = study.ask_batch(worker.device, worker.name, batch);
     if (ask.status == AskStatus::Wait) {
       const std::string why = wait_reason(study, ask);
       notify(options, [&](RunListener& l) { l.waiting(worker, why); });
       pause(study.wait_interval(), control);
       continue;
     }
-    if (!ask.trial) {
+    if (ask.trials.empty()) {
       control.stop(ask.status == AskStatus::StrategyDone ? RunControl::Reason::StrategyDone
                                                          : RunControl::Reason::BudgetSpent);
       break;
     }
-    run_trial(study, objective, *ask.trial, worker, control, options, stats);
+    run_batch(study, objective, ask.trials, worker, control, options, stats);
   }
   return stats;
 }

@@ -77,6 +77,10 @@ struct WorkerSpec {
   std::string name;            // recorded as the trial's worker ("host:pid/slot")
   int threads = 0;             // intra-op CPU threads for its trials (0: leave as is)
   bool tune_threads = true;    // trials may use fewer when that is faster (TrialContext)
+  // The largest fused group (--fuse): with more than 1 and an objective that can fuse, the
+  // worker asks for this many trials at once and runs those that can share a group as one;
+  // each trial is still recorded on its own, with "fused_group": {"id", "size"} in its summary.
+  int fuse = 1;
 };
 
 struct RunOptions {

@@ -90,7 +90,7 @@ DeviceOptions DeviceOptions::from_json(const Json& devices, const std::string& w
   DeviceOptions out;
   if (devices.is_null()) return out;
   if (!devices.is_object()) throw ConfigError(where, "expected an object");
-  check_keys(devices, {"gpus", "per_device", "cpu_workers"}, where);
+  check_keys(devices, {"gpus", "per_device", "cpu_workers", "fuse"}, where);
   if (devices.contains("gpus")) {
     const Json& g = devices.at("gpus");
     if (g.is_string()) {
@@ -108,6 +108,7 @@ DeviceOptions DeviceOptions::from_json(const Json& devices, const std::string& w
   Hyperparameters hp(devices, where);
   out.per_device = static_cast<int>(hp.integer("per_device", 1, 1, kMaxPerDevice));
   out.cpu_workers = static_cast<int>(hp.integer("cpu_workers", 0, 0, kMaxCpuWorkers));
+  if (devices.contains("fuse")) out.fuse = static_cast<int>(hp.integer("fuse", 1, 1, kMaxFuse));
   return out;
 }
 
@@ -115,6 +116,9 @@ std::vector<Slot> plan_slots(const DeviceOptions& options, int cuda_count, int c
   if (options.per_device < 1)
     throw ConfigError("--per-device",
                       "must be at least 1, got " + std::to_string(options.per_device));
+  if (options.fuse && (*options.fuse < 1 || *options.fuse > kMaxFuse))
+    throw ConfigError("--fuse", "must be in [1, " + std::to_string(kMaxFuse) + "], got " +
+                                    std::to_string(*options.fuse));
   if (options.cpu_workers < 0)
     throw ConfigError("--cpu-workers",
                       "must be at least 0, got " + std::to_string(options.cpu_workers));
@@ -122,7 +126,8 @@ std::vector<Slot> plan_slots(const DeviceOptions& options, int cuda_count, int c
   if (!options.gpus.empty()) {
     for (int gpu : parse_gpu_list(options.gpus, cuda_count))
       for (int k = 0; k < options.per_device; ++k)
-        slots.push_back({0, "cuda:" + std::to_string(gpu), 1});
+        slots.push_back(
+            {0, "cuda:" + std::to_string(gpu), 1, options.fuse.value_or(kDefaultGpuFuse)});
   }
   int cpu_workers = options.cpu_workers;
   if (slots.empty() && cpu_workers == 0) cpu_workers = 1;
@@ -130,7 +135,7 @@ std::vector<Slot> plan_slots(const DeviceOptions& options, int cuda_count, int c
   for (int k = 0; k < cpu_workers; ++k) {
     // Split the cores evenly; the first workers take the remainder.
     int threads = std::max(1, cores / cpu_workers + (k < cores % cpu_workers ? 1 : 0));
-    slots.push_back({0, "cpu", threads});
+    slots.push_back({0, "cpu", threads, options.fuse.value_or(1)});
   }
   for (size_t i = 0; i < slots.size(); ++i) slots[i].index = static_cast<int>(i);
   return slots;

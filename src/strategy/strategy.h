@@ -33,6 +33,11 @@ class Strategy {
   virtual std::optional<Config> propose(const ProposalContext& ctx) = 0;
   // How many configs the strategy can produce at most (grid size), or nullopt if unbounded.
   virtual std::optional<size_t> capacity(const Space&) const { return std::nullopt; }
+  // Up to n configs at once, for trials numbered ctx.trial_number, +1, ... (a fused group).
+  // Fewer when the strategy runs out (a grid's last points). The default proposes one at a
+  // time, each seeing the earlier ones of the batch as running trials (pending points), so a
+  // strategy that handles running trials gives n distinct configs without doing anything more.
+  virtual std::vector<Config> propose_batch(const ProposalContext& ctx, int n);
 };
 
 // `options` is the config's "strategy" object (may be empty); `where` names it for errors.

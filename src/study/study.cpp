@@ -98,16 +98,23 @@ void Study::fail_stale_now_and_then() {
   storage_->fail_stale(options_.stale_after);
 }
 
-std::optional<Config> Study::propose(int number, AskStatus& status) {
+std::vector<Config> Study::propose(int number, int n, AskStatus& status) {
   const bool others_running = view_.running > 0;
   if (options_.trials && view_.used >= *options_.trials) {
     status = others_running ? AskStatus::Wait : AskStatus::BudgetSpent;
-    return std::nullopt;
+    return {};
   }
+  if (options_.trials) n = std::min(n, *options_.trials - view_.used);
   ProposalContext ctx{space_, view_.trials, number, options_.seed, options_.direction};
-  std::optional<Config> params = strategy_->propose(ctx);
-  status =
-      params ? AskStatus::Claimed : (others_running ? AskStatus::Wait : AskStatus::StrategyDone);
+  std::vector<Config> params;
+  if (n <= 1) {
+    // One at a time as before: no copy of the history.
+    if (std::optional<Config> one = strategy_->propose(ctx)) params.push_back(std::move(*one));
+  } else {
+    params = strategy_->propose_batch(ctx, n);
+  }
+  status = !params.empty() ? AskStatus::Claimed
+                           : (others_running ? AskStatus::Wait : AskStatus::StrategyDone);
   return params;
 }
 
@@ -120,46 +127,59 @@ int Study::running_elsewhere() {
 }
 
 AskResult Study::ask(const std::string& device, const std::string& worker) {
+  BatchAskResult batch = ask_batch(device, worker, 1);
   AskResult result;
-  std::optional<TrialSnapshot> claimed;
+  result.status = batch.status;
+  result.running_elsewhere = batch.running_elsewhere;
+  if (!batch.trials.empty()) result.trial = std::move(batch.trials.front());
+  return result;
+}
+
+BatchAskResult Study::ask_batch(const std::string& device, const std::string& worker, int n) {
+  BatchAskResult result;
+  std::vector<TrialSnapshot> claimed;
   {
     std::lock_guard<std::mutex> lock(view_mutex_);
     fail_stale_now_and_then();
-    for (;;) {
+    while (claimed.empty()) {
       sync();
-      ClaimRequest request;
-      request.number = static_cast<int>(view_.trials.size());
-      std::optional<Config> params = propose(request.number, result.status);
-      if (!params) {
+      const int first = static_cast<int>(view_.trials.size());
+      std::vector<Config> batch = propose(first, n, result.status);
+      if (batch.empty()) {
         if (result.status == AskStatus::Wait) result.running_elsewhere = running_elsewhere();
         return result;
       }
-      request.params = std::move(*params);
-      request.budget = options_.trials;
-      request.device = device;
-      request.worker = worker;
-      ClaimResult claim = storage_->claim(request);
-      if (claim.status == ClaimStatus::Claimed) {
-        claimed = std::move(claim.trial);
-        break;
+      for (size_t i = 0; i < batch.size(); ++i) {
+        ClaimRequest request;
+        request.number = first + static_cast<int>(i);
+        request.params = std::move(batch[i]);
+        request.budget = options_.trials;
+        request.device = device;
+        request.worker = worker;
+        ClaimResult claim = storage_->claim(request);
+        // A conflict: another process claimed meanwhile; with nothing claimed yet, catch up
+        // and propose again. A spent budget: the next round finds it in the view and says
+        // Wait or BudgetSpent.
+        if (claim.status != ClaimStatus::Claimed) break;
+        claimed.push_back(std::move(*claim.trial));
       }
-      // A conflict: another process claimed meanwhile; catch up and propose again. A spent
-      // budget: the next round finds it in the view and says Wait or BudgetSpent.
     }
   }
-  ActiveTrial t;
-  t.number = claimed->number;
-  t.params = claimed->params;
-  t.config = options_.base_params;
-  for (const auto& [k, v] : claimed->params.items()) t.config[k] = v;
-  t.device = claimed->device;
-  t.worker = claimed->worker;
-  {
-    std::lock_guard<std::mutex> lock(own_mutex_);
-    own_[t.number] = Own{epoch_budget(t.config), 0};
+  for (TrialSnapshot& c : claimed) {
+    ActiveTrial t;
+    t.number = c.number;
+    t.params = std::move(c.params);
+    t.config = options_.base_params;
+    for (const auto& [k, v] : t.params.items()) t.config[k] = v;
+    t.device = c.device;
+    t.worker = c.worker;
+    {
+      std::lock_guard<std::mutex> lock(own_mutex_);
+      own_[t.number] = Own{epoch_budget(t.config), 0};
+    }
+    result.trials.push_back(std::move(t));
   }
   result.status = AskStatus::Claimed;
-  result.trial = std::move(t);
   return result;
 }
 

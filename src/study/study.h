@@ -74,6 +74,12 @@ struct AskResult {
   int running_elsewhere = 0;
 };
 
+struct BatchAskResult {
+  AskStatus status = AskStatus::BudgetSpent;
+  std::vector<ActiveTrial> trials;  // in number order
+  int running_elsewhere = 0;        // as AskResult's
+};
+
 class Study {
  public:
   // Marks stale running trials failed (see stale_failed_at_open) and starts the heartbeat.
@@ -84,6 +90,10 @@ class Study {
   Study& operator=(const Study&) = delete;
 
   AskResult ask(const std::string& device, const std::string& worker);
+  // Up to n trials at once (a fused group), proposed together (Strategy::propose_batch) and
+  // claimed one short transaction each; fewer when the budget or the strategy runs out or
+  // another process claims meanwhile. Claimed: at least one in `trials`.
+  BatchAskResult ask_batch(const std::string& device, const std::string& worker, int n);
   // Stores one epoch's metrics (and refreshes the heartbeat), then asks the pruner whether
   // the trial should stop here.
   Decision report(int number, const Json& epoch_metrics);
@@ -123,10 +133,10 @@ class Study {
     int used = 0;  // complete + pruned + running
     int running = 0;
   };
-  void sync();                                                   // caller holds view_mutex_
-  void fail_stale_now_and_then();                                // caller holds view_mutex_
-  int running_elsewhere();                                       // caller holds view_mutex_
-  std::optional<Config> propose(int number, AskStatus& status);  // caller holds view_mutex_
+  void sync();                                                        // caller holds view_mutex_
+  void fail_stale_now_and_then();                                     // caller holds view_mutex_
+  int running_elsewhere();                                            // caller holds view_mutex_
+  std::vector<Config> propose(int number, int n, AskStatus& status);  // caller holds view_mutex_
   std::optional<TrialSnapshot> finish(int number, TrialState state, std::optional<double> value,
                                       const std::string& error, const Json& summary);
   void heartbeat_loop();

@@ -10,11 +10,36 @@
 #include "run/worker_env.h"
 #include "train/check_experiment.h"
 #include "train/device.h"
+#include "train/fused/fused_groups.h"
+#include "train/fused_objective.h"
 #include "train/optimizer.h"
 #include "train/trainer.h"
 
 namespace tune {
 namespace {
+
+// A trial's training result as the study's objective value and summary. A diverged run, or one
+// without a finite monitored value, throws: the trial failed.
+ObjectiveResult result_of(const Json& out) {
+  const std::string reason = out.at("stop_reason");
+  if (reason == stop_reason::kDiverged)
+    throw std::runtime_error("training diverged at epoch " +
+                             std::to_string(out.at("history").size()) + " (" +
+                             out.at("history").back().dump() + ")");
+  if (out.at("best_value").is_null())
+    throw std::runtime_error("no epoch gave a finite " + out.at("monitor").get<std::string>() +
+                             " (stop reason " + reason + ")");
+  ObjectiveResult r;
+  r.value = out.at("best_value").get<double>();
+  r.summary = {{"stop_reason", reason},
+               {"best_epoch", out.at("best_epoch")},
+               {"epochs", out.at("history").size()}};
+  if (out.contains("test_accuracy")) {
+    r.summary["test_accuracy"] = out.at("test_accuracy");
+    r.summary["test_loss"] = out.at("test_loss");
+  }
+  return r;
+}
 
 class TrainObjective : public Objective {
  public:
@@ -31,25 +56,40 @@ class TrainObjective : public Objective {
                          [&](const Json& c) { return train_config(experiment_, c, ctx, cache_); },
                          oom_retry)
                    : train_config(experiment_, config, ctx, cache_);
-    const std::string reason = out.at("stop_reason");
-    if (reason == stop_reason::kDiverged)
-      throw std::runtime_error("training diverged at epoch " +
-                               std::to_string(out.at("history").size()) + " (" +
-                               out.at("history").back().dump() + ")");
-    if (out.at("best_value").is_null())
-      throw std::runtime_error("no epoch gave a finite " + out.at("monitor").get<std::string>() +
-                               " (stop reason " + reason + ")");
-    ObjectiveResult r;
-    r.value = out.at("best_value").get<double>();
-    r.summary = {{"stop_reason", reason},
-                 {"best_epoch", out.at("best_epoch")},
-                 {"epochs", out.at("history").size()}};
-    if (out.contains("test_accuracy")) {
-      r.summary["test_accuracy"] = out.at("test_accuracy");
-      r.summary["test_loss"] = out.at("test_loss");
-    }
+    ObjectiveResult r = result_of(out);
     if (!oom_retry.is_null()) r.summary["oom_retry"] = oom_retry;
     return r;
+  }
+
+  bool can_fuse() const override { return true; }
+  // Groups need the examples' shape (a cnn's image): the data the trials load on `device`
+  // anyway. Data that does not load forms no groups: each trial fails alone, saying why.
+  std::vector<std::vector<size_t>> fuse_groups(const std::vector<Json>& configs, int largest,
+                                               const std::string& device) override {
+    std::vector<int64_t> input_shape;
+    try {
+      input_shape =
+          cache_.get(experiment_.data, check_device(device, "device"), experiment_.where("data"))
+              ->input_shape;
+    } catch (const std::exception&) {
+      largest = 1;
+    }
+    return form_fused_groups(configs, largest, input_shape);
+  }
+  // A group is not retried at half its batch size when it runs out of memory: it fails, and
+  // its trials with it.
+  std::vector<GroupMemberResult> run_group(const std::vector<Json>& configs,
+                                           const std::vector<TrialContext*>& contexts) override {
+    std::vector<Json> outs = train_group(experiment_, configs, contexts, cache_);
+    std::vector<GroupMemberResult> results(outs.size());
+    for (size_t k = 0; k < outs.size(); ++k) {
+      try {
+        results[k].result = result_of(outs[k]);
+      } catch (const std::exception& e) {
+        results[k].error = e.what();
+      }
+    }
+    return results;
   }
 
  private:

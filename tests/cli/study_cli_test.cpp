@@ -372,6 +372,35 @@ TEST(StudyCli, CpuWorkersRunTrialsTwoAtATime) {
   EXPECT_GE(overlapping, 2);
 }
 
+TEST(StudyCli, FuseTrainsGroupsAndStatusShowsThem) {
+  TempDir dir;
+  const std::string study = dir.file("study");
+  const Json experiment = {
+      {"name", "fused"},
+      {"data", {{"dataset", "synthetic"}, {"samples", 300}, {"features", 6}, {"classes", 3}}},
+      {"params", {{"model", "mlp"}, {"units", 8}, {"epochs", 2}, {"batch_size", 32}}},
+      {"objective", {{"monitor", "val_accuracy"}}},
+      {"space", {{"lr", {{"type", "float"}, {"low", 1e-3}, {"high", 1e-1}, {"log", true}}}}},
+      {"seed", 2}};
+  Finished f = run_tune(dir, {"--config", write_experiment(dir, experiment), "--trials", "8",
+                              "--study", study, "--fuse", "4"});
+  ASSERT_EQ(f.code, 0) << f.err;
+  EXPECT_NE(f.err.find("fused groups of up to 4"), std::string::npos) << f.err;
+  EXPECT_NE(f.err.find("fused group of 4: trials 0, 1, 2, 3"), std::string::npos) << f.err;
+  Finished status = run_tune(dir, {"status", "--study", study});
+  EXPECT_NE(status.out.find("fused groups: 2 (size 4 x2), 8 of 8 trials"), std::string::npos)
+      << status.out;
+  EXPECT_NE(status.out.find(" trials/s"), std::string::npos) << status.out;
+  // A command objective never fuses: --fuse changes nothing.
+  const std::string commands = dir.file("commands");
+  f = run_tune(dir, {"--config", write_experiment(dir, quadratic_experiment(), "q.json"),
+                     "--trials", "4", "--study", commands, "--fuse", "4"});
+  ASSERT_EQ(f.code, 0) << f.err;
+  EXPECT_EQ(f.err.find("fused"), std::string::npos) << f.err;
+  status = run_tune(dir, {"status", "--study", commands});
+  EXPECT_EQ(status.out.find("fused groups"), std::string::npos) << status.out;
+}
+
 TEST(StudyCli, DevicesComeFromTheConfigAndFlagsOverrideThem) {
   TempDir dir;
   Json experiment = quadratic_experiment();

@@ -70,5 +70,31 @@ TEST(Slots, ReadsTheDevicesSection) {
   EXPECT_THROW(DeviceOptions::from_json(Json{{"per_device", 0}}, "x"), ConfigError);
 }
 
+TEST(Slots, FuseIsOnForGpusAndOffOnTheCpuUnlessAsked) {
+  DeviceOptions o;
+  o.gpus = "0";
+  o.per_device = 2;
+  o.cpu_workers = 1;
+  for (const Slot& s : plan_slots(o, 1, 4))
+    EXPECT_EQ(s.fuse, s.device == "cpu" ? 1 : kDefaultGpuFuse) << s.device;
+  o.fuse = 3;
+  for (const Slot& s : plan_slots(o, 1, 4)) EXPECT_EQ(s.fuse, 3) << s.device;
+  o.fuse = 0;
+  EXPECT_NE(error_of(o, 1).find("--fuse"), std::string::npos);
+}
+
+TEST(Slots, ReadsAndChecksFuse) {
+  EXPECT_EQ(DeviceOptions::from_json(Json{{"fuse", 4}}, "x").fuse, 4);
+  EXPECT_FALSE(DeviceOptions::from_json(Json::object(), "x").fuse);
+  for (const Json& bad : {Json(0), Json("4"), Json(2.5), Json(kMaxFuse + 1)}) {
+    try {
+      DeviceOptions::from_json(Json{{"fuse", bad}}, "x.json: devices");
+      ADD_FAILURE() << "accepted fuse " << bad.dump();
+    } catch (const ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find("devices.fuse"), std::string::npos) << e.what();
+    }
+  }
+}
+
 }  // namespace
 }  // namespace tune

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "../support/proposals.h"
+#include "../support/spaces.h"
 #include "space/space.h"
 #include "strategy/strategy.h"
 
@@ -49,16 +50,8 @@ double mixed_loss(const Config& c) {
   return y + (c["act"] == "tanh" ? 0.2 : 0.0);
 }
 
-const char* kMixed = R"({"lr": {"type": "float", "low": 1e-4, "high": 1, "log": true,
-                                "grid_points": 3},
-    "layers": {"type": "int", "low": 1, "high": 3},
-    "units_2": {"type": "pow2", "low": 16, "high": 64, "when": {"layers": {">=": 2}}},
-    "act": {"type": "categorical", "choices": ["relu", "tanh"]},
-    "opt": {"type": "categorical", "choices": ["adam", "sgd"]},
-    "momentum": {"type": "float", "low": 0, "high": 0.9, "step": 0.3, "when": {"opt": "sgd"}}})";
-
 TEST_P(StrategyConformance, ConfigsAreValidAndHoldTheActiveParameters) {
-  const Space space = Space::from_json(Json::parse(kMixed), "space");
+  const Space space = Space::from_json(testing::mixed_space(), "space");
   auto strategy = make();
   const std::vector<Config> configs = run(*strategy, space, 20, mixed_loss);
   ASSERT_FALSE(configs.empty());
@@ -82,7 +75,7 @@ TEST_P(StrategyConformance, FiniteSpaceGetsEachConfigOnceThenEnds) {
 }
 
 TEST_P(StrategyConformance, SameSeedAndHistoryGiveTheSameConfigs) {
-  const Space space = Space::from_json(Json::parse(kMixed), "space");
+  const Space space = Space::from_json(testing::mixed_space(), "space");
   auto one = make(), two = make();
   EXPECT_EQ(run(*one, space, 15, mixed_loss), run(*two, space, 15, mixed_loss));
 }

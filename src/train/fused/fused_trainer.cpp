@@ -193,7 +193,8 @@ std::vector<TrainResult> FusedTrainer::fit(const Dataset& data) {
 
 FusedTrainer make_fused_trainer(const std::vector<Hyperparameters>& configs,
                                 const InputShape& input_shape, int64_t num_classes,
-                                const torch::Device& device) {
+                                const torch::Device& device,
+                                const std::function<void(TrainOptions&)>& adjust) {
   if (configs.empty()) throw ConfigError("fused group", "needs at least one trial");
   const std::vector<std::string> fusable = {"mlp", "cnn"};
   const std::string kind = configs[0].choice("model", "mlp", builtin_models().names());
@@ -214,6 +215,7 @@ FusedTrainer make_fused_trainer(const std::vector<Hyperparameters>& configs,
     if (model == "cnn") cnns.push_back(cnn_spec(hp, input_shape));
     optimizers.push_back(optimizer_spec(hp));
     options.push_back(TrainOptions::from(hp));
+    if (adjust) adjust(options.back());
     seeds.push_back(options.back().seed);
   }
   std::unique_ptr<FusedModel> model;

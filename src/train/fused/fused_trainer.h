@@ -62,9 +62,11 @@ class FusedTrainer {
 // knobs read from its config as a trial alone reads them. ConfigError when they cannot share a
 // group (models other than mlp and cnn or of two kinds, mlp batch norm, different layer or
 // block counts, kernel sizes, pooling, batch sizes or optimizers; see fused_mlp.h and
-// fused_cnn.h for what may differ).
+// fused_cnn.h for what may differ). `adjust`, when given, sets what the configs do not say
+// (the monitor) in each trial's TrainOptions.
 FusedTrainer make_fused_trainer(const std::vector<Hyperparameters>& configs,
                                 const InputShape& input_shape, int64_t num_classes,
-                                const torch::Device& device);
+                                const torch::Device& device,
+                                const std::function<void(TrainOptions&)>& adjust = {});
 
 }  // namespace tune

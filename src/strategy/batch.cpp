@@ -1,0 +1,23 @@
+// Strategy::propose_batch's default: sequential proposals, the batch so far pending.
+#include "strategy/strategy.h"
+
+namespace tune {
+
+std::vector<Config> Strategy::propose_batch(const ProposalContext& ctx, int n) {
+  std::vector<Config> out;
+  std::vector<TrialSnapshot> history = ctx.history;
+  for (int i = 0; i < n; ++i) {
+    const int number = ctx.trial_number + i;
+    std::optional<Config> config = propose({ctx.space, history, number, ctx.seed, ctx.direction});
+    if (!config) break;
+    out.push_back(*config);
+    TrialSnapshot pending;
+    pending.number = number;
+    pending.state = TrialState::Running;
+    pending.params = std::move(*config);
+    history.push_back(std::move(pending));
+  }
+  return out;
+}
+
+}  // namespace tune

@@ -1,0 +1,48 @@
+#include "train/fused_objective.h"
+
+#include <stdexcept>
+
+#include "common/hparams.h"
+#include "data/cache.h"
+#include "train/callbacks.h"
+#include "train/check_experiment.h"
+#include "train/device.h"
+#include "train/fused/fused_trainer.h"
+
+namespace tune {
+
+std::vector<Json> train_group(const Experiment& experiment, const std::vector<Config>& configs,
+                              const std::vector<TrialContext*>& contexts, DatasetCache& cache) {
+  if (configs.empty() || contexts.size() != configs.size())
+    throw std::invalid_argument("train_group: one context per config, and at least one config");
+  const std::string device = check_device(contexts.front()->device, "device");
+  std::vector<Hyperparameters> hps;
+  for (const Config& c : configs) {
+    hps.emplace_back(c, experiment.where("params"));
+    check_train_params(hps.back());
+  }
+  const ObjectiveSpec& spec = experiment.objective_spec;
+  auto data = cache.get(experiment.data, device, experiment.where("data"));
+  FusedTrainer trainer = make_fused_trainer(
+      hps, data->input_shape, data->num_classes, torch::Device(device), [&](TrainOptions& o) {
+        o.monitor = spec.monitor;
+        o.mode = spec.direction == Direction::Minimize ? Mode::Min : Mode::Max;
+      });
+  for (size_t k = 0; k < configs.size(); ++k) {
+    const auto trial = static_cast<int64_t>(k);
+    for (auto& c : make_callbacks(experiment.callbacks, experiment.where("callbacks")))
+      trainer.add_callback(trial, std::move(c));
+    TrialContext* ctx = contexts[k];
+    trainer.on_epoch(trial, [ctx](const EpochMetrics& m) { ctx->report_epoch(m.to_json()); });
+    trainer.stop_when(trial, [ctx] { return ctx->stop_requested(); });
+  }
+  std::vector<TrainResult> results = trainer.fit(*data);
+  std::vector<Json> out;
+  for (const TrainResult& r : results) {
+    out.push_back(r.to_json());
+    out.back()["device"] = device;
+  }
+  return out;
+}
+
+}  // namespace tune
