@@ -25,8 +25,11 @@ struct DeviceOptions {
   std::string gpus;     // "", "all", or a comma-separated list of indices ("0,1")
   int per_device = 1;   // concurrent trials per GPU
   int cpu_workers = 0;  // concurrent trials on the CPU (0: one CPU worker when no GPU is named)
+  // Trials on a GPU replay their training step from a CUDA graph (train/step_graph.h);
+  // ignored on the CPU.
+  bool cuda_graphs = true;
   // Reads the experiment's "devices" section ({"gpus": "0,1" | [0,1] | "all", "per_device": 2,
-  // "cpu_workers": 2}); `where` names it in errors.
+  // "cpu_workers": 2, "cuda_graphs": true}); `where` names it in errors.
   static DeviceOptions from_json(const Json& devices, const std::string& where);
 };
 

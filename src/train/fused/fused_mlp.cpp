@@ -108,6 +108,14 @@ void FusedMlp::seed_dropout() {
   }
 }
 
+std::vector<at::Generator> FusedMlp::dropout_generators() const {
+  std::vector<at::Generator> out;
+  for (const auto& trial : dropout_)
+    for (const auto& generator : trial)
+      if (generator.defined()) out.push_back(generator);
+  return out;
+}
+
 torch::Tensor FusedMlp::activate(const torch::Tensor& h, size_t layer) {
   auto& used = activations_[layer];
   torch::Tensor out = used.front().module.forward(h);

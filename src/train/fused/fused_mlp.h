@@ -34,6 +34,8 @@ class FusedMlp {
   void train(bool on = true) { training_ = on; }
   // Fresh dropout generators, seeded from each trial's seed (at the start of training).
   void seed_dropout();
+  // The dropout generators seed_dropout made (a captured step registers them).
+  std::vector<at::Generator> dropout_generators() const;
 
   // Every stacked weight and bias, each [K, ...].
   std::vector<torch::Tensor> parameters() const;
