@@ -1,6 +1,6 @@
 // GraphedStep with a CUDA LibTorch (built only then; step_graph_cpu.cpp otherwise).
-#include <ATen/cuda/CUDAEvent.h>
 #include <ATen/cuda/CUDAGraph.h>
+#include <c10/core/Event.h>
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
 
@@ -59,7 +59,7 @@ void GraphedStep::run() {
   if (!state_->side) state_->side = c10::cuda::getStreamFromPool(false, device_.index());
   // The side stream sees what the current one wrote (this batch), and the current one waits
   // for the step before going on.
-  at::cuda::CUDAEvent inputs_ready;
+  c10::Event inputs_ready(c10::DeviceType::CUDA);
   inputs_ready.record(current);
   inputs_ready.block(*state_->side);
   try {
@@ -75,7 +75,7 @@ void GraphedStep::run() {
     failure_ = first_line(e.what());
     state_->graph.reset();
   }
-  at::cuda::CUDAEvent step_done;
+  c10::Event step_done(c10::DeviceType::CUDA);
   step_done.record(*state_->side);
   step_done.block(current);
   if (!failure_.empty()) {
