@@ -47,7 +47,7 @@ class GraphedStep {
   const std::string& failure() const { return failure_; }
 
  private:
-  struct State;  // the graph and the side stream, where CUDA exists
+  struct State;  // the graph and the side stream, made by the first run where CUDA exists
   void capture();
 
   std::function<void()> step_;
@@ -56,7 +56,9 @@ class GraphedStep {
   std::string name_;
   int warmup_, runs_ = 0;
   std::string failure_;
-  std::unique_ptr<State> state_;
+  // shared_ptr: its deleter is bound where State is complete (the twin .cpp), so the shared
+  // constructor (step_graph.cpp) need not see State.
+  std::shared_ptr<State> state_;
 };
 
 // "" where this build can capture CUDA graphs; else why not.

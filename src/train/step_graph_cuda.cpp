@@ -30,22 +30,14 @@ struct GraphedStep::State {
   std::unique_ptr<at::cuda::CUDAGraph> graph;
 };
 
-GraphedStep::GraphedStep(std::function<void()> step, const c10::Device& device,
-                         std::vector<at::Generator> generators, std::string name, int warmup)
-    : step_(std::move(step)),
-      device_(device),
-      generators_(std::move(generators)),
-      name_(std::move(name)),
-      warmup_(warmup),
-      state_(std::make_unique<State>()) {}
-
 GraphedStep::~GraphedStep() = default;
 
 bool GraphedStep::captured() const {
-  return state_->graph != nullptr;
+  return state_ && state_->graph;
 }
 
 void GraphedStep::run() {
+  if (!state_) state_ = std::make_shared<State>();
   if (state_->graph) {
     state_->graph->replay();
     return;
