@@ -75,7 +75,7 @@ ratio() {
 }
 echo "== default-space random study, $trials trials, --per-device 8 ($(since))"
 study unfused_eager --cuda-graphs off
-if "$build/tune" --help 2>&1 | grep -q -- '--fuse'; then
+if "$build/tune" run --help 2>&1 | grep -q -- '--fuse'; then
   study fused --fuse 8
   ratio unfused_eager fused
 else
