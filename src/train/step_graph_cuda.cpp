@@ -1,6 +1,7 @@
 // GraphedStep with a CUDA LibTorch (built only then; step_graph_cpu.cpp otherwise).
 #include <ATen/cuda/CUDAGraph.h>
 #include <c10/core/Event.h>
+#include <c10/cuda/CUDACachingAllocator.h>
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
 
@@ -82,17 +83,26 @@ void GraphedStep::capture() {
   auto graph = std::make_unique<at::cuda::CUDAGraph>();
   for (const auto& generator : generators_)
     if (generator.defined()) graph->register_generator_state(generator);
-  graph->capture_begin({0, 0}, cudaStreamCaptureModeThreadLocal);
+  // A pool of our own, so that a failed capture can hand it back (below).
+  const auto pool = at::cuda::graph_pool_handle();
+  graph->capture_begin(pool, cudaStreamCaptureModeThreadLocal);
   try {
     step_();
   } catch (...) {
-    // End the broken capture so that the stream can be used again; its own error is the
-    // step's, reported by the caller.
+    // End the broken capture so that the stream can be used again. capture_end throws for an
+    // invalidated capture before it tells the allocator that the capture is over, which would
+    // leave every later allocation in the process checking for one: tell it here.
+    bool ended = false;
     try {
       graph->capture_end();
+      ended = true;
     } catch (...) {
     }
-    throw;
+    if (!ended) {
+      c10::cuda::CUDACachingAllocator::endAllocateToPool(device_.index(), pool);
+      c10::cuda::CUDACachingAllocator::releasePool(device_.index(), pool);
+    }
+    throw;  // the step's own error, reported by run()
   }
   graph->capture_end();
   state_->graph = std::move(graph);
