@@ -1,13 +1,16 @@
 // Training throughput of K same-shape trials fused into one batched model (train/fused/)
-// against the same K trials trained one after another by the Trainer, on synthetic data shaped
-// like Fashion-MNIST (28x28, 10 classes). --model mlp: 784-128-10; --model cnn: two blocks of
-// 8 3x3 filters with max pooling, a dense layer of 32 (batch norm with --batch-norm 1); both
-// Adam, batch 128, lr differing per trial. Samples/s are training examples of all K trials per
-// second of training (validation left out), from the last of --epochs epochs (the first is a
-// warm-up); each figure is the median of --repeats runs, separate and fused taking turns, so
-// that load from other programs falls on both alike.
+// against the same trials trained one after another by the Trainer, each eagerly and with its
+// steps replayed from a CUDA graph (train/step_graph.h; GPU only), on synthetic data shaped like
+// Fashion-MNIST (28x28, 10 classes). --model mlp: 784-128-10; --model cnn: two blocks of 8 3x3
+// filters with max pooling, a dense layer of 32 (batch norm with --batch-norm 1); both Adam,
+// batch 128, lr differing per trial. Samples/s are training examples of all K trials per second
+// of training (validation left out), from the last of --epochs epochs (the first is a warm-up,
+// and holds the capture); each figure is the median of --repeats runs, the variants taking
+// turns, so that load from other programs falls on all alike. Trials one after another reach the
+// same samples/s whatever K is, so "separate" trains min(K, --separate-max) of them.
 //   bench_fused [--model mlp|cnn] [--batch-norm 0|1] [--device cpu|cuda:N] [--k 1,8,32,64]
-//               [--samples N] [--epochs N] [--threads N] [--repeats N]
+//               [--samples N] [--epochs N] [--threads N] [--repeats N] [--graphs on|off]
+//               [--separate-max N]
 #include <algorithm>
 #include <cstdio>
 #include <sstream>
@@ -34,6 +37,8 @@ struct Args {
   int epochs = 2;
   int threads = 1;
   int repeats = 5;
+  bool graphs = true;  // the graphed columns too, on a GPU
+  int64_t separate_max = 4;
 };
 
 Args parse(int argc, char** argv) {
@@ -62,6 +67,12 @@ Args parse(int argc, char** argv) {
       a.threads = std::stoi(value);
     } else if (flag == "--repeats") {
       a.repeats = std::max(1, std::stoi(value));
+    } else if (flag == "--graphs") {
+      if (value != "on" && value != "off")
+        throw std::invalid_argument("--graphs: expected on or off, got " + value);
+      a.graphs = value == "on";
+    } else if (flag == "--separate-max") {
+      a.separate_max = std::max<int64_t>(1, std::stoll(value));
     } else {
       throw std::invalid_argument("unknown flag " + flag);
     }
@@ -81,7 +92,8 @@ tune::Hyperparameters trial(const Args& a, int64_t k) {
 }
 
 // Training samples per second of all trials together in the last epoch.
-double separate(const Args& a, const tune::Dataset& data, const torch::Device& device, int64_t K) {
+double separate(const Args& a, const tune::Dataset& data, const torch::Device& device, int64_t K,
+                bool graphs) {
   double seconds = 0, samples = 0;
   for (int64_t k = 0; k < K; ++k) {
     tune::Hyperparameters hp = trial(a, k);
@@ -90,6 +102,7 @@ double separate(const Args& a, const tune::Dataset& data, const torch::Device& d
     tune::initialize_parameters(*model, options.seed);
     model->to(device);
     tune::Trainer trainer(model, tune::make_optimizer(hp, model->parameters()), options);
+    if (graphs) trainer.capture_steps(tune::optimizer_spec(hp));
     tune::EpochMetrics last = trainer.fit(data).history.back();
     const double seen = static_cast<double>(data.train.size());
     samples += seen;
@@ -98,11 +111,13 @@ double separate(const Args& a, const tune::Dataset& data, const torch::Device& d
   return samples / seconds;
 }
 
-double fused(const Args& a, const tune::Dataset& data, const torch::Device& device, int64_t K) {
+double fused(const Args& a, const tune::Dataset& data, const torch::Device& device, int64_t K,
+             bool graphs) {
   std::vector<tune::Hyperparameters> group;
   for (int64_t k = 0; k < K; ++k) group.push_back(trial(a, k));
   tune::FusedTrainer trainer =
       tune::make_fused_trainer(group, data.input_shape, data.num_classes, device);
+  trainer.capture_steps(graphs);
   std::vector<tune::TrainResult> results = trainer.fit(data);
   // Every trial saw the same number of samples in the group's time.
   return static_cast<double>(K) * results.front().history.back().samples_per_second;
@@ -132,17 +147,38 @@ int main(int argc, char** argv) {
         a.model.c_str(), a.batch_norm && a.model == "cnn" ? " with batch norm" : "",
         a.device.c_str(), torch::get_num_threads(), static_cast<long long>(data.train.size()),
         a.epochs, a.epochs, a.repeats);
-    std::printf("| K | separate samples/s | fused samples/s | fused / separate |\n");
-    std::printf("| --- | --- | --- | --- |\n");
+    // Graphs only where they exist: on the CPU the graphed columns would repeat the eager ones.
+    const bool graphs = a.graphs && device.is_cuda();
+    std::printf("samples/s of all K trials; x: ratio\n");
+    if (graphs) {
+      std::printf(
+          "| K | separate eager | separate graphed | graphed / eager | fused eager | fused "
+          "graphed | graphed / eager | fused graphed / separate eager |\n");
+      std::printf("| --- | --- | --- | --- | --- | --- | --- | --- |\n");
+    } else {
+      std::printf("| K | separate | fused | fused / separate |\n");
+      std::printf("| --- | --- | --- | --- |\n");
+    }
     for (int64_t K : a.k) {
-      std::vector<double> apart_runs, together_runs;
-      for (int r = 0; r < a.repeats; ++r) {
-        apart_runs.push_back(separate(a, data, device, K));
-        together_runs.push_back(fused(a, data, device, K));
+      // [graphed][fused]: each variant's runs.
+      std::vector<double> runs[2][2];
+      for (int r = 0; r < a.repeats; ++r)
+        for (bool graphed : {false, true}) {
+          if (graphed && !graphs) continue;
+          runs[graphed][0].push_back(
+              separate(a, data, device, std::min(K, a.separate_max), graphed));
+          runs[graphed][1].push_back(fused(a, data, device, K, graphed));
+        }
+      const double apart = median(runs[0][0]), together = median(runs[0][1]);
+      if (graphs) {
+        const double apart_g = median(runs[1][0]), together_g = median(runs[1][1]);
+        std::printf("| %lld | %.0f | %.0f | %.2fx | %.0f | %.0f | %.2fx | %.2fx |\n",
+                    static_cast<long long>(K), apart, apart_g, apart_g / apart, together,
+                    together_g, together_g / together, together_g / apart);
+      } else {
+        std::printf("| %lld | %.0f | %.0f | %.2fx |\n", static_cast<long long>(K), apart, together,
+                    together / apart);
       }
-      double apart = median(apart_runs), together = median(together_runs);
-      std::printf("| %lld | %.0f | %.0f | %.2fx |\n", static_cast<long long>(K), apart, together,
-                  together / apart);
       std::fflush(stdout);
     }
     return 0;

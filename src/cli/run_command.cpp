@@ -48,6 +48,10 @@ cxxopts::Options run_options(const std::string& name) {
       "GPUs, 1 on the CPU; up to 1024; config: devices.fuse)",
       cxxopts::value<int>())(
       "retry-oom", "retry a trial that ran out of GPU memory once with half its batch size")(
+      "cuda-graphs",
+      "on|off: trials on a GPU replay their training step from a CUDA graph (default on; "
+      "config: devices.cuda_graphs)",
+      cxxopts::value<std::string>())(
       "threads",
       "intra-op threads per CPU worker (default: its share of the usable cores, fewer when that "
       "trains faster)",
@@ -105,6 +109,13 @@ void apply_device_flags(Experiment& e, const cxxopts::ParseResult& parsed) {
   if (parsed.count("fuse")) {
     e.devices["fuse"] = in_range(parsed, "fuse", 1, kMaxFuse);
     e.flag_origins["devices.fuse"] = "--fuse";
+  }
+  if (parsed.count("cuda-graphs")) {
+    const std::string value = parsed["cuda-graphs"].as<std::string>();
+    if (value != "on" && value != "off")
+      throw ConfigError("--cuda-graphs", "expected one of on, off, got \"" + value + "\"");
+    e.devices["cuda_graphs"] = value == "on";
+    e.flag_origins["devices.cuda_graphs"] = "--cuda-graphs";
   }
 }
 

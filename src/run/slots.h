@@ -36,8 +36,11 @@ struct DeviceOptions {
   int per_device = 1;       // concurrent trials per GPU
   int cpu_workers = 0;      // concurrent trials on the CPU (0: one CPU worker when no GPU is named)
   std::optional<int> fuse;  // the largest fused group; unset: kDefaultGpuFuse on GPUs, 1 on the CPU
+  // Trials on a GPU replay their training step from a CUDA graph (train/step_graph.h);
+  // ignored on the CPU.
+  bool cuda_graphs = true;
   // Reads the experiment's "devices" section ({"gpus": "0,1" | [0,1] | "all", "per_device": 2,
-  // "cpu_workers": 2, "fuse": 8}); `where` names it in errors.
+  // "cpu_workers": 2, "fuse": 8, "cuda_graphs": true}); `where` names it in errors.
   static DeviceOptions from_json(const Json& devices, const std::string& where);
 };
 

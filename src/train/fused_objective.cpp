@@ -4,6 +4,7 @@
 
 #include "common/hparams.h"
 #include "data/cache.h"
+#include "run/slots.h"
 #include "train/callbacks.h"
 #include "train/check_experiment.h"
 #include "train/device.h"
@@ -28,6 +29,9 @@ std::vector<Json> train_group(const Experiment& experiment, const std::vector<Co
         o.monitor = spec.monitor;
         o.mode = spec.direction == Direction::Minimize ? Mode::Min : Mode::Max;
       });
+  // On a GPU the group's steps replay from a CUDA graph unless devices.cuda_graphs is off.
+  trainer.capture_steps(
+      DeviceOptions::from_json(experiment.devices, experiment.where("devices")).cuda_graphs);
   for (size_t k = 0; k < configs.size(); ++k) {
     const auto trial = static_cast<int64_t>(k);
     for (auto& c : make_callbacks(experiment.callbacks, experiment.where("callbacks")))

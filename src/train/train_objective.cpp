@@ -7,6 +7,7 @@
 #include "common/trial.h"
 #include "data/cache.h"
 #include "models/builders.h"
+#include "run/slots.h"
 #include "run/worker_env.h"
 #include "train/check_experiment.h"
 #include "train/device.h"
@@ -153,6 +154,8 @@ Json train_config(const Experiment& experiment, const Config& config, TrialConte
   int64_t parameters = count_parameters(*model);
 
   Trainer trainer(model, std::move(optimizer), options);
+  if (DeviceOptions::from_json(experiment.devices, experiment.where("devices")).cuda_graphs)
+    trainer.capture_steps(optimizer_spec(hp));  // on a GPU; ignored on the CPU
   for (auto& c : callbacks) trainer.add_callback(std::move(c));
   trainer.on_epoch([&ctx](const EpochMetrics& m) { ctx.report_epoch(m.to_json()); });
   trainer.stop_when([&ctx] { return ctx.stop_requested(); });

@@ -6,7 +6,9 @@
 #include <cmath>
 
 #include "models/dropout.h"
+#include "train/fused/fused_optimizer.h"
 #include "train/generators.h"
+#include "train/step_graph.h"
 
 namespace tune {
 namespace {
@@ -23,13 +25,17 @@ torch::Device device_of(torch::nn::Module& model) {
 }
 
 // Each dropout layer gets a generator of its own, seeded from the trial's seed and the layer's
-// position, so masks depend on the trial alone (not on other trials in the process).
-void seed_dropout(torch::nn::Module& model, uint64_t seed) {
+// position, so masks depend on the trial alone (not on other trials in the process). Returns
+// the generators.
+std::vector<at::Generator> seed_dropout(torch::nn::Module& model, uint64_t seed) {
   const torch::Device device = device_of(model);
-  uint64_t layer = 0;
+  std::vector<at::Generator> generators;
   for (const auto& module : model.modules(/*include_self=*/false))
-    if (auto* dropout = module->as<SeededDropoutImpl>())
-      dropout->set_generator(trial_generator(device, dropout_seed(seed, ++layer)));
+    if (auto* dropout = module->as<SeededDropoutImpl>()) {
+      generators.push_back(trial_generator(device, dropout_seed(seed, generators.size() + 1)));
+      dropout->set_generator(generators.back());
+    }
+  return generators;
 }
 
 }  // namespace
@@ -49,6 +55,33 @@ Trainer::Trainer(torch::nn::Sequential model, std::unique_ptr<torch::optim::Opti
       options_(std::move(options)),
       generator_(trial_generator(device_of(*model_), options_.seed)) {}
 
+// The state of a fit whose full batches replay a captured step: the device-resident optimizer,
+// one batch's static buffers (each batch is copied in), the totals the step adds to, and the
+// step itself.
+struct Trainer::Graphed {
+  FusedOptimizer optimizer;
+  torch::Tensor x, y;
+  Totals totals;
+  std::unique_ptr<GraphedStep> step;
+};
+
+Trainer::~Trainer() = default;
+
+void Trainer::start_graphs(const Split& train, std::vector<at::Generator> dropout) {
+  const torch::Device device = train.x.device();
+  std::vector<int64_t> shape = train.x.sizes().vec();
+  shape[0] = options_.batch_size;
+  graphed_.reset(new Graphed{FusedOptimizer(model_->parameters(), {*graph_optimizer_}),
+                             torch::empty(shape, train.x.options()),
+                             torch::empty({options_.batch_size}, train.y.options()),
+                             {torch::zeros({}, torch::dtype(torch::kFloat).device(device)),
+                              torch::zeros({}, torch::dtype(torch::kLong).device(device))},
+                             nullptr});
+  graphed_->step = std::make_unique<GraphedStep>(
+      [this] { step(graphed_->x, graphed_->y, graphed_->totals); }, device, std::move(dropout),
+      "trial with seed " + std::to_string(options_.seed));
+}
+
 void Trainer::add_callback(std::unique_ptr<Callback> callback) {
   hooks_.callbacks.push_back(std::move(callback));
 }
@@ -58,8 +91,15 @@ bool Trainer::train_epoch(const Split& train, EpochMetrics& m) {
   const torch::Device device = train.x.device();
   const int64_t n = train.size(), batch = options_.batch_size;
   auto order = torch::randperm(n, generator_, torch::dtype(torch::kLong).device(device));
-  auto loss_sum = torch::zeros({}, torch::dtype(torch::kFloat).device(device));
-  auto correct = torch::zeros({}, torch::dtype(torch::kLong).device(device));
+  Totals totals;
+  if (graphed_) {
+    totals = graphed_->totals;  // the tensors the captured step adds to
+    totals.loss.zero_();
+    totals.correct.zero_();
+  } else {
+    totals = {torch::zeros({}, torch::dtype(torch::kFloat).device(device)),
+              torch::zeros({}, torch::dtype(torch::kLong).device(device))};
+  }
   int64_t seen = 0;
   auto start = Clock::now();
   if (threads_) threads_->begin_epoch();
@@ -71,24 +111,39 @@ bool Trainer::train_epoch(const Split& train, EpochMetrics& m) {
     // A lone trailing example would break batch norm's batch statistics; it is skipped.
     if (size < 2 && seen > 0) break;
     auto index = order.narrow(0, first, size);
-    auto x = train.x.index_select(0, index);
-    auto y = train.y.index_select(0, index);
-    optimizer_->zero_grad(/*set_to_none=*/true);
-    auto logits = model_->forward(x);
-    auto loss = torch::nn::functional::cross_entropy(logits, y);
-    loss.backward();
-    optimizer_->step();
-    torch::NoGradGuard no_grad;
-    loss_sum.add_(loss.detach(), static_cast<double>(size));
-    correct.add_(logits.detach().argmax(1).eq(y).sum());
+    if (graphed_ && size == batch) {
+      at::index_select_out(graphed_->x, train.x, 0, index);
+      at::index_select_out(graphed_->y, train.y, 0, index);
+      graphed_->step->run();
+    } else {
+      step(train.x.index_select(0, index), train.y.index_select(0, index), totals);
+    }
     seen += size;
     if (threads_) threads_->after_batch(seconds_since(batch_start));
   }
   // The one host-device synchronisation of the epoch.
-  m.train_loss = loss_sum.item<double>() / static_cast<double>(seen);
-  m.train_accuracy = static_cast<double>(correct.item<int64_t>()) / static_cast<double>(seen);
+  m.train_loss = totals.loss.item<double>() / static_cast<double>(seen);
+  m.train_accuracy =
+      static_cast<double>(totals.correct.item<int64_t>()) / static_cast<double>(seen);
   m.samples_per_second = static_cast<double>(seen) / std::max(seconds_since(start), 1e-9);
   return true;
+}
+
+void Trainer::step(const torch::Tensor& x, const torch::Tensor& y, Totals& totals) {
+  if (graphed_)
+    graphed_->optimizer.zero_grad();  // in place: the captured step keeps its gradients
+  else
+    optimizer_->zero_grad(/*set_to_none=*/true);
+  auto logits = model_->forward(x);
+  auto loss = torch::nn::functional::cross_entropy(logits, y);
+  loss.backward();
+  if (graphed_)
+    graphed_->optimizer.step();
+  else
+    optimizer_->step();
+  torch::NoGradGuard no_grad;
+  totals.loss.add_(loss.detach(), static_cast<double>(x.size(0)));
+  totals.correct.add_(logits.detach().argmax(1).eq(y).sum());
 }
 
 Evaluation Trainer::evaluate(const Split& split) {
@@ -124,7 +179,9 @@ TrainResult Trainer::fit(const Dataset& data) {
   threads_.reset();
   if (options_.tune_threads && device_of(*model_).is_cpu())
     threads_ = std::make_unique<ThreadTuner>(restore.threads);
-  seed_dropout(*model_, options_.seed);
+  std::vector<at::Generator> dropout = seed_dropout(*model_, options_.seed);
+  graphed_.reset();
+  if (graph_optimizer_ && device_of(*model_).is_cuda()) start_graphs(data.train, dropout);
   TrialProgress progress(options_.epochs, options_.monitor, options_.mode, hooks_,
                          TrainerControl(model_.ptr().get()));
   progress.begin();
@@ -145,6 +202,8 @@ TrainResult Trainer::fit(const Dataset& data) {
   TrainResult result = progress.finish();
   if (data.has_test() && progress.judged_on_test()) result.test = evaluate(data.test);
   if (threads_ && !threads_->candidates().empty()) result.threads = threads_->chosen();
+  replayed_graph_ = graphed_ && graphed_->step->captured();
+  graphed_.reset();  // the graph's memory goes back
   return result;
 }
 

@@ -15,6 +15,7 @@
 #include "data/dataset.h"
 #include "train/callbacks.h"
 #include "train/metrics.h"
+#include "train/optimizer.h"
 #include "train/thread_tuner.h"
 #include "train/trial_progress.h"
 
@@ -43,6 +44,7 @@ class Trainer {
   // `model` already on its device; `optimizer` over its parameters.
   Trainer(torch::nn::Sequential model, std::unique_ptr<torch::optim::Optimizer> optimizer,
           TrainOptions options);
+  ~Trainer();
 
   void add_callback(std::unique_ptr<Callback> callback);
   // Called with each epoch's metrics after the callbacks have seen them.
@@ -51,6 +53,14 @@ class Trainer {
   }
   // Polled between batches; true ends training with stop reason "stopped".
   void stop_when(std::function<bool()> requested) { hooks_.stop = std::move(requested); }
+  // On a CUDA device, fit replays each full batch's step (forward, backward, optimizer step)
+  // from a CUDA graph (train/step_graph.h), with `spec`'s optimizer as a one-trial
+  // FusedOptimizer (step count and learning rate on the device) instead of the torch::optim
+  // one given at construction, which a captured step could not use. The last partial batch
+  // and evaluation run eagerly. Elsewhere (the CPU) nothing changes.
+  void capture_steps(const OptimizerSpec& spec) { graph_optimizer_ = spec; }
+  // Whether the last fit replayed a captured step (false where it ran eagerly throughout).
+  bool replayed_graph() const { return replayed_graph_; }
 
   // Trains on data.train, validates on data.val each epoch, tests on data.test at the end.
   TrainResult fit(const Dataset& data);
@@ -62,6 +72,14 @@ class Trainer {
  private:
   // One pass over the training split; false when a stop request cut it short.
   bool train_epoch(const Split& train, EpochMetrics& metrics);
+  // The epoch's training loss sum and correct count, kept on the device.
+  struct Totals {
+    torch::Tensor loss, correct;
+  };
+  // One optimizer step on the batch (x, y), its loss and hits added to `totals`.
+  void step(const torch::Tensor& x, const torch::Tensor& y, Totals& totals);
+  struct Graphed;  // a fit's captured step and what it reads and writes
+  void start_graphs(const Split& train, std::vector<at::Generator> dropout);
 
   torch::nn::Sequential model_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
@@ -69,6 +87,9 @@ class Trainer {
   TrialHooks hooks_;
   at::Generator generator_;
   std::unique_ptr<ThreadTuner> threads_;  // during fit, with tune_threads on the CPU
+  std::optional<OptimizerSpec> graph_optimizer_;
+  std::unique_ptr<Graphed> graphed_;  // during fit, with capture_steps on a GPU
+  bool replayed_graph_ = false;
 };
 
 // Re-draws every Linear and Conv2d weight and bias from U(-1/sqrt(fan_in), 1/sqrt(fan_in))

@@ -146,6 +146,7 @@ const std::vector<Case>& cases() {
       file("DevicesCpuWorkersRange", {{"devices", {{"cpu_workers", 5000}}}}, "devices.cpu_workers"),
       file("DevicesCpuWorkersType", {{"devices", {{"cpu_workers", "two"}}}}, "devices.cpu_workers"),
       file("DevicesPerDeviceRange", {{"devices", {{"per_device", 0}}}}, "devices.per_device"),
+      file("DevicesCudaGraphsType", {{"devices", {{"cuda_graphs", "yes"}}}}, "devices.cuda_graphs"),
       // top level
       file("TopUnknownKey", {{"trails", 3}}, "trails"),
       file("TrialsZero", {{"trials", 0}}, "trials"),
@@ -163,6 +164,7 @@ const std::vector<Case>& cases() {
       file("DevicesFuseZero", {{"devices", {{"fuse", 0}}}}, "devices.fuse"),
       file("DevicesFuseText", {{"devices", {{"fuse", "4"}}}}, "devices.fuse"),
       flag("PerDeviceHuge", {"--per-device", "1000"}, "--per-device"),
+      flag("CudaGraphsWord", {"--cuda-graphs", "yes"}, "--cuda-graphs"),
       flag("TrialsFlagZero", {"--trials", "0"}, "--trials"),
       flag("TrialsFlagHuge", {"--trials", "20000000"}, "--trials"),
       flag("TimeoutFlagHuge", {"--timeout", "1e10"}, "--timeout"),

@@ -39,6 +39,9 @@ class FusedCnn : public FusedModel {
   torch::Tensor forward(const torch::Tensor& x) override;
   void train(bool on) override;
   void seed_dropout() override { head_->seed_dropout(); }
+  std::vector<at::Generator> dropout_generators() const override {
+    return head_->dropout_generators();
+  }
 
   std::vector<torch::Tensor> parameters() const override;
   std::vector<torch::Tensor> trial_state(int64_t trial) const override;

@@ -107,6 +107,14 @@ void FusedMlp::seed_dropout() {
   }
 }
 
+std::vector<at::Generator> FusedMlp::dropout_generators() const {
+  std::vector<at::Generator> out;
+  for (const auto& trial : dropout_)
+    for (const auto& generator : trial)
+      if (generator.defined()) out.push_back(generator);
+  return out;
+}
+
 torch::Tensor FusedMlp::unit_mask(size_t layer, int64_t batch) {
   const Layer& l = layers_[layer];
   bool dropping = training_ && std::any_of(specs_.begin(), specs_.end(),

@@ -39,6 +39,7 @@ class FusedMlp : public FusedModel {
   torch::Tensor forward(const torch::Tensor& x) override;
   void train(bool on) override { training_ = on; }
   void seed_dropout() override;
+  std::vector<at::Generator> dropout_generators() const override;
 
   std::vector<torch::Tensor> parameters() const override;
   std::vector<torch::Tensor> trial_state(int64_t trial) const override;

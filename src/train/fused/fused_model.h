@@ -28,6 +28,8 @@ class FusedModel {
   virtual void train(bool on) = 0;
   // Fresh dropout generators, seeded from each trial's seed (at the start of training).
   virtual void seed_dropout() = 0;
+  // The dropout generators seed_dropout made (a captured training step registers them).
+  virtual std::vector<at::Generator> dropout_generators() const = 0;
 
   // Every stacked trainable tensor, each [K, ...] (what the optimizer steps).
   virtual std::vector<torch::Tensor> parameters() const = 0;

@@ -45,7 +45,7 @@ FusedOptimizer::FusedOptimizer(std::vector<torch::Tensor> parameters,
   decay_ = any_positive(specs, &OptimizerSpec::weight_decay);
   momentum_on_ = any_positive(specs, &OptimizerSpec::momentum);
   for (const auto& p : params_) {
-    if (p.size(0) != static_cast<int64_t>(specs.size()))
+    if (specs.size() > 1 && (p.dim() == 0 || p.size(0) != static_cast<int64_t>(specs.size())))
       throw ConfigError("fused group", "a parameter is not stacked over the group's trials");
     first_.push_back(torch::zeros_like(p));
     second_.push_back(torch::zeros_like(p));
@@ -61,19 +61,27 @@ torch::Tensor FusedOptimizer::per_trial(const torch::Tensor& values, const torch
 }
 
 void FusedOptimizer::refresh() {
+  torch::NoGradGuard no_grad;
   const auto dtype = params_[0].scalar_type();
-  auto as = [&](const torch::Tensor& t) { return t.to(dtype); };
-  c_.beta1 = as(beta1_);
-  c_.one_minus_beta1 = as(1 - beta1_);
-  c_.beta2 = as(beta2_);
-  c_.one_minus_beta2 = as(1 - beta2_);
-  c_.eps = as(eps_);
-  c_.weight_decay = as(weight_decay_);
-  c_.keep_after_decay = as(1 - lr_ * weight_decay_);
-  c_.momentum = as(momentum_);
-  c_.alpha = as(alpha_);
-  c_.one_minus_alpha = as(1 - alpha_);
-  c_.neg_lr = as(-lr_);
+  // Written in place once they exist: a captured step (train/step_graph.h) reads these very
+  // tensors, so a freeze or a new learning rate reaches it without capturing again.
+  auto set = [&](torch::Tensor& to, const torch::Tensor& from) {
+    if (to.defined())
+      to.copy_(from);
+    else
+      to = from.to(dtype);
+  };
+  set(c_.beta1, beta1_);
+  set(c_.one_minus_beta1, 1 - beta1_);
+  set(c_.beta2, beta2_);
+  set(c_.one_minus_beta2, 1 - beta2_);
+  set(c_.eps, eps_);
+  set(c_.weight_decay, weight_decay_);
+  set(c_.keep_after_decay, 1 - lr_ * weight_decay_);
+  set(c_.momentum, momentum_);
+  set(c_.alpha, alpha_);
+  set(c_.one_minus_alpha, 1 - alpha_);
+  set(c_.neg_lr, -lr_);
   c_.nesterov = nesterov_;
 }
 
@@ -83,7 +91,11 @@ void FusedOptimizer::zero_grad() {
 }
 
 void FusedOptimizer::freeze(int64_t trial) {
-  lr_.select(0, trial).fill_(0);
+  set_lr(trial, 0);
+}
+
+void FusedOptimizer::set_lr(int64_t trial, double lr) {
+  lr_.select(0, trial).fill_(lr);
   refresh();
 }
 

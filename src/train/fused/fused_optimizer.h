@@ -3,9 +3,12 @@
 // group (sgd with momentum and nesterov, adam, adamw, rmsprop) with every knob per trial: lr,
 // weight decay, betas, momentum, alpha, eps and the step count live in tensors of size K on
 // the parameters' device and broadcast over each parameter's trailing dims. Nothing in a step
-// reads a host scalar per trial, so the step can later be captured in a CUDA graph. Each
-// trial's update is torch::optim's for that trial (the same formulas; per-trial coefficients
-// such as bias corrections computed in double, as torch::optim computes them on the host).
+// reads a host scalar per trial, so the step can be captured in a CUDA graph
+// (train/step_graph.h): changing a knob writes the same device tensors. With one trial
+// (K = 1) the parameters may also be a lone model's, unstacked (the Trainer's graphed step).
+// Each trial's update is torch::optim's for that trial (the same formulas; per-trial
+// coefficients such as bias corrections computed in double, as torch::optim computes them on
+// the host).
 #include <torch/torch.h>
 
 #include <cstdint>
@@ -25,6 +28,8 @@ class FusedOptimizer {
   void step();
   // Trial k's parameters keep their values from now on (its learning rate becomes 0).
   void freeze(int64_t trial);
+  // Trial k's learning rate from the next step on (a schedule's change between epochs).
+  void set_lr(int64_t trial, double lr);
 
  private:
   // The per-trial numbers a step uses, [K] in the parameters' dtype (computed in double).

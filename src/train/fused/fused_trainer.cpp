@@ -7,6 +7,7 @@
 #include "train/fused/fused_cnn.h"
 #include "train/fused/fused_mlp.h"
 #include "train/generators.h"
+#include "train/step_graph.h"
 
 namespace tune {
 namespace {
@@ -27,6 +28,11 @@ struct FusedTrainer::Run {
   torch::Tensor weight;               // [K] loss weights: 1 active, 0 gone
   std::vector<EpochMetrics> metrics;  // the current epoch's, per trial
   std::vector<WeightsSnapshot> left;  // each trial's state when it left (empty before)
+  torch::Tensor loss_sum, correct;    // [K] the epoch's training loss sums and hits
+  // With capture_steps on a GPU: one full batch of every trial (copied in before each step)
+  // and the step that reads it.
+  torch::Tensor x, y;
+  std::unique_ptr<GraphedStep> graph;
   bool any_active() const { return std::find(active.begin(), active.end(), true) != active.end(); }
 };
 
@@ -78,8 +84,8 @@ void FusedTrainer::train_epoch(const Split& train, Run& run) {
   for (int64_t k = 0; k < K; ++k)
     orders.push_back(torch::randperm(n, run.order[k], torch::dtype(torch::kLong).device(device)));
   auto order = torch::stack(orders);  // [K, n]
-  auto loss_sum = torch::zeros({K}, torch::dtype(torch::kFloat).device(device));
-  auto correct = torch::zeros({K}, torch::dtype(torch::kLong).device(device));
+  run.loss_sum.zero_();
+  run.correct.zero_();
   int64_t seen = 0;
   auto start = Clock::now();
   for (int64_t first = 0; first < n; first += batch) {
@@ -92,25 +98,18 @@ void FusedTrainer::train_epoch(const Split& train, Run& run) {
     int64_t size = std::min(batch, n - first);
     if (size < 2 && seen > 0) break;  // as Trainer: a lone trailing example is skipped
     auto index = order.narrow(1, first, size).reshape({-1});
-    auto x = train.x.index_select(0, index).view({K, size, -1});
-    auto y = train.y.index_select(0, index).view({K, size});
-    optimizer_.zero_grad();
-    auto logits = model_->forward(x);
-    auto per_trial = torch::nn::functional::cross_entropy(
-                         logits.reshape({K * size, -1}), y.reshape({-1}),
-                         torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone))
-                         .view({K, size})
-                         .mean(1);
-    (per_trial * run.weight).sum().backward();
-    optimizer_.step();
-    torch::NoGradGuard no_grad;
-    loss_sum.add_(per_trial.detach(), static_cast<double>(size));
-    correct.add_(logits.detach().argmax(2).eq(y).sum(1));
+    if (run.graph && size == batch) {
+      at::index_select_out(run.x, train.x, 0, index);
+      at::index_select_out(run.y, train.y, 0, index);
+      run.graph->run();
+    } else {
+      step(train.x.index_select(0, index), train.y.index_select(0, index), size, run);
+    }
     seen += size;
   }
   // The one host-device synchronisation of the epoch.
-  auto losses = loss_sum.to(torch::kCPU, torch::kDouble);
-  auto hits = correct.to(torch::kCPU);
+  auto losses = run.loss_sum.to(torch::kCPU, torch::kDouble);
+  auto hits = run.correct.to(torch::kCPU);
   const double seconds = std::max(seconds_since(start), 1e-9);
   for (int64_t k = 0; k < K; ++k) {
     EpochMetrics& m = run.metrics[k];
@@ -118,6 +117,25 @@ void FusedTrainer::train_epoch(const Split& train, Run& run) {
     m.train_accuracy = static_cast<double>(hits[k].item<int64_t>()) / static_cast<double>(seen);
     m.samples_per_second = static_cast<double>(seen) / seconds;
   }
+}
+
+void FusedTrainer::step(const torch::Tensor& x_flat, const torch::Tensor& y_flat, int64_t size,
+                        Run& run) {
+  const int64_t K = trials();
+  auto x = x_flat.view({K, size, -1});
+  auto y = y_flat.view({K, size});
+  optimizer_.zero_grad();
+  auto logits = model_->forward(x);
+  auto per_trial = torch::nn::functional::cross_entropy(
+                       logits.reshape({K * size, -1}), y.reshape({-1}),
+                       torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone))
+                       .view({K, size})
+                       .mean(1);
+  (per_trial * run.weight).sum().backward();
+  optimizer_.step();
+  torch::NoGradGuard no_grad;
+  run.loss_sum.add_(per_trial.detach(), static_cast<double>(size));
+  run.correct.add_(logits.detach().argmax(2).eq(y).sum(1));
 }
 
 std::vector<Evaluation> FusedTrainer::evaluate(const Split& split) {
@@ -158,7 +176,19 @@ std::vector<TrainResult> FusedTrainer::fit(const Dataset& data) {
   run.metrics.resize(K);
   run.left.resize(K);
   run.weight = torch::ones({K}, torch::dtype(torch::kFloat).device(device));
+  run.loss_sum = torch::zeros({K}, torch::dtype(torch::kFloat).device(device));
+  run.correct = torch::zeros({K}, torch::dtype(torch::kLong).device(device));
   model_->seed_dropout();
+  if (capture_steps_ && device.is_cuda()) {
+    const int64_t batch = options_[0].batch_size;
+    std::vector<int64_t> shape = data.train.x.sizes().vec();
+    shape[0] = K * batch;
+    run.x = torch::empty(shape, data.train.x.options());
+    run.y = torch::empty({K * batch}, data.train.y.options());
+    run.graph = std::make_unique<GraphedStep>(
+        [this, &run, batch] { step(run.x, run.y, batch, run); }, device,
+        model_->dropout_generators(), "fused group of " + std::to_string(K) + " trials");
+  }
   for (int64_t k = 0; k < K; ++k) {
     run.order.push_back(trial_generator(device, options_[k].seed));
     run.progress.push_back(std::make_unique<TrialProgress>(options_[k].epochs, options_[k].monitor,
@@ -183,6 +213,7 @@ std::vector<TrainResult> FusedTrainer::fit(const Dataset& data) {
       if (!run.progress[k]->wants_epoch()) leave(run, k);
     }
   }
+  replayed_graph_ = run.graph && run.graph->captured();
   if (data.has_test()) {
     std::vector<Evaluation> test = evaluate(data.test);
     for (int64_t k = 0; k < K; ++k)

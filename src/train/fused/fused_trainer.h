@@ -35,6 +35,12 @@ class FusedTrainer {
   void add_callback(int64_t trial, std::unique_ptr<Callback> callback);
   void on_epoch(int64_t trial, std::function<void(const EpochMetrics&)> hook);
   void stop_when(int64_t trial, std::function<bool()> requested);
+  // On a CUDA device, fit replays each full batch's step from a CUDA graph
+  // (train/step_graph.h); the last partial batch and evaluation run eagerly. A trial leaving
+  // the group changes device tensors only, so the graph goes on. Elsewhere nothing changes.
+  void capture_steps(bool on = true) { capture_steps_ = on; }
+  // Whether the last fit replayed a captured step (false where it ran eagerly throughout).
+  bool replayed_graph() const { return replayed_graph_; }
 
   // Trains every trial on data.train, validates each epoch, tests at the end: one result per
   // trial, as Trainer::fit gives it (samples_per_second is each trial's own; the group trains
@@ -48,6 +54,8 @@ class FusedTrainer {
  private:
   struct Run;  // the state of one fit
   void train_epoch(const Split& train, Run& run);
+  // One step of every trial on x [K * size, ...] and y [K * size] (trial-major).
+  void step(const torch::Tensor& x, const torch::Tensor& y, int64_t size, Run& run);
   void leave(Run& run, int64_t trial);
   // Puts back the state the trials that left had when they left.
   void keep_left_state(Run& run);
@@ -56,6 +64,7 @@ class FusedTrainer {
   FusedOptimizer optimizer_;
   std::vector<TrainOptions> options_;
   std::vector<TrialHooks> hooks_;
+  bool capture_steps_ = false, replayed_graph_ = false;
 };
 
 // K configs as one group on `device`: each trial's model, initial weights, optimizer and loop
