@@ -225,7 +225,7 @@ std::vector<Config> proposals(uint64_t seed, int budget) {
 }
 
 TEST(BayesStrategy, ModelPhaseDeterministicForASeed) {
-  // 18 trials: the initial design (7 here) and 11 asks from the fitted model, with two threads
+  // 18 trials: the initial design (5 here) and 13 asks from the fitted model, with two threads
   // fitting hyperparameters side by side.
   const std::vector<Config> a = proposals(5, 18), b = proposals(5, 18), c = proposals(6, 18);
   ASSERT_EQ(a.size(), 18u);
