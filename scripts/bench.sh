@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Builds and runs one benchmark; they print figures and are never part of the test suite.
 #   scripts/bench.sh [strategies] [ARGS]  random, grid, bayes, tpe through the library and
-#                                         Optuna's TPE (bench/tpe_baseline.py) side by side: regret
-#                                         table and ask times, e.g. --seeds 20 --functions branin
+#                                         Optuna's TPESampler and GPSampler (bench/optuna_baseline.py)
+#                                         side by side: regret table and ask times, e.g. --seeds
+#                                         20,optuna-gp=5 --max-evals 100,optuna-gp=50 --functions
+#                                         branin --strategies bayes,optuna-gp (Optuna runs are kept
+#                                         in $BUILD_DIR/optuna_runs.jsonl and reused)
 #   scripts/bench.sh sched [ARGS]         study throughput with 1..K workers on one device, the
 #                                         sleep-bound 1-vs-2-worker CPU study, the leak check
 #                                         (exits 1 on a leak), e.g. --device cuda:0 --workers 1,2,4,8
@@ -36,9 +39,11 @@ if [ "$name" = sweep ]; then
   exec bash bench/sweep.sh "$build" "$python" "$@"
 fi
 if [ "$name" = strategies ]; then
-  if ! "$python" -c 'import optuna' >/dev/null 2>&1; then
-    echo "bench: installing optuna for $python (TPE baseline)" >&2
-    "$python" -m pip install -q optuna >&2 || echo "bench: optuna unavailable; TPE columns skipped" >&2
+  # greenlet lets GPSampler refine its acquisition's starts as one batch (its fast path).
+  if ! "$python" -c 'import optuna, greenlet' >/dev/null 2>&1; then
+    echo "bench: installing optuna and greenlet for $python (Optuna baselines)" >&2
+    "$python" -m pip install -q 'optuna>=5' greenlet >&2 ||
+      echo "bench: optuna unavailable; Optuna rows skipped" >&2
   fi
 fi
 cmake --build "$build" --target "bench_$name" -j "$(nproc)" >&2
@@ -52,5 +57,8 @@ if [ "$name" = report ]; then
   fi
   rm -rf "$out"
   exit 0
+fi
+if [ "$name" = strategies ]; then
+  exec "$build/bench/bench_$name" --optuna-cache "$build/optuna_runs.jsonl" "$@"
 fi
 exec "$build/bench/bench_$name" "$@"

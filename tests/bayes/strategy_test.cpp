@@ -209,6 +209,31 @@ TEST(BayesStrategy, BeatsRandomOnFixedSeedFunction) {
   EXPECT_LT(bayes_total, 0.25 * random_total);
 }
 
+// The configs a fresh strategy proposes on the mixed space over `budget` sequential trials.
+std::vector<Config> proposals(uint64_t seed, int budget) {
+  const Space space = mixed_space();
+  auto s = make_strategy("bayes", Json::object(), "test");
+  std::vector<TrialSnapshot> history;
+  std::vector<Config> out;
+  for (int i = 0; i < budget; ++i) {
+    const auto c = s->propose({space, history, i, seed, Direction::Minimize});
+    if (!c) break;
+    out.push_back(*c);
+    history.push_back(finished(i, *c, mixed_loss(*c)));
+  }
+  return out;
+}
+
+TEST(BayesStrategy, ModelPhaseDeterministicForASeed) {
+  // 18 trials: the initial design (5 here) and 13 asks from the fitted model, with two threads
+  // fitting hyperparameters side by side.
+  const std::vector<Config> a = proposals(5, 18), b = proposals(5, 18), c = proposals(6, 18);
+  ASSERT_EQ(a.size(), 18u);
+  EXPECT_EQ(a, b);
+  EXPECT_NE(std::vector<Config>(a.begin() + 10, a.end()),
+            std::vector<Config>(c.begin() + 10, c.end()));
+}
+
 TEST(BayesStrategy, MaximiseFindsTheHighEnd) {
   const Space space = unit_space(1);
   auto s = make_strategy("bayes", Json::object(), "test");

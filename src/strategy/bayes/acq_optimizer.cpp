@@ -60,7 +60,15 @@ std::vector<double> score_all(const GaussianProcess& gp, double best,
                               const std::vector<std::vector<double>>& points, unsigned threads) {
   std::vector<double> scores(points.size());
   auto work = [&](size_t from, size_t to) {
-    for (size_t i = from; i < to; ++i) scores[i] = log_ei_at(gp, points[i].data(), best);
+    const size_t block = 128;
+    for (size_t b = from; b < to; b += block) {
+      const size_t end = std::min(to, b + block);
+      Matrix x(end - b, gp.dims());
+      for (size_t i = b; i < end; ++i) std::copy(points[i].begin(), points[i].end(), x.row(i - b));
+      const std::vector<Posterior> p = gp.predict_many(x);
+      for (size_t i = b; i < end; ++i)
+        scores[i] = log_expected_improvement(p[i - b].mean, std::sqrt(p[i - b].var), best);
+    }
   };
   threads =
       std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(points.size() / 64 + 1)));

@@ -36,7 +36,7 @@ BayesOptions BayesOptions::from_json(const Json& options, const std::string& whe
 
 int initial_design_size(const Space& space) {
   const int params = static_cast<int>(space.params().size());
-  return std::clamp(params + 1, 5, 20);
+  return std::clamp((params + 1) / 2, 5, 10);
 }
 
 BayesStrategy::BayesStrategy(BayesOptions options) : options_(std::move(options)) {}

@@ -13,12 +13,6 @@
 
 namespace tune::bayes {
 
-double GpPrior::loc_for(size_t dims) const {
-  return lengthscale_loc
-             ? *lengthscale_loc
-             : std::sqrt(2.0) + 0.5 * std::log(static_cast<double>(std::max<size_t>(dims, 1)));
-}
-
 namespace {
 
 // -log N(v; loc, scale) up to a constant, and its derivative.
@@ -45,7 +39,7 @@ void bounds(size_t d, const GpPrior& p, std::vector<double>& lo, std::vector<dou
 
 double neg_log_prior(const std::vector<double>& theta, const GpPrior& p, std::vector<double>* g) {
   const size_t d = theta.size() - 3;
-  const double loc = p.loc_for(d);
+  const double loc = p.lengthscale_loc;
   double s = 0, dv = 0;
   for (size_t i = 0; i < d; ++i) {
     s += neg_log_normal(theta[i], loc, p.lengthscale_scale, &dv);
@@ -155,7 +149,7 @@ double negative_log_posterior(const Matrix& x, const std::vector<double>& z,
 
 GpHyper default_hyper(size_t dims, const GpPrior& prior) {
   GpHyper h;
-  const double loc = std::clamp(prior.loc_for(dims), std::log(prior.min_lengthscale),
+  const double loc = std::clamp(prior.lengthscale_loc, std::log(prior.min_lengthscale),
                                 std::log(prior.max_lengthscale));
   h.log_lengthscale.assign(dims, loc);
   h.log_signal_var = prior.signal_loc;
@@ -189,7 +183,8 @@ GpHyper fit_hyper(const Matrix& x, const std::vector<double>& y, const GpFitOpti
   const GpPrior& p = options.prior;
   for (int s = 0; s < options.random_starts; ++s) {
     std::vector<double> t(d + 3);
-    for (size_t i = 0; i < d; ++i) t[i] = p.loc_for(d) + p.lengthscale_scale * normal_draw(rng);
+    for (size_t i = 0; i < d; ++i)
+      t[i] = p.lengthscale_loc + p.lengthscale_scale * normal_draw(rng);
     t[d] = p.signal_loc + 0.5 * p.signal_scale * normal_draw(rng);
     t[d + 1] = p.noise_loc + 0.5 * p.noise_scale * normal_draw(rng);
     t[d + 2] = 0.3 * normal_draw(rng);

@@ -1,14 +1,15 @@
 #pragma once
-// A small box-constrained quasi-Newton minimiser (L-BFGS on the free variables, projection onto
-// the box, Armijo backtracking). Used for the GP hyperparameters and to refine acquisition
-// maxima; both problems have a handful of variables and cheap-enough analytic gradients.
+// Box-constrained quasi-Newton minimisation for the GP hyperparameters and the refinement of
+// acquisition maxima: LBFGSpp's L-BFGS-B (header-only, on Eigen; Debian liblbfgspp-dev) behind
+// a std::vector interface, so that only this file's source includes it. Both problems have a
+// handful of variables and analytic gradients.
 #include <functional>
 #include <vector>
 
 namespace tune::bayes {
 
-// Returns f(x) and writes the gradient. May return +inf (or NaN) where undefined: the line
-// search then backs off.
+// Returns f(x) and writes the gradient. May return +inf (or NaN) where undefined (a Cholesky
+// that fails): the minimiser then stops at the best finite point it has seen.
 using Objective = std::function<double(const std::vector<double>& x, std::vector<double>& grad)>;
 
 struct MinimizeOptions {

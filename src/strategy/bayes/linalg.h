@@ -1,8 +1,8 @@
 #pragma once
-// Small dense linear algebra for the Gaussian process: row-major matrices, a Cholesky
-// factorisation that adds jitter until the matrix is numerically positive definite, and the
-// triangular solves built on it. Plain loops are enough for n <= ~1000 and keep the strategy
-// free of LibTorch.
+// Dense linear algebra for the Gaussian process: a plain row-major matrix type for the
+// strategy's data, and, computed by Eigen (header-only, kept out of this header so that only
+// the strategy's own sources include it), a Cholesky factorisation that adds jitter until the
+// matrix is numerically positive definite and the triangular solves built on it.
 #include <cstddef>
 #include <vector>
 
@@ -39,6 +39,8 @@ bool extend_cholesky(Cholesky& chol, const Matrix& cols);
 
 // Solves L x = b in place (L = U^T, forward substitution).
 void solve_lower(const Cholesky& chol, double* b);
+// Solves L x = r in place for every row r of `rows` (k x n): one blocked solve for k points.
+void solve_lower_rows(const Cholesky& chol, Matrix& rows);
 // Solves U x = b in place (back substitution).
 void solve_upper(const Cholesky& chol, double* b);
 // Solves A x = b in place.
