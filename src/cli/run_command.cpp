@@ -44,6 +44,9 @@ cxxopts::Options run_options(const std::string& name) {
       "trials at once on the CPU, splitting its cores (default 1 without --gpus; up to 1024)",
       cxxopts::value<int>())(
       "retry-oom", "retry a trial that ran out of GPU memory once with half its batch size")(
+      "keep-best-weights",
+      "keep the best trial's weights in STUDY/best.pt, for `tune best --test` "
+      "(config: objective.keep_best_weights)")(
       "threads",
       "intra-op threads per CPU worker (default: its share of the usable cores, fewer when that "
       "trains faster)",
@@ -135,12 +138,16 @@ void apply_overrides(Experiment& e, const cxxopts::ParseResult& parsed,
                         "expected one of " + join(allowed) + ", got \"" + e.on_timeout + "\"");
   }
   if (parsed.count("pruner")) named("pruner", e.pruner, pruner_names());
-  if (parsed.count("retry-oom")) {
+  // Flags of the training objective: refused for a command.
+  auto training_flag = [&](const char* flag, bool& field) {
+    if (!parsed.count(flag)) return;
     if (e.objective_spec.is_command())
-      throw ConfigError("--retry-oom", "applies to training objectives; " + e.where("objective") +
-                                           " runs a command");
-    e.objective_spec.retry_oom = true;
-  }
+      throw ConfigError(std::string("--") + flag, "applies to training objectives; " +
+                                                      e.where("objective") + " runs a command");
+    field = true;
+  };
+  training_flag("retry-oom", e.objective_spec.retry_oom);
+  training_flag("keep-best-weights", e.objective_spec.keep_best_weights);
   apply_device_flags(e, parsed);
   for (const auto& assignment : sets) {
     std::string name = apply_set(e, assignment);

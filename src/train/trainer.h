@@ -76,4 +76,8 @@ class Trainer {
 // depend on its seed only, not on other threads drawing from the global generator.
 void initialize_parameters(torch::nn::Module& model, uint64_t seed);
 
+// Mean loss and accuracy of `model` over `split` (on the model's device), without gradients,
+// in evaluation mode, `batch_size` examples at a time.
+Evaluation evaluate_model(torch::nn::Sequential& model, const Split& split, int64_t batch_size);
+
 }  // namespace tune
