@@ -102,9 +102,15 @@ TrainResult Trainer::fit(const Dataset& data) {
     int threads = at::get_num_threads();
     ~RestoreThreads() { at::set_num_threads(threads); }
   } restore;
-  threads_.reset();
-  if (options_.tune_threads && device_of(*model_).is_cpu())
-    threads_ = std::make_unique<ThreadTuner>(restore.threads);
+  threads_ = nullptr;
+  if (options_.tune_threads && device_of(*model_).is_cpu()) {
+    threads_ = current_thread_tuner();
+    if (!threads_ || threads_->max_threads() != restore.threads) {
+      own_threads_ = std::make_unique<ThreadTuner>(restore.threads);
+      threads_ = own_threads_.get();
+    }
+    threads_->apply();
+  }
   seed_dropout(*model_, options_.seed);
   TrialProgress progress(options_.epochs, options_.monitor, options_.mode, hooks_,
                          TrainerControl(model_.ptr().get()));

@@ -68,7 +68,9 @@ class Trainer {
   TrainOptions options_;
   TrialHooks hooks_;
   at::Generator generator_;
-  std::unique_ptr<ThreadTuner> threads_;  // during fit, with tune_threads on the CPU
+  // During fit, with tune_threads on the CPU: the worker's shared tuner, else one of its own.
+  ThreadTuner* threads_ = nullptr;
+  std::unique_ptr<ThreadTuner> own_threads_;
 };
 
 // Re-draws every Linear and Conv2d weight and bias from U(-1/sqrt(fan_in), 1/sqrt(fan_in))
