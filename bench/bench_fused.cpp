@@ -1,12 +1,13 @@
-// Training throughput of K same-shape MLP trials (784-128-10, Adam, batch 128, lr differing per
-// trial) fused into one batched model (train/fused/) against the same K trials trained one
-// after another by the Trainer, on synthetic data shaped like Fashion-MNIST (28x28, 10
-// classes). Samples/s are training examples of all K trials per second of training (validation
-// left out), from the last of --epochs epochs (the first is a warm-up); each figure is the
-// median of --repeats runs, separate and fused taking turns, so that load from other programs
-// falls on both alike.
-//   bench_fused [--device cpu|cuda:N] [--k 1,8,32] [--samples N] [--epochs N] [--threads N]
-//               [--repeats N]
+// Training throughput of K same-shape trials fused into one batched model (train/fused/)
+// against the same K trials trained one after another by the Trainer, on synthetic data shaped
+// like Fashion-MNIST (28x28, 10 classes). --model mlp: 784-128-10; --model cnn: two blocks of
+// 8 3x3 filters with max pooling, a dense layer of 32 (batch norm with --batch-norm 1); both
+// Adam, batch 128, lr differing per trial. Samples/s are training examples of all K trials per
+// second of training (validation left out), from the last of --epochs epochs (the first is a
+// warm-up); each figure is the median of --repeats runs, separate and fused taking turns, so
+// that load from other programs falls on both alike.
+//   bench_fused [--model mlp|cnn] [--batch-norm 0|1] [--device cpu|cuda:N] [--k 1,8,32,64]
+//               [--samples N] [--epochs N] [--threads N] [--repeats N]
 #include <algorithm>
 #include <cstdio>
 #include <sstream>
@@ -14,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_args.h"
 #include "common/json.h"
 #include "data/load.h"
 #include "train/device.h"
@@ -24,8 +26,10 @@
 namespace {
 
 struct Args {
+  std::string model = "mlp";
+  bool batch_norm = false;
   std::string device = "cpu";
-  std::vector<int64_t> k = {1, 8, 32};
+  std::vector<int64_t> k = {1, 8, 32, 64};
   int64_t samples = 12000;
   int epochs = 2;
   int threads = 1;
@@ -38,7 +42,13 @@ Args parse(int argc, char** argv) {
     std::string flag = argv[i];
     if (i + 1 >= argc) throw std::invalid_argument("missing value after " + flag);
     std::string value = argv[i + 1];
-    if (flag == "--device") {
+    if (flag == "--model") {
+      if (value != "mlp" && value != "cnn")
+        throw std::invalid_argument("--model: " + value + "; allowed: mlp, cnn");
+      a.model = value;
+    } else if (flag == "--batch-norm") {
+      a.batch_norm = std::stoi(value) != 0;
+    } else if (flag == "--device") {
       a.device = value;
     } else if (flag == "--k") {
       a.k.clear();
@@ -59,23 +69,23 @@ Args parse(int argc, char** argv) {
   return a;
 }
 
-tune::Hyperparameters trial(int64_t k, int epochs) {
-  return tune::Hyperparameters({{"layers", 1},
-                                {"units", 128},
-                                {"optimizer", "adam"},
-                                {"lr", 1e-3 * static_cast<double>(1 + k % 4)},
-                                {"batch_size", 128},
-                                {"epochs", epochs},
-                                {"seed", k}},
-                               "bench");
+tune::Hyperparameters trial(const Args& a, int64_t k) {
+  tune::Json config = {
+      {"model", a.model},  {"optimizer", "adam"}, {"lr", 1e-3 * static_cast<double>(1 + k % 4)},
+      {"batch_size", 128}, {"epochs", a.epochs},  {"seed", k}};
+  if (a.model == "mlp") config.update({{"layers", 1}, {"units", 128}});
+  if (a.model == "cnn")
+    config.update(
+        {{"blocks", 2}, {"filters", 8}, {"dense_units", 32}, {"batch_norm", a.batch_norm}});
+  return tune::Hyperparameters(config, "bench");
 }
 
 // Training samples per second of all trials together in the last epoch.
-double separate(const tune::Dataset& data, const torch::Device& device, int64_t K, int epochs) {
+double separate(const Args& a, const tune::Dataset& data, const torch::Device& device, int64_t K) {
   double seconds = 0, samples = 0;
   for (int64_t k = 0; k < K; ++k) {
-    tune::Hyperparameters hp = trial(k, epochs);
-    auto model = tune::build_mlp(hp, data.input_shape, data.num_classes);
+    tune::Hyperparameters hp = trial(a, k);
+    auto model = tune::builtin_models().build(hp, data.input_shape, data.num_classes);
     tune::TrainOptions options = tune::TrainOptions::from(hp);
     tune::initialize_parameters(*model, options.seed);
     model->to(device);
@@ -88,9 +98,9 @@ double separate(const tune::Dataset& data, const torch::Device& device, int64_t 
   return samples / seconds;
 }
 
-double fused(const tune::Dataset& data, const torch::Device& device, int64_t K, int epochs) {
+double fused(const Args& a, const tune::Dataset& data, const torch::Device& device, int64_t K) {
   std::vector<tune::Hyperparameters> group;
-  for (int64_t k = 0; k < K; ++k) group.push_back(trial(k, epochs));
+  for (int64_t k = 0; k < K; ++k) group.push_back(trial(a, k));
   tune::FusedTrainer trainer =
       tune::make_fused_trainer(group, data.input_shape, data.num_classes, device);
   std::vector<tune::TrainResult> results = trainer.fit(data);
@@ -108,6 +118,7 @@ double median(std::vector<double> values) {
 
 int main(int argc, char** argv) {
   try {
+    tune::bench::print_command(argc, argv);
     Args a = parse(argc, argv);
     if (a.threads > 0) torch::set_num_threads(a.threads);
     torch::Device device(tune::check_device(a.device, "--device"));
@@ -116,8 +127,9 @@ int main(int argc, char** argv) {
         {"classes", 10},          {"shape", {1, 28, 28}}, {"separation", 0.3}, {"seed", 0}};
     tune::Dataset data = tune::load_dataset(section, "bench").to(device);
     std::printf(
-        "device %s, %d intra-op thread(s), %lld training samples per epoch, epoch %d of %d, "
-        "median of %d runs\n",
+        "model %s%s, device %s, %d intra-op thread(s), %lld training samples per epoch, epoch %d "
+        "of %d, median of %d runs\n",
+        a.model.c_str(), a.batch_norm && a.model == "cnn" ? " with batch norm" : "",
         a.device.c_str(), torch::get_num_threads(), static_cast<long long>(data.train.size()),
         a.epochs, a.epochs, a.repeats);
     std::printf("| K | separate samples/s | fused samples/s | fused / separate |\n");
@@ -125,8 +137,8 @@ int main(int argc, char** argv) {
     for (int64_t K : a.k) {
       std::vector<double> apart_runs, together_runs;
       for (int r = 0; r < a.repeats; ++r) {
-        apart_runs.push_back(separate(data, device, K, a.epochs));
-        together_runs.push_back(fused(data, device, K, a.epochs));
+        apart_runs.push_back(separate(a, data, device, K));
+        together_runs.push_back(fused(a, data, device, K));
       }
       double apart = median(apart_runs), together = median(together_runs);
       std::printf("| %lld | %.0f | %.0f | %.2fx |\n", static_cast<long long>(K), apart, together,

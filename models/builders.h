@@ -29,6 +29,7 @@
 //   [Linear(dense_units) -> activation -> Dropout] -> Linear to the classes.
 #include <torch/torch.h>
 
+#include <array>
 #include <functional>
 #include <map>
 #include <string>
@@ -76,6 +77,24 @@ MlpSpec mlp_spec(const Hyperparameters& hp, const InputShape& input_shape);
 torch::nn::Sequential build_mlp_from(const MlpSpec& spec, int64_t num_classes);
 torch::nn::Sequential build_cnn(const Hyperparameters& hp, const InputShape& input_shape,
                                 int64_t num_classes);
+
+// What a cnn config asks for, read and checked once: build_cnn builds it, and fused groups
+// (train/fused/) stack several of them.
+struct CnnSpec {
+  std::array<int64_t, 3> image{};  // [C, H, W]
+  bool flat_input = false;         // examples are not [C, H, W]: unflattened first
+  std::vector<int64_t> filters;    // one per block
+  int64_t kernel = 3;
+  std::string pool = "max";  // max | avg | none
+  bool batch_norm = false;
+  std::string activation = "relu";
+  int64_t dense = 128;  // 0: no hidden dense layer
+  double dropout = 0;
+  // [H, W] after the blocks' pooling.
+  std::array<int64_t, 2> pooled_size() const;
+};
+CnnSpec cnn_spec(const Hyperparameters& hp, const InputShape& input_shape);
+torch::nn::Sequential build_cnn_from(const CnnSpec& spec, int64_t num_classes);
 
 // The activation module for `name` (one of activation_names()).
 torch::nn::AnyModule make_activation(const std::string& name);

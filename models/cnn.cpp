@@ -22,51 +22,73 @@ std::array<int64_t, 3> image_shape(const Hyperparameters& hp, const InputShape& 
 
 }  // namespace
 
-torch::nn::Sequential build_cnn(const Hyperparameters& hp, const InputShape& input_shape,
-                                int64_t num_classes) {
-  namespace nn = torch::nn;
-  const std::array<int64_t, 3> image = image_shape(hp, input_shape);
-  int64_t channels = image[0], height = image[1], width = image[2];
+std::array<int64_t, 2> CnnSpec::pooled_size() const {
+  std::array<int64_t, 2> size = {image[1], image[2]};
+  if (pool == "none") return size;
+  for (size_t i = 0; i < filters.size(); ++i) size = {size[0] / 2, size[1] / 2};
+  return size;
+}
+
+CnnSpec cnn_spec(const Hyperparameters& hp, const InputShape& input_shape) {
+  CnnSpec spec;
+  spec.image = image_shape(hp, input_shape);
+  spec.flat_input = input_shape.size() != 3;
   int64_t blocks = hp.integer("blocks", 2, 1, 8);
   int64_t filters = hp.integer("filters", 32, 1, 4096);
-  int64_t kernel = hp.integer("kernel_size", 3, 1, 15);
-  if (kernel % 2 == 0) hp.fail("kernel_size", "must be odd, got " + std::to_string(kernel));
-  std::string pool = hp.choice("pool", "max", {"max", "avg", "none"});
-  bool batch_norm = hp.boolean("batch_norm", false);
-  std::string activation = hp.choice("activation", "relu", activation_names());
-  int64_t dense = hp.integer("dense_units", 128, 0, 65536);
-  double dropout = hp.real("dropout", 0.0, 0.0, 0.95);
-
-  nn::Sequential model;
-  if (input_shape.size() != 3)
-    model->push_back(nn::Unflatten(nn::UnflattenOptions(1, {channels, height, width})));
+  spec.kernel = hp.integer("kernel_size", 3, 1, 15);
+  if (spec.kernel % 2 == 0)
+    hp.fail("kernel_size", "must be odd, got " + std::to_string(spec.kernel));
+  spec.pool = hp.choice("pool", "max", {"max", "avg", "none"});
+  spec.batch_norm = hp.boolean("batch_norm", false);
+  spec.activation = hp.choice("activation", "relu", activation_names());
+  spec.dense = hp.integer("dense_units", 128, 0, 65536);
+  spec.dropout = hp.real("dropout", 0.0, 0.0, 0.95);
+  int64_t height = spec.image[1], width = spec.image[2];
   for (int64_t i = 0; i < blocks; ++i) {
-    int64_t out = hp.integer("filters_" + std::to_string(i), filters, 1, 4096);
-    model->push_back(nn::Conv2d(nn::Conv2dOptions(channels, out, kernel).padding(kernel / 2)));
-    if (batch_norm) model->push_back(nn::BatchNorm2d(out));
-    model->push_back(make_activation(activation));
-    if (pool != "none") {
-      if (height < 2 || width < 2)
-        hp.fail("blocks", std::to_string(blocks) + " pooled blocks shrink the " +
-                              std::to_string(image[1]) + "x" + std::to_string(image[2]) +
-                              " input below 1x1; use fewer blocks or pool \"none\"");
-      if (pool == "max") model->push_back(nn::MaxPool2d(2));
-      if (pool == "avg") model->push_back(nn::AvgPool2d(2));
-      height /= 2;
-      width /= 2;
-    }
+    spec.filters.push_back(hp.integer("filters_" + std::to_string(i), filters, 1, 4096));
+    if (spec.pool == "none") continue;
+    if (height < 2 || width < 2)
+      hp.fail("blocks", std::to_string(blocks) + " pooled blocks shrink the " +
+                            std::to_string(spec.image[1]) + "x" + std::to_string(spec.image[2]) +
+                            " input below 1x1; use fewer blocks or pool \"none\"");
+    height /= 2;
+    width /= 2;
+  }
+  return spec;
+}
+
+torch::nn::Sequential build_cnn_from(const CnnSpec& spec, int64_t num_classes) {
+  namespace nn = torch::nn;
+  nn::Sequential model;
+  if (spec.flat_input)
+    model->push_back(
+        nn::Unflatten(nn::UnflattenOptions(1, {spec.image[0], spec.image[1], spec.image[2]})));
+  int64_t channels = spec.image[0];
+  for (int64_t out : spec.filters) {
+    model->push_back(
+        nn::Conv2d(nn::Conv2dOptions(channels, out, spec.kernel).padding(spec.kernel / 2)));
+    if (spec.batch_norm) model->push_back(nn::BatchNorm2d(out));
+    model->push_back(make_activation(spec.activation));
+    if (spec.pool == "max") model->push_back(nn::MaxPool2d(2));
+    if (spec.pool == "avg") model->push_back(nn::AvgPool2d(2));
     channels = out;
   }
   model->push_back(nn::Flatten());
-  int64_t in = channels * height * width;
-  if (dense > 0) {
-    model->push_back(nn::Linear(in, dense));
-    model->push_back(make_activation(activation));
-    in = dense;
+  const std::array<int64_t, 2> size = spec.pooled_size();
+  int64_t in = channels * size[0] * size[1];
+  if (spec.dense > 0) {
+    model->push_back(nn::Linear(in, spec.dense));
+    model->push_back(make_activation(spec.activation));
+    in = spec.dense;
   }
-  if (dropout > 0) model->push_back(SeededDropout(dropout));
+  if (spec.dropout > 0) model->push_back(SeededDropout(spec.dropout));
   model->push_back(nn::Linear(in, num_classes));
   return model;
+}
+
+torch::nn::Sequential build_cnn(const Hyperparameters& hp, const InputShape& input_shape,
+                                int64_t num_classes) {
+  return build_cnn_from(cnn_spec(hp, input_shape), num_classes);
 }
 
 }  // namespace tune

@@ -20,13 +20,24 @@ inline const Json kSmallData = {{"dataset", "synthetic"},
 inline const InputShape kSmallShape = {10};
 inline constexpr int64_t kSmallClasses = 4;
 
-// `config` as one trial alone on kSmallData's shape: built, initialised from its seed, with
-// its optimizer and loop knobs, as the training objective does it.
-inline Trainer make_trainer(const Json& config) {
+// Small synthetic images for the cnn tests: 2 channels of 8x8, 4 classes, 300 training
+// examples (270 train, 30 validation), 100 test.
+inline const Json kSmallImages = {
+    {"dataset", "synthetic"}, {"samples", 300}, {"test_samples", 100}, {"features", 128},
+    {"shape", {2, 8, 8}},     {"classes", 4},   {"separation", 1.0},   {"seed", 3}};
+inline const InputShape kSmallImageShape = {2, 8, 8};
+
+// `config` as one trial alone on examples of `shape` (kSmallData's by default), on `device`:
+// built, initialised from its seed, with its optimizer and loop knobs, as the training
+// objective does it.
+inline Trainer make_trainer(const Json& config, const InputShape& shape = kSmallShape,
+                            int64_t classes = kSmallClasses,
+                            const torch::Device& device = torch::kCPU) {
   Hyperparameters hp(config, "test");
-  auto model = builtin_models().build(hp, kSmallShape, kSmallClasses);
+  auto model = builtin_models().build(hp, shape, classes);
   TrainOptions o = TrainOptions::from(hp);
   initialize_parameters(*model, o.seed);
+  model->to(device);
   auto opt = make_optimizer(hp, model->parameters());
   return Trainer(model, std::move(opt), o);
 }

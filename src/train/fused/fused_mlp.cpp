@@ -1,7 +1,6 @@
 #include "train/fused/fused_mlp.h"
 
 #include <algorithm>
-#include <map>
 
 #include "common/error.h"
 #include "train/generators.h"
@@ -11,26 +10,25 @@ namespace tune {
 namespace {
 
 void check_group(const std::vector<MlpSpec>& specs, const std::vector<uint64_t>& seeds) {
-  if (specs.empty()) throw ConfigError("fused group", "needs at least one trial");
-  if (seeds.size() != specs.size())
-    throw ConfigError("fused group", std::to_string(specs.size()) + " trials but " +
-                                         std::to_string(seeds.size()) + " seeds");
+  check_group_size(specs.size(), seeds.size());
   for (size_t k = 0; k < specs.size(); ++k) {
     const std::string where = "fused group: trial " + std::to_string(k);
     if (specs[k].batch_norm) throw ConfigError(where, "batch_norm cannot be fused yet");
     if (specs[k].units.size() != specs[0].units.size())
       throw ConfigError(where, "has " + std::to_string(specs[k].units.size()) +
                                    " layers, trial 0 has " + std::to_string(specs[0].units.size()));
-    if (specs[k].inputs != specs[0].inputs)
-      throw ConfigError(where, "has another input size than trial 0");
   }
 }
 
-std::vector<torch::nn::Linear> linears(const torch::nn::Sequential& model) {
-  std::vector<torch::nn::Linear> out;
-  for (const auto& child : model->children())
-    if (auto linear = std::dynamic_pointer_cast<torch::nn::LinearImpl>(child))
-      out.emplace_back(linear);
+std::vector<torch::nn::Sequential> models_alone(const std::vector<MlpSpec>& specs,
+                                                int64_t num_classes,
+                                                const std::vector<uint64_t>& seeds) {
+  check_group(specs, seeds);
+  std::vector<torch::nn::Sequential> out;
+  for (size_t k = 0; k < specs.size(); ++k) {
+    out.push_back(build_mlp_from(specs[k], num_classes));
+    initialize_parameters(*out.back(), seeds[k]);
+  }
   return out;
 }
 
@@ -38,6 +36,11 @@ std::vector<torch::nn::Linear> linears(const torch::nn::Sequential& model) {
 
 FusedMlp::FusedMlp(std::vector<MlpSpec> specs, int64_t num_classes,
                    const std::vector<uint64_t>& seeds, const torch::Device& device)
+    : FusedMlp(specs, num_classes, seeds, models_alone(specs, num_classes, seeds), device) {}
+
+FusedMlp::FusedMlp(std::vector<MlpSpec> specs, int64_t num_classes,
+                   const std::vector<uint64_t>& seeds,
+                   const std::vector<torch::nn::Sequential>& alone, const torch::Device& device)
     : specs_(std::move(specs)), seeds_(seeds), num_classes_(num_classes) {
   check_group(specs_, seeds_);
   const int64_t K = trials();
@@ -48,7 +51,8 @@ FusedMlp::FusedMlp(std::vector<MlpSpec> specs, int64_t num_classes,
     width[l] = 0;
     for (const auto& s : specs_) width[l] = std::max(width[l], s.units[l]);
   }
-  int64_t in = specs_[0].inputs;
+  int64_t in = 0;
+  for (const auto& s : specs_) in = std::max(in, s.inputs);
   for (size_t l = 0; l <= hidden; ++l) {
     Layer layer;
     layer.weight = torch::zeros({K, in, width[l]});
@@ -68,9 +72,10 @@ FusedMlp::FusedMlp(std::vector<MlpSpec> specs, int64_t num_classes,
   // Each trial's initial weights: those of its model alone, transposed into its slices.
   torch::NoGradGuard no_grad;
   for (int64_t k = 0; k < K; ++k) {
-    torch::nn::Sequential alone = build_mlp_from(specs_[k], num_classes);
-    initialize_parameters(*alone, seeds_[k]);
-    auto own = linears(alone);
+    auto own = layers_of<torch::nn::LinearImpl>(alone.at(k));
+    if (own.size() != layers_.size())
+      throw ConfigError("fused group: trial " + std::to_string(k),
+                        "its model alone has another number of linear layers");
     for (size_t l = 0; l < own.size(); ++l) {
       const auto& w = own[l]->weight;  // [out, in]
       layers_[l].weight[k].narrow(0, 0, w.size(1)).narrow(1, 0, w.size(0)).copy_(w.t());
@@ -82,16 +87,10 @@ FusedMlp::FusedMlp(std::vector<MlpSpec> specs, int64_t num_classes,
     layer.bias = layer.bias.to(device).requires_grad_();
     if (layer.units.defined()) layer.units = layer.units.to(device);
   }
-  for (size_t l = 0; l + 1 < layers_.size(); ++l) {
-    std::map<std::string, std::vector<int64_t>> by_activation;
-    for (int64_t k = 0; k < K; ++k) by_activation[specs_[k].activations[l]].push_back(k);
-    std::vector<Activation> used;
-    for (const auto& [name, rows] : by_activation) {
-      auto mask = torch::zeros({K, 1, 1}, torch::kBool);
-      for (int64_t k : rows) mask[k].fill_(true);
-      used.push_back({make_activation(name), mask.to(device)});
-    }
-    activations_.push_back(std::move(used));
+  for (size_t l = 0; l < hidden; ++l) {
+    std::vector<std::string> names;
+    for (const auto& s : specs_) names.push_back(s.activations[l]);
+    activations_.emplace_back(names, 3, 0, device);
   }
   seed_dropout();
 }
@@ -106,14 +105,6 @@ void FusedMlp::seed_dropout() {
       dropout_[k].push_back(rate > 0 ? trial_generator(device(), dropout_seed(seeds_[k], ++module))
                                      : at::Generator());
   }
-}
-
-torch::Tensor FusedMlp::activate(const torch::Tensor& h, size_t layer) {
-  auto& used = activations_[layer];
-  torch::Tensor out = used.front().module.forward(h);
-  for (size_t i = 1; i < used.size(); ++i)
-    out = torch::where(used[i].rows, used[i].module.forward(h), out);
-  return out;
 }
 
 torch::Tensor FusedMlp::unit_mask(size_t layer, int64_t batch) {
@@ -144,7 +135,7 @@ torch::Tensor FusedMlp::forward(const torch::Tensor& x) {
   for (size_t l = 0; l < layers_.size(); ++l) {
     h = torch::baddbmm(layers_[l].bias, h, layers_[l].weight);
     if (l + 1 == layers_.size()) break;
-    h = activate(h, l);
+    h = activations_[l](h);
     torch::Tensor mask = unit_mask(l, h.size(1));
     if (mask.defined()) h = h * mask;
   }
@@ -169,14 +160,18 @@ std::vector<torch::Tensor> FusedMlp::trial_state(int64_t trial) const {
 torch::nn::Sequential FusedMlp::trial_model(int64_t trial) const {
   torch::nn::Sequential model = build_mlp_from(specs_.at(trial), num_classes_);
   model->to(device());
+  copy_to(trial, model);
+  return model;
+}
+
+void FusedMlp::copy_to(int64_t trial, torch::nn::Sequential& model) const {
   torch::NoGradGuard no_grad;
-  auto own = linears(model);
+  auto own = layers_of<torch::nn::LinearImpl>(model);
   for (size_t l = 0; l < own.size(); ++l) {
     auto& w = own[l]->weight;
     w.copy_(layers_[l].weight[trial].narrow(0, 0, w.size(1)).narrow(1, 0, w.size(0)).t());
     own[l]->bias.copy_(layers_[l].bias[trial][0].narrow(0, 0, w.size(0)));
   }
-  return model;
 }
 
 }  // namespace tune

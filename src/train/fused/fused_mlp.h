@@ -3,44 +3,48 @@
 // stacked per trial ([K, in, out], biases [K, 1, out]); inputs are [K, B, ...], each trial its
 // own batch. Hidden widths are padded to the group's largest per layer, and the padded units
 // are multiplied by 0 after the activation, so they stay exactly zero and take no gradient: a
-// padded trial computes what it would alone. Each trial's activation applies to its own rows,
-// and its dropout draws its masks, at its own width, from generators seeded as the Trainer
-// seeds the same trial alone (train/generators.h), so a trial's masks are those it would get
-// alone. Initial weights are copied from the model the builder and initialize_parameters give
-// the trial alone. Trials of a group have the same number of layers and no batch norm.
+// padded trial computes what it would alone. Inputs may be padded too (a fused cnn's dense
+// head, whose trials have different filters): a trial's input features come first, and the
+// padding must be zero. Each trial's activation applies to its own rows, and its dropout draws
+// its masks, at its own width, from generators seeded as the Trainer seeds the same trial alone
+// (train/generators.h), so a trial's masks are those it would get alone. Initial weights are
+// copied from the model the builder and initialize_parameters give the trial alone. Trials of a
+// group have the same number of layers and no batch norm.
 #include <torch/torch.h>
 
 #include <cstdint>
 #include <vector>
 
 #include "models/builders.h"
+#include "train/fused/fused_model.h"
+#include "train/fused/trial_activations.h"
 
 namespace tune {
 
-class FusedMlp {
+class FusedMlp : public FusedModel {
  public:
   // Trial k is specs[k] with initial weights from seeds[k], on `device`. Throws ConfigError
-  // when the trials cannot share a group (layer counts or inputs differ, batch norm).
+  // when the trials cannot share a group (layer counts differ, batch norm).
   FusedMlp(std::vector<MlpSpec> specs, int64_t num_classes, const std::vector<uint64_t>& seeds,
            const torch::Device& device);
+  // The same with trial k's initial weights copied from the Linear layers of alone[k], in
+  // order: they must be specs[k]'s (as in a cnn alone, whose head is an mlp).
+  FusedMlp(std::vector<MlpSpec> specs, int64_t num_classes, const std::vector<uint64_t>& seeds,
+           const std::vector<torch::nn::Sequential>& alone, const torch::Device& device);
 
-  int64_t trials() const { return static_cast<int64_t>(specs_.size()); }
+  int64_t trials() const override { return static_cast<int64_t>(specs_.size()); }
   const MlpSpec& spec(int64_t trial) const { return specs_.at(trial); }
-  torch::Device device() const { return layers_.front().weight.device(); }
+  torch::Device device() const override { return layers_.front().weight.device(); }
 
-  // [K, B, ...] to logits [K, B, classes].
-  torch::Tensor forward(const torch::Tensor& x);
-  // Training mode turns dropout on; evaluation mode off.
-  void train(bool on = true) { training_ = on; }
-  // Fresh dropout generators, seeded from each trial's seed (at the start of training).
-  void seed_dropout();
+  torch::Tensor forward(const torch::Tensor& x) override;
+  void train(bool on) override { training_ = on; }
+  void seed_dropout() override;
 
-  // Every stacked weight and bias, each [K, ...].
-  std::vector<torch::Tensor> parameters() const;
-  // Trial k's slices of parameters() (views: writing them writes the group's weights).
-  std::vector<torch::Tensor> trial_state(int64_t trial) const;
-  // Trial k's weights in the model it would have alone (its own widths), copied.
-  torch::nn::Sequential trial_model(int64_t trial) const;
+  std::vector<torch::Tensor> parameters() const override;
+  std::vector<torch::Tensor> trial_state(int64_t trial) const override;
+  torch::nn::Sequential trial_model(int64_t trial) const override;
+  // Writes trial k's weights into the Linear layers of `model` (on this device), in order.
+  void copy_to(int64_t trial, torch::nn::Sequential& model) const;
 
  private:
   struct Layer {
@@ -48,12 +52,7 @@ class FusedMlp {
     torch::Tensor bias;    // [K, 1, out]
     torch::Tensor units;   // hidden layers with padding: [K, 1, out], 1 for a trial's units
   };
-  struct Activation {
-    torch::nn::AnyModule module;
-    torch::Tensor rows;  // [K, 1, 1] bool: the trials using it
-  };
 
-  torch::Tensor activate(const torch::Tensor& h, size_t layer);
   // What multiplies hidden layer `layer`'s activations (undefined: nothing): dropout masks in
   // training, else the padding mask.
   torch::Tensor unit_mask(size_t layer, int64_t batch);
@@ -62,7 +61,7 @@ class FusedMlp {
   std::vector<uint64_t> seeds_;
   int64_t num_classes_;
   std::vector<Layer> layers_;
-  std::vector<std::vector<Activation>> activations_;  // [hidden layer]: one per activation used
+  std::vector<TrialActivations> activations_;  // one per hidden layer
   // [trial][hidden layer]: the layer's dropout generator (undefined where it has no dropout).
   std::vector<std::vector<at::Generator>> dropout_;
   bool training_ = true;

@@ -4,6 +4,8 @@
 #include <chrono>
 
 #include "common/error.h"
+#include "train/fused/fused_cnn.h"
+#include "train/fused/fused_mlp.h"
 #include "train/generators.h"
 
 namespace tune {
@@ -24,16 +26,17 @@ struct FusedTrainer::Run {
   std::vector<bool> active;           // still training
   torch::Tensor weight;               // [K] loss weights: 1 active, 0 gone
   std::vector<EpochMetrics> metrics;  // the current epoch's, per trial
+  std::vector<WeightsSnapshot> left;  // each trial's state when it left (empty before)
   bool any_active() const { return std::find(active.begin(), active.end(), true) != active.end(); }
 };
 
-FusedTrainer::FusedTrainer(FusedMlp model, FusedOptimizer optimizer,
+FusedTrainer::FusedTrainer(std::unique_ptr<FusedModel> model, FusedOptimizer optimizer,
                            std::vector<TrainOptions> options)
     : model_(std::move(model)),
       optimizer_(std::move(optimizer)),
       options_(std::move(options)),
       hooks_(options_.size()) {
-  if (static_cast<int64_t>(options_.size()) != model_.trials())
+  if (static_cast<int64_t>(options_.size()) != model_->trials())
     throw ConfigError("fused group", "one TrainOptions per trial");
   for (size_t k = 1; k < options_.size(); ++k)
     if (options_[k].batch_size != options_[0].batch_size)
@@ -59,10 +62,16 @@ void FusedTrainer::leave(Run& run, int64_t k) {
   run.weight[k].fill_(0);
   optimizer_.freeze(k);
   run.results[k] = run.progress[k]->finish();
+  run.left[k] = TrainerControl(model_->trial_state(k)).snapshot();
+}
+
+void FusedTrainer::keep_left_state(Run& run) {
+  for (int64_t k = 0; k < trials(); ++k)
+    if (!run.active[k]) TrainerControl(model_->trial_state(k)).restore(run.left[k]);
 }
 
 void FusedTrainer::train_epoch(const Split& train, Run& run) {
-  model_.train(true);
+  model_->train(true);
   const torch::Device device = train.x.device();
   const int64_t K = trials(), n = train.size(), batch = options_[0].batch_size;
   std::vector<torch::Tensor> orders;
@@ -86,7 +95,7 @@ void FusedTrainer::train_epoch(const Split& train, Run& run) {
     auto x = train.x.index_select(0, index).view({K, size, -1});
     auto y = train.y.index_select(0, index).view({K, size});
     optimizer_.zero_grad();
-    auto logits = model_.forward(x);
+    auto logits = model_->forward(x);
     auto per_trial = torch::nn::functional::cross_entropy(
                          logits.reshape({K * size, -1}), y.reshape({-1}),
                          torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone))
@@ -113,7 +122,7 @@ void FusedTrainer::train_epoch(const Split& train, Run& run) {
 
 std::vector<Evaluation> FusedTrainer::evaluate(const Split& split) {
   torch::InferenceMode inference;
-  model_.train(false);
+  model_->train(false);
   const torch::Device device = split.x.device();
   const int64_t K = trials(), n = split.size(), chunk = options_[0].eval_batch_size;
   auto loss_sum = torch::zeros({K}, torch::dtype(torch::kDouble).device(device));
@@ -122,7 +131,7 @@ std::vector<Evaluation> FusedTrainer::evaluate(const Split& split) {
     int64_t size = std::min(chunk, n - first);
     auto x = split.x.narrow(0, first, size).reshape({1, size, -1}).expand({K, size, -1});
     auto y = split.y.narrow(0, first, size);
-    auto logits = model_.forward(x);
+    auto logits = model_->forward(x);
     auto losses = torch::nn::functional::cross_entropy(
         logits.reshape({K * size, -1}), y.repeat({K}),
         torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
@@ -142,23 +151,25 @@ std::vector<Evaluation> FusedTrainer::evaluate(const Split& split) {
 
 std::vector<TrainResult> FusedTrainer::fit(const Dataset& data) {
   const int64_t K = trials();
-  const torch::Device device = model_.device();
+  const torch::Device device = model_->device();
   Run run;
   run.results.resize(K);
   run.active.assign(K, true);
   run.metrics.resize(K);
+  run.left.resize(K);
   run.weight = torch::ones({K}, torch::dtype(torch::kFloat).device(device));
-  model_.seed_dropout();
+  model_->seed_dropout();
   for (int64_t k = 0; k < K; ++k) {
     run.order.push_back(trial_generator(device, options_[k].seed));
     run.progress.push_back(std::make_unique<TrialProgress>(options_[k].epochs, options_[k].monitor,
                                                            options_[k].mode, hooks_[k],
-                                                           TrainerControl(model_.trial_state(k))));
+                                                           TrainerControl(model_->trial_state(k))));
     run.progress[k]->begin();
   }
   for (int epoch = 1; run.any_active(); ++epoch) {
     auto start = Clock::now();
     train_epoch(data.train, run);
+    keep_left_state(run);
     if (!run.any_active()) break;
     std::vector<Evaluation> val = evaluate(data.val);
     for (int64_t k = 0; k < K; ++k) {
@@ -183,20 +194,34 @@ std::vector<TrainResult> FusedTrainer::fit(const Dataset& data) {
 FusedTrainer make_fused_trainer(const std::vector<Hyperparameters>& configs,
                                 const InputShape& input_shape, int64_t num_classes,
                                 const torch::Device& device) {
-  std::vector<MlpSpec> models;
+  if (configs.empty()) throw ConfigError("fused group", "needs at least one trial");
+  const std::vector<std::string> fusable = {"mlp", "cnn"};
+  const std::string kind = configs[0].choice("model", "mlp", builtin_models().names());
   std::vector<OptimizerSpec> optimizers;
   std::vector<TrainOptions> options;
   std::vector<uint64_t> seeds;
-  for (const auto& hp : configs) {
-    if (hp.choice("model", "mlp", builtin_models().names()) != "mlp")
-      hp.fail("model", "only mlp trials can be fused yet");
-    models.push_back(mlp_spec(hp, input_shape));
+  std::vector<MlpSpec> mlps;
+  std::vector<CnnSpec> cnns;
+  for (size_t k = 0; k < configs.size(); ++k) {
+    const Hyperparameters& hp = configs[k];
+    const std::string model = hp.choice("model", "mlp", builtin_models().names());
+    if (std::find(fusable.begin(), fusable.end(), model) == fusable.end())
+      hp.fail("model", "only mlp and cnn trials can be fused, not " + model);
+    if (model != kind)
+      throw ConfigError("fused group: trial " + std::to_string(k),
+                        "model " + model + " cannot join a group of " + kind + " trials");
+    if (model == "mlp") mlps.push_back(mlp_spec(hp, input_shape));
+    if (model == "cnn") cnns.push_back(cnn_spec(hp, input_shape));
     optimizers.push_back(optimizer_spec(hp));
     options.push_back(TrainOptions::from(hp));
     seeds.push_back(options.back().seed);
   }
-  FusedMlp model(std::move(models), num_classes, seeds, device);
-  FusedOptimizer optimizer(model.parameters(), optimizers);
+  std::unique_ptr<FusedModel> model;
+  if (kind == "mlp")
+    model = std::make_unique<FusedMlp>(std::move(mlps), num_classes, seeds, device);
+  if (kind == "cnn")
+    model = std::make_unique<FusedCnn>(std::move(cnns), num_classes, seeds, device);
+  FusedOptimizer optimizer(model->parameters(), optimizers);
   return FusedTrainer(std::move(model), std::move(optimizer), std::move(options));
 }
 
