@@ -1,19 +1,72 @@
-// tune best --study DIR: the best trial as JSON on stdout.
+// tune best --study DIR: the best trial as JSON on stdout; with --test, also its accuracy on
+// the test split, from the weights the run kept (--keep-best-weights) or by training its config
+// again with its seed.
 #include <iostream>
 
 #include "cli/study_cli.h"
+#include "common/cpu.h"
+#include "common/error.h"
+#include "common/experiment.h"
+#include "data/cache.h"
+#include "run/worker_env.h"
 #include "study/best_file.h"
 #include "study/study.h"
 #include "study/study_dir.h"
+#include "train/device.h"
+#include "train/weights.h"
 
 namespace tune::cli {
+namespace {
+
+// The experiment the study was last run with, for --test.
+Experiment recorded_experiment(Storage& storage, const std::string& dir) {
+  auto experiment = storage.attr(kExperimentAttr);
+  if (!experiment || !experiment->is_object())
+    throw ConfigError("--test", "study " + dir + " records no experiment to test with");
+  return parse_experiment(*experiment, "study " + dir + ": experiment");
+}
+
+// The test accuracy of `best` on `device`, added to `out` under "test"; says on stderr where
+// the weights came from.
+void add_test(Json& out, const StudyFlags& flags, Storage& storage, const TrialSnapshot& best) {
+  Experiment experiment = recorded_experiment(storage, flags.dir);
+  if (flags.parsed.count("data")) {
+    experiment.data["dir"] = flags.parsed["data"].as<std::string>();
+    experiment.flag_origins["data.dir"] = "--data";
+  }
+  const std::string device = check_device(flags.parsed["device"].as<std::string>(), "--device");
+  auto env = enter_worker(device, usable_cores());
+  const std::string weights = study_best_weights_path(flags.dir);
+  DatasetCache cache;
+  std::cerr << "tune: testing trial " << best.number << " on the test split...\n";
+  Json test = test_best_trial(experiment, best, weights, device, cache);
+  std::cerr << "tune: trial " << best.number << " test_accuracy " << test.at("test_accuracy")
+            << (test.at("source") == "retrained"
+                    ? " (retrained with its config and seed: no kept weights of it in " + weights +
+                          ")"
+                    : " (reloaded its weights from " + weights + ")")
+            << "\n";
+  out["test"] = test;
+}
+
+}  // namespace
 
 int best_command(const Args& args) {
-  auto study = read_study(args, "Prints a study's best trial as JSON.");
-  if (!study) return 0;
-  const std::string& dir = study->dir;
-  const auto& storage = study->storage;
-  Direction direction = study->direction;
+  cxxopts::Options options(args[0],
+                           "Prints a study's best trial as JSON; with --test, its test accuracy.");
+  options.add_options()("test",
+                        "also report the best trial's accuracy on the test split: from the "
+                        "weights kept by --keep-best-weights, else by training it again")(
+      "device", "with --test: cpu, cuda or cuda:N",
+      cxxopts::value<std::string>()->default_value("cpu"))(
+      "data", "with --test: dataset directory (overrides the study's data.dir)",
+      cxxopts::value<std::string>());
+  auto flags = parse_study_flags(options, args);
+  if (!flags) return 0;
+  const bool test = flags->parsed.count("test") > 0;
+  auto storage =
+      open_existing_study(flags->dir, args[0] + " --study", storage_option(flags->parsed));
+  Direction direction = study_direction(*storage);
   auto best = storage->best(direction);
   Json base = Json::object();
   if (auto experiment = storage->attr(kExperimentAttr);
@@ -21,10 +74,13 @@ int best_command(const Args& args) {
     base = experiment->at("params");
   print_warnings(*storage);
   if (!best) {
-    std::cerr << "tune: study " << dir << " has no complete trial yet\n";
+    if (test) throw ConfigError("--test", "study " + flags->dir + " has no complete trial to test");
+    std::cerr << "tune: study " << flags->dir << " has no complete trial yet\n";
     return 1;
   }
-  std::cout << best_trial_json(*best, direction, base).dump(2) << "\n";
+  Json out = best_trial_json(*best, direction, base);
+  if (test) add_test(out, *flags, *storage, *best);
+  std::cout << out.dump(2) << "\n";
   return 0;
 }
 

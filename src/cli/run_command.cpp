@@ -52,6 +52,9 @@ cxxopts::Options run_options(const std::string& name) {
       "on|off: trials on a GPU replay their training step from a CUDA graph (default on; "
       "config: devices.cuda_graphs)",
       cxxopts::value<std::string>())(
+      "keep-best-weights",
+      "keep the best trial's weights in STUDY/best.pt, for `tune best --test` "
+      "(config: objective.keep_best_weights)")(
       "threads",
       "intra-op threads per CPU worker (default: its share of the usable cores, fewer when that "
       "trains faster)",
@@ -154,12 +157,16 @@ void apply_overrides(Experiment& e, const cxxopts::ParseResult& parsed,
                         "expected one of " + join(allowed) + ", got \"" + e.on_timeout + "\"");
   }
   if (parsed.count("pruner")) named("pruner", e.pruner, pruner_names());
-  if (parsed.count("retry-oom")) {
+  // Flags of the training objective: refused for a command.
+  auto training_flag = [&](const char* flag, bool& field) {
+    if (!parsed.count(flag)) return;
     if (e.objective_spec.is_command())
-      throw ConfigError("--retry-oom", "applies to training objectives; " + e.where("objective") +
-                                           " runs a command");
-    e.objective_spec.retry_oom = true;
-  }
+      throw ConfigError(std::string("--") + flag, "applies to training objectives; " +
+                                                      e.where("objective") + " runs a command");
+    field = true;
+  };
+  training_flag("retry-oom", e.objective_spec.retry_oom);
+  training_flag("keep-best-weights", e.objective_spec.keep_best_weights);
   apply_device_flags(e, parsed);
   for (const auto& assignment : sets) {
     std::string name = apply_set(e, assignment);

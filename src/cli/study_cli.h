@@ -51,7 +51,7 @@ struct ReadStudy {
   Direction direction = Direction::Maximize;
 };
 
-// For the commands whose only options are `--study DIR` and `--storage URL` (status, best): parses
+// For the commands whose only options are `--study DIR` and `--storage URL` (status): parses
 // `args`, prints the help and returns nullopt for --help, else opens the study (ConfigError when
 // missing).
 std::optional<ReadStudy> read_study(const Args& args, const std::string& description);

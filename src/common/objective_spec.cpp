@@ -56,11 +56,12 @@ ObjectiveSpec ObjectiveSpec::parse(const Json& section, const std::string& where
   if (section.contains("command")) {
     parse_command(section, where, spec);
   } else {
-    check_keys(section, {"monitor", "direction", "retry_oom"}, where);
+    check_keys(section, {"monitor", "direction", "retry_oom", "keep_best_weights"}, where);
     Hyperparameters hp(section, where);
     spec.monitor = hp.choice("monitor", "val_accuracy", metric_names());
     spec.direction = natural_direction(spec.monitor);
     spec.retry_oom = hp.boolean("retry_oom", false);
+    spec.keep_best_weights = hp.boolean("keep_best_weights", false);
   }
   if (section.contains("direction")) {
     const Json& d = section.at("direction");

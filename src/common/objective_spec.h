@@ -1,7 +1,8 @@
 #pragma once
 // The experiment's "objective" section, parsed once into a typed value that the run engine,
 // the trainer and the command runner all read. Two kinds:
-//   training:  {"monitor": "val_accuracy", "direction": "maximize", "retry_oom": false}
+//   training:  {"monitor": "val_accuracy", "direction": "maximize", "retry_oom": false,
+//               "keep_best_weights": false}
 //   a command: {"command": ["prog", "{lr}"], "direction": "minimize", "timeout": 600}
 // Direction defaults, in this one place: a command minimises; training follows the monitored
 // metric's natural direction (natural_direction: losses and errors minimise, the rest
@@ -21,6 +22,8 @@ struct ObjectiveSpec {
   Direction direction = Direction::Maximize;
   std::optional<double> timeout;  // command: seconds per run
   bool retry_oom = false;         // training: retry out-of-memory trials with half the batch
+  // training: keep the best trial's weights beside best.json (study_best_weights_path)
+  bool keep_best_weights = false;
 
   bool is_command() const { return !command.empty(); }
   // `section` is the "objective" object (null or empty: training on val_accuracy).

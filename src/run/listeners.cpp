@@ -1,10 +1,12 @@
 #include "run/listeners.h"
 
 #include <exception>
+#include <filesystem>
 
 #include "run/run_loop.h"
 #include "study/best_file.h"
 #include "study/leaderboard.h"
+#include "study/study_dir.h"
 
 namespace tune {
 namespace {
@@ -79,6 +81,30 @@ void BestFileListener::write() {
   } catch (const std::exception& e) {
     if (warnings_) warnings_->message(std::string("warning: ") + e.what());
   }
+}
+
+BestWeightsListener::BestWeightsListener(Study& study, std::string dir)
+    : study_(study), dir_(std::move(dir)) {
+  if (auto best = study_.best()) best_ = best->value;
+}
+
+void BestWeightsListener::trial_finished(const WorkerSpec&, const TrialSnapshot& trial) {
+  namespace fs = std::filesystem;
+  const fs::path weights = study_trial_weights_path(dir_, trial.number);
+  std::error_code error;
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (improves(trial, best_, study_.direction())) {
+    best_ = trial.value;
+    fs::rename(weights, study_best_weights_path(dir_), error);
+    if (!error || error == std::errc::no_such_file_or_directory) return;
+  }
+  fs::remove(weights, error);
+}
+
+void BestWeightsListener::run_finished(const RunSummary&) {
+  std::error_code ignored;  // kept while other processes' trials still leave files in it
+  std::filesystem::remove(std::filesystem::path(study_trial_weights_path(dir_, 0)).parent_path(),
+                          ignored);
 }
 
 void LeaderboardListener::run_finished(const RunSummary& summary) {

@@ -52,6 +52,25 @@ class BestFileListener : public RunListener {
   std::optional<double> best_;
 };
 
+// With "objective.keep_best_weights": each training trial that ends on its own leaves its
+// weights at study_trial_weights_path. A complete trial that beats the best this listener has
+// seen becomes study_best_weights_path (one rename: best.pt is always a whole archive, of the
+// best trial kept so far); every other trial's file is deleted. A better trial whose weights
+// are missing (another process found it) leaves best.pt as it was: the archive names its
+// trial, so readers can tell.
+class BestWeightsListener : public RunListener {
+ public:
+  BestWeightsListener(Study& study, std::string dir);
+  void trial_finished(const WorkerSpec& worker, const TrialSnapshot& trial) override;
+  void run_finished(const RunSummary&) override;
+
+ private:
+  Study& study_;
+  std::string dir_;
+  std::mutex mutex_;
+  std::optional<double> best_;
+};
+
 // Prints the leaderboard of the study's complete trials (and how many were pruned or failed)
 // and why the run stopped.
 class LeaderboardListener : public RunListener {

@@ -5,8 +5,10 @@
 
 namespace tune {
 
-std::unique_ptr<Objective> make_objective(const Experiment& experiment, bool retry_oom) {
-  if (!experiment.objective_spec.is_command()) return make_train_objective(experiment, retry_oom);
+std::unique_ptr<Objective> make_objective(const Experiment& experiment, bool retry_oom,
+                                          const std::string& study_dir) {
+  if (!experiment.objective_spec.is_command())
+    return make_train_objective(experiment, retry_oom, study_dir);
   auto command =
       std::make_unique<CommandObjective>(experiment.objective_spec, experiment.where("objective"));
   std::vector<std::string> names;

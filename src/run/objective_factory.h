@@ -10,6 +10,8 @@ namespace tune {
 
 // Checks the objective (and, for training, the callbacks) now: ConfigError before any trial.
 // `retry_oom`: a training trial out of GPU memory is retried once with half its batch size.
-std::unique_ptr<Objective> make_objective(const Experiment& experiment, bool retry_oom = false);
+// `study_dir`: where training trials leave their weights with "objective.keep_best_weights".
+std::unique_ptr<Objective> make_objective(const Experiment& experiment, bool retry_oom = false,
+                                          const std::string& study_dir = "");
 
 }  // namespace tune

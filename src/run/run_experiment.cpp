@@ -200,13 +200,14 @@ ExperimentRun run_experiment(const Experiment& e, const ExperimentRunOptions& op
   check_threads_start();
   // One objective for all workers (it is thread-safe), so they share one dataset cache: the
   // data is read once and placed once per device.
+  const std::string study_dir = options.study_dir.empty() ? "studies/" + e.name : options.study_dir;
   std::shared_ptr<Objective> objective = options.objective;
-  if (!objective) objective = make_objective(e);
+  if (!objective) objective = make_objective(e, false, study_dir);
   Log log(options.log);
   log << early.str();
 
   ExperimentRun run;
-  run.study_dir = options.study_dir.empty() ? "studies/" + e.name : options.study_dir;
+  run.study_dir = study_dir;
   run.budget = budget;
   run.workers = static_cast<int>(slots.size());
   const bool storage_flag = !options.storage.empty();
@@ -266,6 +267,11 @@ ExperimentRun run_experiment(const Experiment& e, const ExperimentRunOptions& op
     best_file.set_warnings(&*progress_listener);
   }
   run_options.listeners.push_back(&best_file);
+  std::optional<BestWeightsListener> best_weights;
+  if (objective_spec.keep_best_weights && !options.objective) {
+    best_weights.emplace(study, run.study_dir);
+    run_options.listeners.push_back(&*best_weights);
+  }
   for (RunListener* l : options.listeners) run_options.listeners.push_back(l);
   if (options.log) {
     leaderboard.emplace(study, *options.log);

@@ -10,6 +10,8 @@
 
 #include <optional>
 
+#include "train/thread_tuner.h"
+
 namespace tune {
 namespace {
 
@@ -19,6 +21,11 @@ class TorchWorkerEnv : public WorkerEnv {
     // With OpenMP the intra-op thread count is per calling thread, so each worker gets its
     // own share of the cores.
     if (threads > 0) torch::set_num_threads(threads);
+    // One thread-count tuner for all the worker's trials (used when its count is not fixed).
+    if (threads > 1 && torch::Device(device).is_cpu()) {
+      tuner_.emplace(threads);
+      tuner_scope_.emplace(*tuner_);
+    }
 #ifdef TUNE_WITH_CUDA
     torch::Device d(device);
     if (d.is_cuda()) {
@@ -31,6 +38,8 @@ class TorchWorkerEnv : public WorkerEnv {
   }
 
  private:
+  std::optional<ThreadTuner> tuner_;
+  std::optional<ThreadTunerScope> tuner_scope_;
 #ifdef TUNE_WITH_CUDA
   std::optional<c10::cuda::CUDAGuard> device_guard_;
   std::optional<c10::cuda::CUDAStreamGuard> stream_guard_;

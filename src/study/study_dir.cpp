@@ -16,6 +16,15 @@ std::string study_best_path(const std::string& dir) {
   return (std::filesystem::path(dir) / "best.json").string();
 }
 
+std::string study_best_weights_path(const std::string& dir) {
+  return (std::filesystem::path(dir) / "best.pt").string();
+}
+
+std::string study_trial_weights_path(const std::string& dir, int number) {
+  return (std::filesystem::path(dir) / "weights" / ("trial-" + std::to_string(number) + ".pt"))
+      .string();
+}
+
 std::string study_name(const std::string& dir) {
   std::filesystem::path path(dir);
   if (!path.has_filename()) path = path.parent_path();  // "studies/mnist/"

@@ -9,12 +9,14 @@
 #include "models/builders.h"
 #include "run/slots.h"
 #include "run/worker_env.h"
+#include "study/study_dir.h"
 #include "train/check_experiment.h"
 #include "train/device.h"
 #include "train/fused/fused_groups.h"
 #include "train/fused_objective.h"
 #include "train/optimizer.h"
 #include "train/trainer.h"
+#include "train/weights_archive.h"
 
 namespace tune {
 namespace {
@@ -44,25 +46,26 @@ ObjectiveResult result_of(const Json& out) {
 
 class TrainObjective : public Objective {
  public:
-  TrainObjective(Experiment e, bool retry_oom) : experiment_(std::move(e)) {
+  TrainObjective(Experiment e, bool retry_oom, const std::string& study_dir)
+      : experiment_(std::move(e)) {
     check_train_experiment(experiment_);
     retry_oom_ = retry_oom || experiment_.objective_spec.retry_oom;
+    if (experiment_.objective_spec.keep_best_weights) study_dir_ = study_dir;
   }
 
   ObjectiveResult run(const Json& config, TrialContext& ctx) override {
     Json oom_retry;
-    Json out = retry_oom_
-                   ? with_oom_retry(
-                         config, ctx.device,
-                         [&](const Json& c) { return train_config(experiment_, c, ctx, cache_); },
-                         oom_retry)
-                   : train_config(experiment_, config, ctx, cache_);
+    const std::string weights =
+        study_dir_.empty() ? "" : study_trial_weights_path(study_dir_, ctx.number);
+    auto train = [&](const Json& c) { return train_config(experiment_, c, ctx, cache_, weights); };
+    Json out = retry_oom_ ? with_oom_retry(config, ctx.device, train, oom_retry) : train(config);
     ObjectiveResult r = result_of(out);
     if (!oom_retry.is_null()) r.summary["oom_retry"] = oom_retry;
     return r;
   }
 
-  bool can_fuse() const override { return true; }
+  // Fused trials keep no weights of their own: with keep_best_weights every trial runs alone.
+  bool can_fuse() const override { return study_dir_.empty(); }
   // Groups need the examples' shape (a cnn's image): the data the trials load on `device`
   // anyway. Data that does not load forms no groups: each trial fails alone, saying why.
   std::vector<std::vector<size_t>> fuse_groups(const std::vector<Json>& configs, int largest,
@@ -96,6 +99,7 @@ class TrainObjective : public Objective {
  private:
   const Experiment experiment_;
   bool retry_oom_ = false;
+  std::string study_dir_;  // where trials leave their weights; "": they are not kept
   DatasetCache cache_;
 };
 
@@ -134,7 +138,7 @@ Json with_oom_retry(const Json& config, const std::string& device,
 }
 
 Json train_config(const Experiment& experiment, const Config& config, TrialContext& ctx,
-                  DatasetCache& cache) {
+                  DatasetCache& cache, const std::string& save_weights_to) {
   const std::string device = check_device(ctx.device, "device");
   Hyperparameters hp(config, experiment.where("params"));
   TrainOptions options = TrainOptions::from(hp);
@@ -160,6 +164,10 @@ Json train_config(const Experiment& experiment, const Config& config, TrialConte
   trainer.on_epoch([&ctx](const EpochMetrics& m) { ctx.report_epoch(m.to_json()); });
   trainer.stop_when([&ctx] { return ctx.stop_requested(); });
   Json out = trainer.fit(*data).to_json();
+  const std::string reason = out.at("stop_reason");
+  if (!save_weights_to.empty() && reason != stop_reason::kStopped &&
+      reason != stop_reason::kDiverged)
+    save_weights(*model, ctx.number, config, save_weights_to);
   out["parameters"] = parameters;
   out["device"] = device;
   return out;
@@ -170,8 +178,9 @@ Json train_config(const Experiment& experiment, const Config& config, TrialConte
   return train_config(experiment, config, ctx, cache);
 }
 
-std::unique_ptr<Objective> make_train_objective(const Experiment& experiment, bool retry_oom) {
-  return std::make_unique<TrainObjective>(experiment, retry_oom);
+std::unique_ptr<Objective> make_train_objective(const Experiment& experiment, bool retry_oom,
+                                                const std::string& study_dir) {
+  return std::make_unique<TrainObjective>(experiment, retry_oom, study_dir);
 }
 
 }  // namespace tune

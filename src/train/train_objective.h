@@ -20,8 +20,10 @@ class DatasetCache;
 // samples_per_second}...], "stop_reason", "monitor", "best_epoch", "best_value",
 // "test_loss", "test_accuracy" (with a test split), "parameters" (trainable values)}.
 // Bad config, data or device: ConfigError. A diverged run is a normal result here.
+// With `save_weights_to`, a run that ends on its own (not stopped, not diverged) leaves the
+// weights it was tested with there (train/weights.h).
 Json train_config(const Experiment& experiment, const Config& config, TrialContext& ctx,
-                  DatasetCache& cache);
+                  DatasetCache& cache, const std::string& save_weights_to = "");
 // The same with a dataset cache of its own (one run by hand).
 Json train_config(const Experiment& experiment, const Config& config, TrialContext& ctx);
 
@@ -42,7 +44,11 @@ Json with_oom_retry(const Json& config, const std::string& device,
 // files), so a study refuses a bad one before any trial: ConfigError.
 // With `retry_oom` (or "objective.retry_oom": true) a trial that runs out of device memory is
 // run once more with half its batch size; its summary then says so under "oom_retry".
+// With "objective.keep_best_weights" and a `study_dir`, each trial that ends on its own leaves
+// its weights at study_trial_weights_path(study_dir, number) (study/study_dir.h), for the
+// run's BestWeightsListener to keep or delete.
 std::unique_ptr<Objective> make_train_objective(const Experiment& experiment,
-                                                bool retry_oom = false);
+                                                bool retry_oom = false,
+                                                const std::string& study_dir = "");
 
 }  // namespace tune

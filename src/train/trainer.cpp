@@ -147,26 +147,7 @@ void Trainer::step(const torch::Tensor& x, const torch::Tensor& y, Totals& total
 }
 
 Evaluation Trainer::evaluate(const Split& split) {
-  torch::InferenceMode inference;
-  model_->eval();
-  const torch::Device device = split.x.device();
-  auto loss_sum = torch::zeros({}, torch::dtype(torch::kDouble).device(device));
-  auto correct = torch::zeros({}, torch::dtype(torch::kLong).device(device));
-  const int64_t n = split.size();
-  for (int64_t first = 0; first < n; first += options_.eval_batch_size) {
-    int64_t size = std::min(options_.eval_batch_size, n - first);
-    auto x = split.x.narrow(0, first, size);
-    auto y = split.y.narrow(0, first, size);
-    auto logits = model_->forward(x);
-    loss_sum.add_(torch::nn::functional::cross_entropy(
-        logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum)));
-    correct.add_(logits.argmax(1).eq(y).sum());
-  }
-  Evaluation e;
-  e.loss = loss_sum.item<double>() / static_cast<double>(std::max<int64_t>(n, 1));
-  e.accuracy =
-      static_cast<double>(correct.item<int64_t>()) / static_cast<double>(std::max<int64_t>(n, 1));
-  return e;
+  return evaluate_model(model_, split, options_.eval_batch_size);
 }
 
 TrainResult Trainer::fit(const Dataset& data) {
@@ -176,9 +157,15 @@ TrainResult Trainer::fit(const Dataset& data) {
     int threads = at::get_num_threads();
     ~RestoreThreads() { at::set_num_threads(threads); }
   } restore;
-  threads_.reset();
-  if (options_.tune_threads && device_of(*model_).is_cpu())
-    threads_ = std::make_unique<ThreadTuner>(restore.threads);
+  threads_ = nullptr;
+  if (options_.tune_threads && device_of(*model_).is_cpu()) {
+    threads_ = current_thread_tuner();
+    if (!threads_ || threads_->max_threads() != restore.threads) {
+      own_threads_ = std::make_unique<ThreadTuner>(restore.threads);
+      threads_ = own_threads_.get();
+    }
+    threads_->apply();
+  }
   std::vector<at::Generator> dropout = seed_dropout(*model_, options_.seed);
   graphed_.reset();
   if (graph_optimizer_ && device_of(*model_).is_cuda()) start_graphs(data.train, dropout);
@@ -226,6 +213,29 @@ void initialize_parameters(torch::nn::Module& model, uint64_t seed) {
     weight.copy_(torch::empty(weight.sizes()).uniform_(-bound, bound, gen));
     if (bias.defined()) bias.copy_(torch::empty(bias.sizes()).uniform_(-bound, bound, gen));
   }
+}
+
+Evaluation evaluate_model(torch::nn::Sequential& model, const Split& split, int64_t batch_size) {
+  torch::InferenceMode inference;
+  model->eval();
+  const torch::Device device = split.x.device();
+  auto loss_sum = torch::zeros({}, torch::dtype(torch::kDouble).device(device));
+  auto correct = torch::zeros({}, torch::dtype(torch::kLong).device(device));
+  const int64_t n = split.size();
+  for (int64_t first = 0; first < n; first += batch_size) {
+    int64_t size = std::min(batch_size, n - first);
+    auto x = split.x.narrow(0, first, size);
+    auto y = split.y.narrow(0, first, size);
+    auto logits = model->forward(x);
+    loss_sum.add_(torch::nn::functional::cross_entropy(
+        logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum)));
+    correct.add_(logits.argmax(1).eq(y).sum());
+  }
+  Evaluation e;
+  e.loss = loss_sum.item<double>() / static_cast<double>(std::max<int64_t>(n, 1));
+  e.accuracy =
+      static_cast<double>(correct.item<int64_t>()) / static_cast<double>(std::max<int64_t>(n, 1));
+  return e;
 }
 
 }  // namespace tune

@@ -86,7 +86,9 @@ class Trainer {
   TrainOptions options_;
   TrialHooks hooks_;
   at::Generator generator_;
-  std::unique_ptr<ThreadTuner> threads_;  // during fit, with tune_threads on the CPU
+  // During fit, with tune_threads on the CPU: the worker's shared tuner, else one of its own.
+  ThreadTuner* threads_ = nullptr;
+  std::unique_ptr<ThreadTuner> own_threads_;
   std::optional<OptimizerSpec> graph_optimizer_;
   std::unique_ptr<Graphed> graphed_;  // during fit, with capture_steps on a GPU
   bool replayed_graph_ = false;
@@ -96,5 +98,9 @@ class Trainer {
 // (PyTorch's default scheme) with a generator seeded by `seed`, so a trial's initial weights
 // depend on its seed only, not on other threads drawing from the global generator.
 void initialize_parameters(torch::nn::Module& model, uint64_t seed);
+
+// Mean loss and accuracy of `model` over `split` (on the model's device), without gradients,
+// in evaluation mode, `batch_size` examples at a time.
+Evaluation evaluate_model(torch::nn::Sequential& model, const Split& split, int64_t batch_size);
 
 }  // namespace tune

@@ -1,0 +1,116 @@
+#include "train/weights.h"
+
+#include <filesystem>
+
+#include "common/error.h"
+#include "common/hparams.h"
+#include "data/cache.h"
+#include "models/builders.h"
+#include "study/best_file.h"
+#include "train/device.h"
+#include "train/train_objective.h"
+#include "train/trainer.h"
+#include "train/weights_archive.h"
+
+namespace tune {
+namespace {
+
+const char* const kTrialKey = "tune_trial";
+const char* const kConfigKey = "tune_config";
+
+// The trial number and config an archive records, with the archive loaded on the CPU.
+struct Archive {
+  torch::serialize::InputArchive archive;
+  int trial = -1;
+  Config config;
+};
+
+std::optional<Archive> read_archive(const std::string& path) {
+  std::error_code ignored;
+  if (!std::filesystem::is_regular_file(path, ignored)) return std::nullopt;
+  Archive out;
+  try {
+    out.archive.load_from(path, torch::Device(torch::kCPU));
+    c10::IValue trial, config;
+    if (!out.archive.try_read(kTrialKey, trial) || !out.archive.try_read(kConfigKey, config))
+      return std::nullopt;
+    out.trial = static_cast<int>(trial.toInt());
+    out.config = Json::parse(config.toStringRef());
+  } catch (const std::exception&) {
+    return std::nullopt;  // not one of ours
+  }
+  return out;
+}
+
+Json evaluation_json(const Evaluation& e) {
+  return {{"test_accuracy", e.accuracy}, {"test_loss", e.loss}};
+}
+
+Json test_kept(const Experiment& experiment, Archive& kept, const Dataset& data,
+               const std::string& device) {
+  Hyperparameters hp(kept.config, experiment.where("params"));
+  torch::nn::Sequential model = builtin_models().build(hp, data.input_shape, data.num_classes);
+  model->load(kept.archive);
+  model->to(torch::Device(device));
+  return evaluation_json(evaluate_model(model, data.test, TrainOptions().eval_batch_size));
+}
+
+Json retrain(const Experiment& experiment, const Config& config, const std::string& device,
+             DatasetCache& cache) {
+  TrialContext ctx;
+  ctx.device = device;
+  ctx.tune_threads = true;
+  Json run = train_config(experiment, config, ctx, cache);
+  if (!run.contains("test_accuracy"))
+    throw std::runtime_error("retraining stopped before the test (" +
+                             run.at("stop_reason").get<std::string>() + ")");
+  return {{"test_accuracy", run.at("test_accuracy")}, {"test_loss", run.at("test_loss")}};
+}
+
+}  // namespace
+
+void save_weights(torch::nn::Module& model, int trial, const Config& config,
+                  const std::string& path) {
+  write_file_atomically(path, [&](const std::string& temporary) {
+    torch::serialize::OutputArchive archive;
+    model.save(archive);
+    archive.write(kTrialKey, c10::IValue(static_cast<int64_t>(trial)));
+    archive.write(kConfigKey, c10::IValue(config.dump()));
+    archive.save_to(temporary);
+  });
+}
+
+std::optional<int> kept_weights_trial(const std::string& path) {
+  auto archive = read_archive(path);
+  if (!archive) return std::nullopt;
+  return archive->trial;
+}
+
+Json test_best_trial(const Experiment& experiment, const TrialSnapshot& best,
+                     const std::string& weights_path, const std::string& device,
+                     DatasetCache& cache) {
+  if (experiment.objective_spec.is_command())
+    throw ConfigError(experiment.where("objective"),
+                      "runs a command; only a training objective's trials can be tested");
+  const std::string checked = check_device(device, "--device");
+  auto data = cache.get(experiment.data, checked, experiment.where("data"));
+  if (!data->has_test())
+    throw ConfigError(experiment.where("data"),
+                      "has no test split to test on; allowed: a dataset with one (fashion-mnist "
+                      "and mnist have t10k files, synthetic has test_samples)");
+  Json out;
+  std::optional<Archive> kept = read_archive(weights_path);
+  if (kept && kept->trial == best.number) {
+    out = test_kept(experiment, *kept, *data, checked);
+    out["source"] = "kept weights";
+    out["weights"] = weights_path;
+  } else {
+    out = retrain(experiment, experiment.trial_config(best.params), checked, cache);
+    out["source"] = "retrained";
+  }
+  if (best.summary.contains("test_accuracy"))
+    out["recorded_test_accuracy"] = best.summary.at("test_accuracy");
+  return out;
+}
+
+}  // namespace tune
