@@ -1,5 +1,6 @@
-// configs/fashion_cnn.json parses, and the models its params and its first sampled trials
-// describe build for Fashion-MNIST's [1, 28, 28] images and give 10 logits.
+// configs/fashion_cnn.json and configs/fashion_mlp_published.json parse, and the models their
+// params and first sampled trials describe build for Fashion-MNIST's [1, 28, 28] images and give 10
+// logits.
 #include <gtest/gtest.h>
 
 #include <random>
@@ -40,6 +41,23 @@ TEST(ShippedConfigs, FashionCnnParsesAndItsTrialsBuild) {
     three_blocks += sampled.at("blocks") == 3;
   }
   EXPECT_GT(three_blocks, 0) << "the conditional third block is sampled too";
+}
+
+TEST(ShippedConfigs, FashionMlpPublishedParsesAndItsTrialsBuild) {
+  Experiment e =
+      load_experiment(std::string(TUNE_SOURCE_DIR) + "/configs/fashion_mlp_published.json");
+  EXPECT_EQ(e.params.at("model"), "mlp");
+  EXPECT_EQ(e.strategy.at("name"), "bayes");
+  EXPECT_EQ(e.timeout, 1800.0);
+  Space space = Space::from_json(e.space, e.where("space"));
+  EXPECT_EQ(logits_shape(e, e.trial_config(Json::object())), (std::vector<int64_t>{2, 10}));
+  std::mt19937_64 rng(0);
+  for (int i = 0; i < 12; ++i) {
+    Config sampled = space.sample(rng);
+    EXPECT_EQ(logits_shape(e, e.trial_config(sampled)), (std::vector<int64_t>{2, 10}))
+        << sampled.dump();
+    EXPECT_EQ(sampled.contains("units_2"), sampled.at("layers") == 3) << sampled.dump();
+  }
 }
 
 }  // namespace
