@@ -5,7 +5,7 @@
 // 2. A sleep-bound CPU study (8 trials of 0.5 s): 2 workers against 1 (goal: ratio <= 0.6).
 // 4. Fused trials: the default space (configs/fashion_mlp.json) as a random study of N trials
 //    with --per-device K workers (--cpu-workers on the CPU), unfused and with --fuse F: wall
-//    time, trials/s, groups formed and the best val_accuracy side by side. --study-epochs and
+//    time, trials/s, groups formed, the trials in them and the best val_accuracy side by side. --study-epochs and
 //    --study-samples (a synthetic 784-feature, 10-class set of that size instead of
 //    Fashion-MNIST) make it small enough for the CPU.
 // 3. A leak check: many small synthetic trials one after another on the device; host RSS and
@@ -170,6 +170,7 @@ struct RunFigures {
   int complete = 0, failed = 0, pruned = 0;
   std::optional<double> best;  // the best complete trial's value
   std::set<int> groups;        // fused groups formed (their ids)
+  int fused = 0;               // trials trained in those groups
   int64_t train_samples = 0;   // over complete trials: train split size x epochs run
 };
 
@@ -202,8 +203,10 @@ RunFigures run_timed(Experiment e, const std::string& device, int k, int trials,
   const std::vector<TrialSnapshot> all = open_study_dir(dir.path())->trials(query);
   if (auto best = best_trial(all, e.objective_spec.direction)) f.best = best->value;
   for (const TrialSnapshot& t : all) {
-    if (auto g = t.summary.find("fused_group"); g != t.summary.end() && g->is_object())
+    if (auto g = t.summary.find("fused_group"); g != t.summary.end() && g->is_object()) {
       f.groups.insert(g->value("id", -1));
+      ++f.fused;
+    }
     if (t.state == TrialState::Complete)
       f.train_samples += train_size * static_cast<int64_t>(t.metrics.size());
     else if (t.state == TrialState::Failed)
@@ -332,19 +335,20 @@ void fused_study(const Args& a) {
       root["params"].value("epochs", Json()).dump().c_str(),
       a.study_samples > 0 ? ("synthetic " + std::to_string(a.study_samples)).c_str()
                           : root["data"].value("dataset", "?").c_str());
-  std::printf("%8s %9s %9s %9s %8s %8s %7s %14s\n", "fuse", "wall s", "trials/s", "complete",
-              "pruned", "failed", "groups", ("best " + e.objective_spec.monitor).c_str());
+  std::printf("%8s %9s %9s %9s %8s %8s %7s %7s %14s\n", "fuse", "wall s", "trials/s", "complete",
+              "pruned", "failed", "groups", "fused", ("best " + e.objective_spec.monitor).c_str());
   std::fflush(stdout);
   std::optional<double> base;
   for (int fuse : {1, a.fuse}) {
     RunFigures f = run_timed(e, a.device, a.per_device, a.study_trials, e.seed, objective, 0, fuse);
     const int finished = f.complete + f.pruned + f.failed;
     if (!base) base = f.wall;
-    std::printf("%8d %9.2f %9.3f %9d %8d %8d %7zu %14.4f   %.2fx\n", fuse, f.wall,
-                finished / f.wall, f.complete, f.pruned, f.failed, f.groups.size(),
+    std::printf("%8d %9.2f %9.3f %9d %8d %8d %7zu %7d %14.4f   %.2fx\n", fuse, f.wall,
+                finished / f.wall, f.complete, f.pruned, f.failed, f.groups.size(), f.fused,
                 f.best.value_or(std::nan("")), *base / f.wall);
     std::fflush(stdout);
   }
+  std::printf("groups: fused groups formed; fused: trials trained in them\n");
   std::printf("last column: wall-time speed-up over fuse 1\n");
 }
 

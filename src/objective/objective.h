@@ -70,6 +70,13 @@ class Objective {
     for (size_t i = 0; i < configs.size(); ++i) alone.push_back({i});
     return alone;
   }
+  // What trials on `device` must share to fuse, as a function of a trial's config, so that a
+  // strategy can propose batches of one shape; empty when the objective cannot say (the
+  // default: batches are drawn as for lone trials and form the groups they happen to form).
+  virtual FuseKeyFn fuse_key(const std::string& device) {
+    (void)device;
+    return {};
+  }
   virtual std::vector<GroupMemberResult> run_group(const std::vector<Json>& configs,
                                                    const std::vector<TrialContext*>& contexts);
 };

@@ -335,7 +335,9 @@ WorkerStats run_worker(Study& study, Objective& objective, const WorkerSpec& wor
   const int batch = objective.can_fuse() ? std::max(1, worker.fuse) : 1;
   while (!control.stopping()) {
     if (control.check_deadline()) break;
-    BatchAskResult ask = study.ask_batch(worker.device, worker.name, batch);
+    // A fusing worker asks for a batch of one shape where the strategy can give one.
+    const FuseKeyFn fuse_key = batch > 1 ? objective.fuse_key(worker.device) : FuseKeyFn{};
+    BatchAskResult ask = study.ask_batch(worker.device, worker.name, batch, fuse_key);
     if (ask.status == AskStatus::Wait) {
       const std::string why = wait_reason(study, ask);
       notify(options, [&](RunListener& l) { l.waiting(worker, why); });

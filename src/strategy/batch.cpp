@@ -10,14 +10,18 @@ std::vector<Config> Strategy::propose_batch(const ProposalContext& ctx, int n) {
     const int number = ctx.trial_number + i;
     std::optional<Config> config = propose({ctx.space, history, number, ctx.seed, ctx.direction});
     if (!config) break;
-    out.push_back(*config);
-    TrialSnapshot pending;
-    pending.number = number;
-    pending.state = TrialState::Running;
-    pending.params = std::move(*config);
-    history.push_back(std::move(pending));
+    add_pending(history, number, *config);
+    out.push_back(std::move(*config));
   }
   return out;
+}
+
+void add_pending(std::vector<TrialSnapshot>& history, int number, const Config& params) {
+  TrialSnapshot pending;
+  pending.number = number;
+  pending.state = TrialState::Running;
+  pending.params = params;
+  history.push_back(std::move(pending));
 }
 
 }  // namespace tune

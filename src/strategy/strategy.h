@@ -24,6 +24,9 @@ struct ProposalContext {
   int trial_number;  // the number the proposed trial will get
   uint64_t seed;     // the study's seed; derive per-trial streams from (seed, trial_number)
   Direction direction;
+  // Empty unless the batch is for a fused group: then a strategy may prefer batches whose
+  // members share a key, as long as each member's distribution stays its own (see random.h).
+  FuseKeyFn fuse_key = {};
 };
 
 class Strategy {
@@ -39,6 +42,9 @@ class Strategy {
   // strategy that handles running trials gives n distinct configs without doing anything more.
   virtual std::vector<Config> propose_batch(const ProposalContext& ctx, int n);
 };
+
+// Appends `params` to `history` as trial `number`, running: a batch's earlier members, pending.
+void add_pending(std::vector<TrialSnapshot>& history, int number, const Config& params);
 
 // `options` is the config's "strategy" object (may be empty); `where` names it for errors.
 using StrategyFactory =

@@ -98,7 +98,8 @@ void Study::fail_stale_now_and_then() {
   storage_->fail_stale(options_.stale_after);
 }
 
-std::vector<Config> Study::propose(int number, int n, AskStatus& status) {
+std::vector<Config> Study::propose(int number, int n, const FuseKeyFn& fuse_key,
+                                   AskStatus& status) {
   const bool others_running = view_.running > 0;
   if (options_.trials && view_.used >= *options_.trials) {
     status = others_running ? AskStatus::Wait : AskStatus::BudgetSpent;
@@ -111,6 +112,8 @@ std::vector<Config> Study::propose(int number, int n, AskStatus& status) {
     // One at a time as before: no copy of the history.
     if (std::optional<Config> one = strategy_->propose(ctx)) params.push_back(std::move(*one));
   } else {
+    // The strategy sees sampled params; the objective's key reads the whole trial config.
+    if (fuse_key) ctx.fuse_key = [&](const Config& p) { return fuse_key(trial_config(p)); };
     params = strategy_->propose_batch(ctx, n);
   }
   status = !params.empty() ? AskStatus::Claimed
@@ -135,7 +138,14 @@ AskResult Study::ask(const std::string& device, const std::string& worker) {
   return result;
 }
 
-BatchAskResult Study::ask_batch(const std::string& device, const std::string& worker, int n) {
+Config Study::trial_config(const Config& params) const {
+  Config config = options_.base_params;
+  for (const auto& [k, v] : params.items()) config[k] = v;
+  return config;
+}
+
+BatchAskResult Study::ask_batch(const std::string& device, const std::string& worker, int n,
+                                const FuseKeyFn& fuse_key) {
   BatchAskResult result;
   std::vector<TrialSnapshot> claimed;
   {
@@ -144,7 +154,7 @@ BatchAskResult Study::ask_batch(const std::string& device, const std::string& wo
     while (claimed.empty()) {
       sync();
       const int first = static_cast<int>(view_.trials.size());
-      std::vector<Config> batch = propose(first, n, result.status);
+      std::vector<Config> batch = propose(first, n, fuse_key, result.status);
       if (batch.empty()) {
         if (result.status == AskStatus::Wait) result.running_elsewhere = running_elsewhere();
         return result;
@@ -169,8 +179,7 @@ BatchAskResult Study::ask_batch(const std::string& device, const std::string& wo
     ActiveTrial t;
     t.number = c.number;
     t.params = std::move(c.params);
-    t.config = options_.base_params;
-    for (const auto& [k, v] : t.params.items()) t.config[k] = v;
+    t.config = trial_config(t.params);
     t.device = c.device;
     t.worker = c.worker;
     {

@@ -92,8 +92,11 @@ class Study {
   AskResult ask(const std::string& device, const std::string& worker);
   // Up to n trials at once (a fused group), proposed together (Strategy::propose_batch) and
   // claimed one short transaction each; fewer when the budget or the strategy runs out or
-  // another process claims meanwhile. Claimed: at least one in `trials`.
-  BatchAskResult ask_batch(const std::string& device, const std::string& worker, int n);
+  // another process claims meanwhile. Claimed: at least one in `trials`. `fuse_key`, when set,
+  // says what trials must share to fuse, given a trial's whole config (base params overlaid):
+  // the strategy may then prefer a batch of one shape (ProposalContext::fuse_key).
+  BatchAskResult ask_batch(const std::string& device, const std::string& worker, int n,
+                           const FuseKeyFn& fuse_key = {});
   // Stores one epoch's metrics (and refreshes the heartbeat), then asks the pruner whether
   // the trial should stop here.
   Decision report(int number, const Json& epoch_metrics);
@@ -133,10 +136,12 @@ class Study {
     int used = 0;  // complete + pruned + running
     int running = 0;
   };
-  void sync();                                                        // caller holds view_mutex_
-  void fail_stale_now_and_then();                                     // caller holds view_mutex_
-  int running_elsewhere();                                            // caller holds view_mutex_
-  std::vector<Config> propose(int number, int n, AskStatus& status);  // caller holds view_mutex_
+  void sync();                     // caller holds view_mutex_
+  void fail_stale_now_and_then();  // caller holds view_mutex_
+  int running_elsewhere();         // caller holds view_mutex_
+  // The caller holds view_mutex_.
+  std::vector<Config> propose(int number, int n, const FuseKeyFn& fuse_key, AskStatus& status);
+  Config trial_config(const Config& params) const;  // base_params overlaid with `params`
   std::optional<TrialSnapshot> finish(int number, TrialState state, std::optional<double> value,
                                       const std::string& error, const Json& summary);
   void heartbeat_loop();

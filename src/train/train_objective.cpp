@@ -66,19 +66,18 @@ class TrainObjective : public Objective {
 
   // Fused trials keep no weights of their own: with keep_best_weights every trial runs alone.
   bool can_fuse() const override { return study_dir_.empty(); }
-  // Groups need the examples' shape (a cnn's image): the data the trials load on `device`
-  // anyway. Data that does not load forms no groups: each trial fails alone, saying why.
+  // Groups and keys need the examples' shape (a cnn's image). Data that does not load forms no
+  // groups and gives no key.
   std::vector<std::vector<size_t>> fuse_groups(const std::vector<Json>& configs, int largest,
                                                const std::string& device) override {
-    std::vector<int64_t> input_shape;
-    try {
-      input_shape =
-          cache_.get(experiment_.data, check_device(device, "device"), experiment_.where("data"))
-              ->input_shape;
-    } catch (const std::exception&) {
-      largest = 1;
-    }
-    return form_fused_groups(configs, largest, input_shape);
+    std::optional<std::vector<int64_t>> input_shape = input_shape_on(device);
+    if (!input_shape) return form_fused_groups(configs, 1, {});
+    return form_fused_groups(configs, largest, *input_shape);
+  }
+  FuseKeyFn fuse_key(const std::string& device) override {
+    std::optional<std::vector<int64_t>> input_shape = input_shape_on(device);
+    if (!input_shape) return {};
+    return [shape = *input_shape](const Config& config) { return tune::fuse_key(config, shape); };
   }
   // A group is not retried at half its batch size when it runs out of memory: it fails, and
   // its trials with it.
@@ -97,6 +96,18 @@ class TrainObjective : public Objective {
   }
 
  private:
+  // The examples' shape, from the data the trials load on `device` anyway; nullopt when the
+  // data does not load (then each trial fails alone, saying why).
+  std::optional<std::vector<int64_t>> input_shape_on(const std::string& device) {
+    try {
+      return cache_
+          .get(experiment_.data, check_device(device, "device"), experiment_.where("data"))
+          ->input_shape;
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+  }
+
   const Experiment experiment_;
   bool retry_oom_ = false;
   std::string study_dir_;  // where trials leave their weights; "": they are not kept

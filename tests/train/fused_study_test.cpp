@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <map>
+#include <set>
 
 #include "../store/temp_dir.h"
 #include "../support/studies.h"
@@ -168,6 +169,32 @@ TEST(FusedStudy, Fuse4StoresEveryTrialWithItsOwnMetricsAsAlone) {
     EXPECT_EQ(f.summary["stop_reason"], a.summary["stop_reason"]);
   }
   EXPECT_EQ(group_sizes, (std::map<int, int>{{0, 4}, {4, 4}}));
+}
+
+TEST(FusedStudy, Fuse4FormsFullGroupsOnASpaceOfEightShapes) {
+  TempDir dir;
+  Json experiment = experiment_json();
+  // 2 layer counts x 2 batch sizes x 2 optimizers: 8 shapes, so 4 independent draws would
+  // rarely share one; random's batches of one shape form full groups.
+  experiment["space"] = {{"layers", {{"type", "int"}, {"low", 1}, {"high", 2}}},
+                         {"batch_size", {{"type", "categorical"}, {"choices", {32, 64}}}},
+                         {"optimizer", {{"type", "categorical"}, {"choices", {"adam", "sgd"}}}},
+                         {"lr", {{"type", "float"}, {"low", 1e-3}, {"high", 0.1}, {"log", true}}}};
+  experiment["params"]["epochs"] = 1;
+  experiment["trials"] = 12;
+  experiment["seed"] = 5;
+  const std::vector<TrialSnapshot> trials = run_study(experiment, dir.file("s"), 4);
+  ASSERT_EQ(trials.size(), 12u);
+  std::map<int, std::set<std::string>> shapes;  // group id -> its members' shapes
+  for (const TrialSnapshot& t : trials) {
+    EXPECT_EQ(t.state, TrialState::Complete) << t.error;
+    ASSERT_TRUE(t.summary.contains("fused_group")) << t.summary.dump();
+    EXPECT_EQ(t.summary["fused_group"]["size"], 4) << "trial " << t.number;
+    shapes[t.summary["fused_group"]["id"].get<int>()].insert(
+        t.params["layers"].dump() + t.params["batch_size"].dump() + t.params["optimizer"].dump());
+  }
+  EXPECT_EQ(shapes.size(), 3u);
+  for (const auto& [id, members] : shapes) EXPECT_EQ(members.size(), 1u) << "group " << id;
 }
 
 TEST(FusedStudy, ADivergingTrialFailsAloneAndItsGroupCompletes) {
