@@ -141,7 +141,9 @@ TEST(RandomBatch, SharesTheFirstMembersKeyWhileTheSpaceHasConfigsOfIt) {
       testing::expect_valid_proposal(space, c);
       EXPECT_TRUE(seen.insert(c.dump()).second) << "proposed twice: " << c.dump();
       // Another key only once the first's configs are all taken.
-      if (*shape_of(c) != key) EXPECT_EQ(left[key], 0) << "trial " << next << ": " << c.dump();
+      if (*shape_of(c) != key) {
+        EXPECT_EQ(left[key], 0) << "trial " << next << ": " << c.dump();
+      }
       --left[*shape_of(c)];
       add_pending(history, static_cast<int>(history.size()), c);
     }
