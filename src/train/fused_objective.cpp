@@ -4,11 +4,11 @@
 
 #include "common/hparams.h"
 #include "data/cache.h"
-#include "run/slots.h"
 #include "train/callbacks.h"
 #include "train/check_experiment.h"
 #include "train/device.h"
 #include "train/fused/fused_trainer.h"
+#include "train/train_objective.h"
 
 namespace tune {
 
@@ -30,8 +30,7 @@ std::vector<Json> train_group(const Experiment& experiment, const std::vector<Co
         o.mode = spec.direction == Direction::Minimize ? Mode::Min : Mode::Max;
       });
   // On a GPU the group's steps replay from a CUDA graph unless devices.cuda_graphs is off.
-  trainer.capture_steps(
-      DeviceOptions::from_json(experiment.devices, experiment.where("devices")).cuda_graphs);
+  trainer.capture_steps(captures_steps(experiment));
   for (size_t k = 0; k < configs.size(); ++k) {
     const auto trial = static_cast<int64_t>(k);
     for (auto& c : make_callbacks(experiment.callbacks, experiment.where("callbacks")))

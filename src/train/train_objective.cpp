@@ -169,7 +169,7 @@ Json train_config(const Experiment& experiment, const Config& config, TrialConte
   int64_t parameters = count_parameters(*model);
 
   Trainer trainer(model, std::move(optimizer), options);
-  if (DeviceOptions::from_json(experiment.devices, experiment.where("devices")).cuda_graphs)
+  if (captures_steps(experiment))
     trainer.capture_steps(optimizer_spec(hp));  // on a GPU; ignored on the CPU
   for (auto& c : callbacks) trainer.add_callback(std::move(c));
   trainer.on_epoch([&ctx](const EpochMetrics& m) { ctx.report_epoch(m.to_json()); });
@@ -182,6 +182,10 @@ Json train_config(const Experiment& experiment, const Config& config, TrialConte
   out["parameters"] = parameters;
   out["device"] = device;
   return out;
+}
+
+bool captures_steps(const Experiment& experiment) {
+  return DeviceOptions::from_json(experiment.devices, experiment.where("devices")).cuda_graphs;
 }
 
 Json train_config(const Experiment& experiment, const Config& config, TrialContext& ctx) {

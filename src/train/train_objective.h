@@ -27,6 +27,10 @@ Json train_config(const Experiment& experiment, const Config& config, TrialConte
 // The same with a dataset cache of its own (one run by hand).
 Json train_config(const Experiment& experiment, const Config& config, TrialContext& ctx);
 
+// Whether trials of `experiment` on a GPU replay their steps from a CUDA graph
+// (devices.cuda_graphs, on unless turned off): single trials and fused groups alike.
+bool captures_steps(const Experiment& experiment);
+
 // Runs train(config); if that runs out of device memory (c10::OutOfMemoryError, or a
 // c10::Error saying "out of memory" or *_STATUS_ALLOC_FAILED) and the
 // config's batch_size is at least 2, frees the device's cached memory and runs
