@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# scripts/bench.sh sweep [--device cpu|cuda:0] [--trials N] [--seed S]: Optuna's pytorch_simple
-# example in Python (bench/optuna_pytorch_simple.py: PyPI optuna and the torch tune links) and
-# tune on configs/optuna_pytorch_simple.json, one after the other on this machine, and a table of
-# both. Speed rows: the random sampler on both sides (the same kind of configs, so the time per
-# trial compares the engines); quality rows: each side's default (Optuna's TPE, tune's bayes).
+# scripts/bench.sh sweep [--device cpu|cuda:0] [--trials N] [--seed S] [--data DIR]: Optuna's
+# pytorch_simple example in Python (bench/optuna_pytorch_simple.py: PyPI optuna and the torch
+# tune links) and tune on configs/optuna_pytorch_simple.json, one after the other on this
+# machine, and a table of both. Speed rows: the random sampler on both sides (the same kind of
+# configs, so the time per trial compares the engines); quality rows: each side's default
+# (Optuna's TPE, tune's bayes).
 # Wall time is each process's, start to exit (imports, data loading and every trial included),
 # and so is the CPU time (user + system, all threads; less swayed than wall time by other jobs
 # on a shared machine); both keep the example's 600 s timeout. Called by scripts/bench.sh with
@@ -11,13 +12,14 @@
 set -euo pipefail
 build=$1 python=$2
 shift 2
-device=cpu trials=20 seed=0
+device=cpu trials=20 seed=0 data=${FASHION_MNIST:-/usr/share/datasets/fashion-mnist}
 while [ $# -gt 0 ]; do
   case "$1" in
     --device) device=$2 && shift 2 ;;
     --trials) trials=$2 && shift 2 ;;
     --seed) seed=$2 && shift 2 ;;
-    *) echo "bench sweep: unknown argument $1; allowed: --device cpu|cuda:N, --trials N, --seed S" >&2 && exit 2 ;;
+    --data) data=$2 && shift 2 ;;
+    *) echo "bench sweep: unknown argument $1; allowed: --device cpu|cuda:N, --trials N, --seed S, --data DIR" >&2 && exit 2 ;;
   esac
 done
 case "$device" in
@@ -50,7 +52,7 @@ python_side() {
   local start end cpu_file="$work/python_$1.cpu"
   start=$(now)
   timed "$work/python_$1.log" "$python" bench/optuna_pytorch_simple.py --device "$device" \
-    --trials "$trials" --seed "$seed" --sampler "$1" >"$work/python_$1.json"
+    --trials "$trials" --seed "$seed" --sampler "$1" --data "$data" >"$work/python_$1.json"
   end=$(now)
   "$python" -c 'import json, sys; r = json.load(open(sys.argv[1]))
 print(json.dumps({"side": "optuna example", "sampler": sys.argv[2], "complete": r["complete"],
@@ -63,7 +65,8 @@ tune_side() {
   local start end cpu_file="$work/tune_$1.cpu"
   start=$(now)
   timed "$work/tune_$1.log" "$build/tune" --config configs/optuna_pytorch_simple.json \
-    --trials "$trials" --seed "$seed" --strategy "$1" --study "$work/tune_$1" "${devices[@]}"
+    --trials "$trials" --seed "$seed" --strategy "$1" --study "$work/tune_$1" --data "$data" \
+    "${devices[@]}"
   end=$(now)
   "$build/tune" export --study "$work/tune_$1" --format json --output "$work/tune_$1.json" 2>/dev/null
   "$python" -c 'import json, sys; trials = json.load(open(sys.argv[1]))

@@ -1,86 +1,162 @@
 #!/usr/bin/env bash
-# The checks that need a GPU, in one go (about 8 minutes on one H200; every piece has its own
-# timeout, so a hang costs only its share):
-#   1. build against the machine's CUDA LibTorch;
+# The checks that need a GPU, in one go, each stage cut to what is left of a time budget
+# (GPU_CHECK_BUDGET seconds, default 540) so that the whole run ends inside one device call:
+#   1. the programs: prebuilt ones from .device/prebuilt where it exists (scripts/gpu_prebuild.sh
+#      builds them on a CPU machine against the GPU machine's LibTorch; the check stops at once
+#      if they do not start), else built here with .device/build.sh (../shared/gpu) or
+#      scripts/setup.sh;
 #   2. the tests labelled gpu (graphed steps equal eager ones, captures from 4 threads, studies);
 #   3. bench_fused: a single trial eager vs graphed, K = 1, 8, 32, 64 same-shape MLP trials
 #      fused, eager and graphed (bench/bench_fused.cpp);
-#   4. the Python fused reference (bench/fused_reference.py), the ceiling;
-#   5. the default-space 64-trial random study on Fashion-MNIST with --per-device 8: today's
-#      unfused eager run (--cuda-graphs off) against the fused one (--fuse 8, graphs on), when
-#      this build has --fuse; wall times and best values side by side.
-# Where .device/build.sh exists (the lent GPU machine, see ../shared/gpu) it builds with that
-# into build-gpu; elsewhere with scripts/setup.sh into build/.
+#   4. the default-space 64-trial random study on Fashion-MNIST with --per-device 8: unfused and
+#      eager (--fuse 1 --cuda-graphs off, what landed before fusing) against the default (fused
+#      groups, CUDA graphs); wall times and best values side by side;
+#   5. the Python fused reference (bench/fused_reference.py), the ceiling;
+#   6. the Optuna pytorch_simple sweep on cuda:0 (bench/sweep.sh; optuna from .device/whl);
+#   7. the published-table runs: bayes on configs/fashion_mlp_published.json and
+#      configs/fashion_cnn.json with what time is left, and the winners' test accuracy.
 #   FASHION_MNIST   Fashion-MNIST directory (default .device/data/fashion-mnist when present,
 #                   else /usr/share/datasets/fashion-mnist)
-#   OUT             where the studies and the figures go (default a temporary directory)
-#   STUDY_TRIALS    trials of each study in step 5 (default 64)
+#   OUT             where the log goes (default a temporary directory); studies go to scratch
+#   STUDY_TRIALS    trials of each study in step 4 (default 64)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 t0=$(date +%s)
+budget=${GPU_CHECK_BUDGET:-540}
 since() { echo "$(($(date +%s) - t0)) s"; }
-if [ -f .device/build.sh ]; then
-  bash .device/build.sh || exit 1
-  build=build-gpu
-else
-  bash scripts/setup.sh || exit 1
-  build=build
-fi
-echo "== built in $(since)"
-data=${FASHION_MNIST:-}
-[ -z "$data" ] && [ -d .device/data/fashion-mnist ] && data=$PWD/.device/data/fashion-mnist
-data=${data:-/usr/share/datasets/fashion-mnist}
+# left N: N seconds, or what is left of the budget if less (at least 1: `timeout 0` never ends).
+left() {
+  local rest=$((budget - ($(date +%s) - t0)))
+  [ "$rest" -lt 1 ] && rest=1
+  if [ "$rest" -lt "$1" ]; then echo "$rest"; else echo "$1"; fi
+}
+# stage NAME: a header; fails (the caller skips the stage) when under 20 s of the budget remain.
+stage() {
+  if [ "$(left 20)" -lt 20 ]; then
+    echo "== $1: skipped, the budget of $budget s is spent ($(since))"
+    return 1
+  fi
+  echo "== $1 ($(since))"
+}
 out=${OUT:-$(mktemp -d)}
-mkdir -p "$out"
-export FASHION_MNIST=$data  # the gpu tests read it too
-nvidia-smi --query-gpu=name,memory.total --format=csv,noheader 2>/dev/null
-python=python3
-[ -x .venv/bin/python3 ] && python=.venv/bin/python3
-
-echo "== gpu tests ($(since))"
-timeout 200 ctest --test-dir "$build" -L gpu --output-on-failure 2>&1 | grep -v '^ *Start\|^$' |
-  tail -25
-
-echo "== bench_fused: single trial and K fused, eager and graphed ($(since))"
-timeout 150 "$build/bench/bench_fused" --device cuda:0 --k 1,8,32,64 --epochs 2 --repeats 3 \
-  --separate-max 2 2>&1 | tee "$out/bench_fused.txt"
-
-echo "== Python fused reference ($(since))"
-timeout 120 "$python" bench/fused_reference.py --device cuda --k 1,8,32,64 --epochs 2 2>&1 |
-  tee "$out/fused_reference.txt"
-
+scratch=$(mktemp -d)
 trials=${STUDY_TRIALS:-64}
-# Runs one study; prints "<label>: <wall s> s, <complete> complete, best <value>".
+mkdir -p "$out"
+
+# Unpacks the prebuilt programs where they were built (linking this checkout there) and points
+# the loader at this machine's LibTorch and CUDA and at the carried libraries it lacks.
+use_prebuilt() {
+  local root site paths lib
+  root=$(cat .device/prebuilt/ROOT)
+  if [ "$root" != "$PWD" ]; then
+    [ -e "$root" ] && echo "prebuilt: $root exists here" && return 1
+    mkdir -p "$(dirname "$root")" && ln -s "$PWD" "$root" || return 1
+  fi
+  tar -xJf .device/prebuilt/bin.tar.xz && tar -xJf .device/prebuilt/lib.tar.xz -C .device ||
+    return 1
+  for lib in .device/lib/*; do  # only what this machine lacks
+    ldconfig -p | grep -q "^[[:space:]]*$(basename "$lib") " && rm "$lib"
+  done
+  echo "prebuilt: carried libraries used: $(ls .device/lib | tr '\n' ' ')"
+  site=$(python3 -c 'import os, torch; print(os.path.dirname(os.path.dirname(torch.__file__)))')
+  paths=$site/torch/lib
+  for lib in "$site"/nvidia/*/lib "$site"/nvidia/cu13/lib /usr/local/cuda/lib64; do
+    [ -d "$lib" ] && paths=$paths:$lib
+  done
+  export LD_LIBRARY_PATH=$paths:$PWD/.device/lib:${LD_LIBRARY_PATH:-}
+  if ! build-dev/tune --help >/dev/null 2>&1; then
+    ldd build-dev/tune | grep 'not found'
+    build-dev/tune --help 2>&1 | head -5
+    return 1
+  fi
+}
+# study LABEL MAX ARGS...: one default-space random study; prints its wall time, trials and best.
 study() {
-  local label=$1
-  shift
-  local start
+  local label=$1 max=$2 start rc wall
+  shift 2
   start=$(date +%s.%N)
-  timeout 200 "$build/tune" --config configs/fashion_mlp.json --data "$data" --strategy random \
-    --gpus 0 --per-device 8 --trials "$trials" --study "$out/$label" "$@" \
-    2>"$out/$label.log" >/dev/null
-  local rc=$? wall
+  timeout "$(left "$max")" "$build/tune" --config configs/fashion_mlp.json --data "$data" \
+    --strategy random --gpus 0 --per-device 8 --trials "$trials" --study "$scratch/$label" "$@" \
+    2>"$scratch/$label.log" >/dev/null
+  rc=$?
   wall=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
-  "$build/tune" status --study "$out/$label" >"$out/$label.status" 2>&1
-  printf '%s: rc %d, %s s, %s; %s\n' "$label" "$rc" "$wall" \
-    "$(grep -m1 -i complete "$out/$label.status" | tr -s ' ')" \
-    "$(grep -m1 '^best' "$out/$label.status" | cut -c1-60)"
-  grep -m3 'capture failed' "$out/$label.log"
-  echo "$wall" >"$out/$label.wall"
+  echo "$label: rc $rc, $wall s"
+  "$build/tune" status --study "$scratch/$label" 2>&1 | head -30
+  grep -m3 -i 'capture\|fall' "$scratch/$label.log"
+  echo "$wall" >"$scratch/$label.wall"
 }
-# How many times faster study $2 ran than study $1.
-ratio() {
-  awk -v a="$(cat "$out/$1.wall")" -v b="$(cat "$out/$2.wall")" -v n1="$1" -v n2="$2" \
-    'BEGIN { if (b > 0) printf "%s: %.2fx faster than %s\n", n2, a / b, n1 }'
+
+# published CONFIG NAME: a bayes study with the time left (at most 150 s), and its winner's
+# test accuracy (retrained with its config and seed).
+published() {
+  local seconds
+  seconds=$(($(left 180) - 30))
+  [ "$seconds" -lt 30 ] && echo "$2: skipped, $seconds s left" && return
+  echo "$2: bayes for $seconds s"
+  timeout $((seconds + 20)) "$build/tune" --config "$1" --data "$data" --gpus 0 \
+    --timeout "$seconds" --on-timeout stop --study "$scratch/$2" 2>"$scratch/$2.log" >/dev/null
+  "$build/tune" status --study "$scratch/$2" 2>&1 | head -12
+  timeout "$(left 60)" "$build/tune" best --study "$scratch/$2" --test --device cuda:0 \
+    --data "$data" 2>&1 | grep -E 'test_accuracy|"value"|error' | head -4
 }
-echo "== default-space random study, $trials trials, --per-device 8 ($(since))"
-study unfused_eager --cuda-graphs off
-if "$build/tune" run --help 2>&1 | grep -q -- '--fuse'; then
-  study fused --fuse 8
-  ratio unfused_eager fused
-else
-  echo "fused study skipped: this build has no --fuse"
-  study unfused_graphed --cuda-graphs on
-  ratio unfused_eager unfused_graphed
-fi
-echo "== total $(since); outputs in $out"
+
+main() {
+  if [ -f .device/prebuilt/bin.tar.xz ]; then  # no slow build here when they fail: say why
+    use_prebuilt || return 1
+    build=build-dev
+  elif [ -f .device/build.sh ]; then
+    bash .device/build.sh || return 1
+    build=build-gpu
+  else
+    bash scripts/setup.sh || return 1
+    build=build
+  fi
+  echo "== programs ready in $build ($(since))"
+  data=${FASHION_MNIST:-}
+  [ -z "$data" ] && [ -d .device/data/fashion-mnist ] && data=$PWD/.device/data/fashion-mnist
+  data=${data:-/usr/share/datasets/fashion-mnist}
+  export FASHION_MNIST=$data  # the gpu tests read it too
+  nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null
+  python=python3
+  [ -x .venv/bin/python3 ] && python=.venv/bin/python3
+
+  if stage "gpu tests"; then
+    timeout "$(left 150)" "$build/tests/test_gpu" --gtest_brief=1 2>&1 | tail -40
+  fi
+
+  if stage "bench_fused: single trial and K fused, eager and graphed"; then
+    timeout "$(left 150)" "$build/bench/bench_fused" --device cuda:0 --k 1,8,32,64 --epochs 2 \
+      --repeats 3 --separate-max 2 2>&1
+    echo "-- the same for a small CNN (two conv blocks)"
+    timeout "$(left 60)" "$build/bench/bench_fused" --model cnn --device cuda:0 --k 1,8,32 \
+      --epochs 2 --repeats 3 --separate-max 2 2>&1
+  fi
+
+  if stage "default-space random study, $trials trials, --per-device 8"; then
+    study unfused_eager 150 --fuse 1 --cuda-graphs off
+    study fused_graphed 120
+    awk -v a="$(cat "$scratch/unfused_eager.wall")" -v b="$(cat "$scratch/fused_graphed.wall")" \
+      'BEGIN { if (b > 0) printf "fused and graphed: %.2fx faster than unfused eager\n", a / b }'
+  fi
+
+  if stage "Python fused reference"; then
+    timeout "$(left 60)" "$python" bench/fused_reference.py --device cuda --k 1,8,32,64 \
+      --epochs 2 2>&1
+  fi
+
+  if stage "Optuna pytorch_simple sweep on cuda:0"; then
+    if [ -d .device/whl ] && ! "$python" -c 'import optuna' >/dev/null 2>&1; then
+      "$python" -m pip install -q --no-index --no-deps --no-compile --target "$scratch/site" \
+        .device/whl/*.whl && export PYTHONPATH=$scratch/site
+    fi
+    timeout "$(left 150)" bash bench/sweep.sh "$build" "$python" --device cuda:0 --trials 20 \
+      --data "$data" 2>&1 | grep -v '^bench sweep: installing'
+  fi
+
+  if stage "published-table runs (bayes, the time left)"; then
+    published configs/fashion_cnn.json cnn
+    published configs/fashion_mlp_published.json mlp
+  fi
+  echo "== total $(since); log in $out/gpu_check.log"
+}
+main 2>&1 | tee -a "$out/gpu_check.log"
