@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds here, for the lent GPU machine, the programs scripts/gpu_check.sh runs (tune,
-# bench_fused, test_gpu), against a CUDA LibTorch of the machine's version, and stages them in
+# bench_fused, test_gpu, test_train), against a CUDA LibTorch of the machine's version, and stages them in
 # .device/prebuilt with the shared libraries that machine lacks (SQLite, libpq, cpp-httplib and
 # what they load), so that its few minutes go to running rather than compiling. gpu_check.sh
 # uses them when they start there and builds there otherwise.
@@ -23,11 +23,12 @@ cmake -S . -B $build -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_EXE_LINKER_FLAGS=-Wl,--allow-shlib-undefined \
   -DCMAKE_GTEST_DISCOVER_TESTS_DISCOVERY_MODE=PRE_TEST >/tmp/gpu_prebuild.log 2>&1 ||
   { tail -30 /tmp/gpu_prebuild.log && exit 1; }
-cmake --build $build --target tune bench_fused test_gpu -- -j"${JOBS:-2}"
+cmake --build $build --target tune bench_fused test_gpu test_train -- -j"${JOBS:-2}"
 stage=.device/prebuilt
 rm -rf $stage && mkdir -p $stage/lib
 pwd >$stage/ROOT
-tar -cJf $stage/bin.tar.xz $build/tune $build/bench/bench_fused $build/tests/test_gpu
+tar -cJf $stage/bin.tar.xz $build/tune $build/bench/bench_fused $build/tests/test_gpu \
+  $build/tests/test_train
 # Every library the programs load from the system, except glibc's, libstdc++ and libgcc, which
 # the GPU machine (Ubuntu 24.04) has in newer versions; LibTorch and CUDA come from its torch.
 ldd $build/tune $build/tests/test_gpu | awk '$2 == "=>" && $3 ~ /^\// { print $3 }' | sort -u |

@@ -23,16 +23,20 @@ constexpr int64_t kProbeClasses = 10;
 
 // While alive, tensors made on this thread are meta tensors: shapes without storage. Factory
 // functions skip BackendSelect (which would send them to the CPU) and every op then runs its
-// Meta kernel, so building a model allocates nothing and initialises nothing.
+// Meta kernel, so building a model allocates nothing and initialises nothing. The thread's
+// dispatch-key state is saved whole and put back whole: LibTorch 2.11's Include guard instead
+// subtracts what it added, and a key set's difference keeps backend bits, so it left Meta's
+// behind and every later op on the thread (a trial's data and training) ran as a meta op.
 class MetaTensors {
  public:
   MetaTensors()
-      : include_(c10::DispatchKeySet(c10::DispatchKey::Meta)),
-        exclude_(c10::DispatchKeySet(c10::DispatchKey::BackendSelect)) {}
+      : guard_(c10::impl::tls_local_dispatch_key_set().included_ |
+                   c10::DispatchKeySet(c10::DispatchKey::Meta),
+               c10::impl::tls_local_dispatch_key_set().excluded_ |
+                   c10::DispatchKeySet(c10::DispatchKey::BackendSelect)) {}
 
  private:
-  c10::impl::IncludeDispatchKeyGuard include_;
-  c10::impl::ExcludeDispatchKeyGuard exclude_;
+  c10::impl::ForceDispatchKeyGuard guard_;
 };
 
 // What one dry build of `config` reads; an error ends it early, but what it read up to then

@@ -2,7 +2,9 @@
 // before any trial, and the error names where it was written.
 #include "train/check_experiment.h"
 
+#include <c10/core/impl/LocalDispatchKeySet.h>
 #include <gtest/gtest.h>
+#include <torch/torch.h>
 
 #include <algorithm>
 #include <chrono>
@@ -211,6 +213,22 @@ TEST(CheckExperiment, ShippedFashionConfigsAreRunnable) {
   if (!images) GTEST_SKIP() << "Fashion-MNIST is not installed in " << kFashionMnistDir;
   for (const char* name : {"optuna_pytorch_simple", "fashion_mlp"})
     EXPECT_EQ(problem(load_experiment(source + "/configs/" + name + ".json")), "") << name;
+}
+
+// The dry builds run on meta tensors through the thread's dispatch-key state; a trial's data
+// loads and trains on the same thread right after (train_objective), so that state must come
+// back exactly as it was. (An include guard for Meta left its backend bit behind, since a key
+// set's difference keeps backend bits, and every op after it on the thread ran as a meta op.)
+TEST(CheckExperiment, DryBuildsLeaveTheThreadsTensorsReal) {
+  const auto before = c10::impl::tls_local_dispatch_key_set();
+  check_train_params(Hyperparameters({{"layers", 2}, {"units", 16}}, "t"));
+  const auto after = c10::impl::tls_local_dispatch_key_set();
+  EXPECT_EQ(after.included_, before.included_);
+  EXPECT_EQ(after.excluded_, before.excluded_);
+  torch::Tensor labels = torch::arange(70000, torch::kLong).to(torch::kFloat).div_(2);
+  EXPECT_TRUE(labels.device().is_cpu());
+  EXPECT_FALSE(labels.is_meta());
+  EXPECT_EQ(labels.max().item<double>(), 34999.5);
 }
 
 }  // namespace

@@ -61,6 +61,25 @@ TEST(FusedTrainer, PaddedUnitsStayZeroAndEachTrialEndsWithItsAloneWeights) {
   }
 }
 
+// A trial's state is views of the group's tensors outside autograd: a view with history keeps
+// each parameter's gradient accumulator alive on the stream where the view was made, and a
+// CUDA graph capture of the backward pass on a side stream then fails (the GPU tests capture).
+TEST(FusedTrainer, TrialStateIsViewsWithoutAutogradHistory) {
+  auto check = [](const FusedModel& model) {
+    auto params = model.parameters();
+    auto state = model.trial_state(1);
+    ASSERT_GE(state.size(), params.size());
+    for (size_t i = 0; i < params.size(); ++i) {
+      EXPECT_TRUE(params[i].requires_grad()) << i;
+      EXPECT_FALSE(state[i].requires_grad()) << i;
+      EXPECT_EQ(state[i].grad_fn(), nullptr) << i;
+      EXPECT_EQ(state[i].data_ptr(), params[i][1].data_ptr()) << i;  // the group's own memory
+    }
+  };
+  check(fused(mixed_group("adam")).model());
+  check(fused(cnn_group(true, "sgd"), testing::kSmallImageShape).model());
+}
+
 // The group of mixed_group("adam") where trial 1 stops early (and trial 3 after 2 epochs):
 // trial 1 matches itself alone with the same callback, and the other trials' curves are
 // exactly those they have in the group where nobody stops.

@@ -168,7 +168,7 @@ std::vector<torch::Tensor> FusedCnn::parameters() const {
 
 std::vector<torch::Tensor> FusedCnn::trial_state(int64_t trial) const {
   std::vector<torch::Tensor> out;
-  for (const auto& p : parameters()) out.push_back(p.select(0, trial));
+  for (const auto& p : parameters()) out.push_back(p.detach().select(0, trial));
   for (const auto& b : blocks_)
     if (b.running_mean.defined()) {
       out.push_back(b.running_mean.select(0, trial));

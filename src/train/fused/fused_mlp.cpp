@@ -161,7 +161,7 @@ std::vector<torch::Tensor> FusedMlp::parameters() const {
 
 std::vector<torch::Tensor> FusedMlp::trial_state(int64_t trial) const {
   std::vector<torch::Tensor> out;
-  for (const auto& p : parameters()) out.push_back(p.select(0, trial));
+  for (const auto& p : parameters()) out.push_back(p.detach().select(0, trial));
   return out;
 }
 

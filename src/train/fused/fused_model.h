@@ -34,7 +34,10 @@ class FusedModel {
   // Every stacked trainable tensor, each [K, ...] (what the optimizer steps).
   virtual std::vector<torch::Tensor> parameters() const = 0;
   // Trial k's slices of parameters() and of any running statistics (views: writing them
-  // writes the group's), as a TrainerControl snapshots and restores them.
+  // writes the group's), as a TrainerControl snapshots and restores them. Views of the
+  // detached tensors, outside autograd: a view with history would keep each parameter's
+  // gradient accumulator alive on the stream it was made on, and a CUDA graph capture of the
+  // backward pass on another stream then fails (the legacy stream would wait on the capture).
   virtual std::vector<torch::Tensor> trial_state(int64_t trial) const = 0;
   // Trial k's weights and statistics in the model it would have alone (its own widths),
   // copied.
