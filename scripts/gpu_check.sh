@@ -20,6 +20,8 @@
 #   OUT             where the log goes (default a temporary directory); studies go to scratch
 #   STUDY_TRIALS    trials of each study in step 4 (default 64)
 #   GPU_CHECK_SKIP  stages to leave out, by key: tests bench studies reference sweep published
+#   GPU_SWEEP_SEEDS seeds of the sweep in step 6 (default 0), e.g. "0 1 2"
+#   GPU_PUBLISHED_SECONDS  the longest each study of step 7 runs (default 150)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 t0=$(date +%s)
@@ -92,11 +94,11 @@ study() {
   echo "$wall" >"$scratch/$label.wall"
 }
 
-# published CONFIG NAME: a bayes study with the time left (at most 150 s), and its winner's
-# test accuracy (retrained with its config and seed).
+# published CONFIG NAME: a bayes study with the time left (at most GPU_PUBLISHED_SECONDS, default
+# 150), and its winner's test accuracy (retrained with its config and seed).
 published() {
   local seconds
-  seconds=$(($(left 180) - 30))
+  seconds=$(($(left $((${GPU_PUBLISHED_SECONDS:-150} + 30))) - 30))
   [ "$seconds" -lt 30 ] && echo "$2: skipped, $seconds s left" && return
   echo "$2: bayes for $seconds s"
   timeout $((seconds + 20)) "$build/tune" --config "$1" --data "$data" --gpus 0 \
@@ -160,8 +162,10 @@ main() {
       "$python" -m pip install -q --no-index --no-deps --no-compile --target "$scratch/site" \
         .device/whl/*.whl && export PYTHONPATH=$scratch/site
     fi
-    timeout "$(left 150)" bash bench/sweep.sh "$build" "$python" --device cuda:0 --trials 20 \
-      --data "$data" 2>&1 | grep -v '^bench sweep: installing'
+    for seed in ${GPU_SWEEP_SEEDS:-0}; do
+      timeout "$(left 150)" bash bench/sweep.sh "$build" "$python" --device cuda:0 --trials 20 \
+        --seed "$seed" --data "$data" 2>&1 | grep -v '^bench sweep: installing'
+    done
   fi
 
   if stage published "published-table runs (bayes, the time left)"; then

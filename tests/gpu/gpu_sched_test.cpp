@@ -108,7 +108,7 @@ TEST(GpuSched, BayesWithFourTrialsPerGpu) {
                          {"units", {{"type", "int"}, {"low", 16}, {"high", 128}, {"log", true}}}};
   std::ofstream(dir.file("experiment.json")) << experiment.dump();
   std::string cmd = std::string(TUNE_BINARY) + " --config " + dir.file("experiment.json") +
-                    " --strategy bayes --gpus 0 --per-device 4 --trials 16 --study " +
+                    " --strategy bayes --gpus 0 --per-device 4 --fuse 1 --trials 16 --study " +
                     dir.file("study") + " 2>" + dir.file("err");
   int status = std::system(cmd.c_str());
   std::ifstream err(dir.file("err"));
