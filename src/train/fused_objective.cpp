@@ -4,16 +4,19 @@
 
 #include "common/hparams.h"
 #include "data/cache.h"
+#include "study/study_dir.h"
 #include "train/callbacks.h"
 #include "train/check_experiment.h"
 #include "train/device.h"
 #include "train/fused/fused_trainer.h"
 #include "train/train_objective.h"
+#include "train/weights_archive.h"
 
 namespace tune {
 
 std::vector<Json> train_group(const Experiment& experiment, const std::vector<Config>& configs,
-                              const std::vector<TrialContext*>& contexts, DatasetCache& cache) {
+                              const std::vector<TrialContext*>& contexts, DatasetCache& cache,
+                              const std::string& study_dir) {
   if (configs.empty() || contexts.size() != configs.size())
     throw std::invalid_argument("train_group: one context per config, and at least one config");
   const std::string device = check_device(contexts.front()->device, "device");
@@ -41,9 +44,15 @@ std::vector<Json> train_group(const Experiment& experiment, const std::vector<Co
   }
   std::vector<TrainResult> results = trainer.fit(*data);
   std::vector<Json> out;
-  for (const TrainResult& r : results) {
+  for (size_t k = 0; k < results.size(); ++k) {
+    const TrainResult& r = results[k];
     out.push_back(r.to_json());
     out.back()["device"] = device;
+    if (!study_dir.empty() && keeps_weights(r.stop_reason)) {
+      torch::nn::Sequential own = trainer.model().trial_model(static_cast<int64_t>(k));
+      const int number = contexts[k]->number;
+      save_weights(*own, number, configs[k], study_trial_weights_path(study_dir, number));
+    }
   }
   return out;
 }

@@ -16,8 +16,11 @@ class DatasetCache;
 // Returns one train_config-like result per config ({"history", "stop_reason", "monitor",
 // "best_epoch", "best_value", "test_*", "device"}). ConfigError when the configs cannot share a
 // group (form_fused_groups keeps such configs apart) or a config is bad; LibTorch's errors
-// (out of memory) propagate: they are the whole group's.
+// (out of memory) propagate: they are the whole group's. With a `study_dir` (the study keeps
+// its best weights), each trial that ends on its own leaves its weights, as a model of its own
+// widths, at study_trial_weights_path(study_dir, its number), as train_config does alone.
 std::vector<Json> train_group(const Experiment& experiment, const std::vector<Config>& configs,
-                              const std::vector<TrialContext*>& contexts, DatasetCache& cache);
+                              const std::vector<TrialContext*>& contexts, DatasetCache& cache,
+                              const std::string& study_dir = "");
 
 }  // namespace tune

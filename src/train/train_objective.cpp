@@ -64,8 +64,7 @@ class TrainObjective : public Objective {
     return r;
   }
 
-  // Fused trials keep no weights of their own: with keep_best_weights every trial runs alone.
-  bool can_fuse() const override { return study_dir_.empty(); }
+  bool can_fuse() const override { return true; }
   // Groups and keys need the examples' shape (a cnn's image). Data that does not load forms no
   // groups and gives no key.
   std::vector<std::vector<size_t>> fuse_groups(const std::vector<Json>& configs, int largest,
@@ -83,7 +82,7 @@ class TrainObjective : public Objective {
   // its trials with it.
   std::vector<GroupMemberResult> run_group(const std::vector<Json>& configs,
                                            const std::vector<TrialContext*>& contexts) override {
-    std::vector<Json> outs = train_group(experiment_, configs, contexts, cache_);
+    std::vector<Json> outs = train_group(experiment_, configs, contexts, cache_, study_dir_);
     std::vector<GroupMemberResult> results(outs.size());
     for (size_t k = 0; k < outs.size(); ++k) {
       try {
@@ -176,8 +175,7 @@ Json train_config(const Experiment& experiment, const Config& config, TrialConte
   trainer.stop_when([&ctx] { return ctx.stop_requested(); });
   Json out = trainer.fit(*data).to_json();
   const std::string reason = out.at("stop_reason");
-  if (!save_weights_to.empty() && reason != stop_reason::kStopped &&
-      reason != stop_reason::kDiverged)
+  if (!save_weights_to.empty() && keeps_weights(reason))
     save_weights(*model, ctx.number, config, save_weights_to);
   out["parameters"] = parameters;
   out["device"] = device;

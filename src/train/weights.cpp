@@ -69,6 +69,10 @@ Json retrain(const Experiment& experiment, const Config& config, const std::stri
 
 }  // namespace
 
+bool keeps_weights(const std::string& reason) {
+  return reason != stop_reason::kStopped && reason != stop_reason::kDiverged;
+}
+
 void save_weights(torch::nn::Module& model, int trial, const Config& config,
                   const std::string& path) {
   write_file_atomically(path, [&](const std::string& temporary) {

@@ -14,4 +14,8 @@ namespace tune {
 void save_weights(torch::nn::Module& model, int trial, const Config& config,
                   const std::string& path);
 
+// Whether a trial that ended for `stop_reason` keeps its weights: not when the study stopped
+// it (pruned, interrupted) or it diverged.
+bool keeps_weights(const std::string& stop_reason);
+
 }  // namespace tune

@@ -75,6 +75,24 @@ TEST(BestTestCli, ReloadsKeptWeightsAndGetsTheRecordedTestAccuracy) {
       << "the other trials' weights are deleted";
 }
 
+// Trials trained together in a fused group keep their weights too, each as a model of its
+// own, and the best one's reload gives what it recorded (a fused group's sums run in another
+// order than one model's, so up to rounding: at most one of the 300 test examples).
+TEST(BestTestCli, FusedTrialsKeepTheirWeights) {
+  TempDir dir;
+  std::string err;
+  Json best =
+      run_and_test(dir, synthetic_experiment(), {"--keep-best-weights", "--fuse", "4"}, err);
+  EXPECT_EQ(best.at("summary").at("fused_group").at("size"), 4) << best.dump();
+  const Json& test = best.at("test");
+  EXPECT_EQ(test.at("source"), "kept weights") << err;
+  const double recorded = best.at("summary").at("test_accuracy").get<double>();
+  EXPECT_LT(recorded, 0.99) << "a test that could not tell weights apart";
+  EXPECT_NEAR(test.at("test_accuracy").get<double>(), recorded, 1.0 / 300 + 1e-9);
+  EXPECT_NEAR(test.at("test_loss").get<double>(), best.at("summary").at("test_loss").get<double>(),
+              1e-4);
+}
+
 TEST(BestTestCli, ConfigFieldKeepsWeightsToo) {
   TempDir dir;
   std::string err;
