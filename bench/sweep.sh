@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# scripts/bench.sh sweep [--device cpu|cuda:0] [--trials N] [--seed S] [--data DIR]: Optuna's
-# pytorch_simple example in Python (bench/optuna_pytorch_simple.py: PyPI optuna and the torch
-# tune links) and tune on configs/optuna_pytorch_simple.json, one after the other on this
-# machine, and a table of both. Speed rows: the random sampler on both sides (the same kind of
+# scripts/bench.sh sweep [--device cpu|cuda:0] [--trials N] [--seed S] [--data DIR]
+# [--tune-workers N]: Optuna's pytorch_simple example in Python (bench/optuna_pytorch_simple.py:
+# PyPI optuna and the torch tune links) and tune on configs/optuna_pytorch_simple.json, one
+# after the other on this machine, and a table of both. The example runs one trial at a time;
+# tune too unless --tune-workers N (default 1) gives it N workers (on the CPU, the cores split
+# between them; on a GPU, N per device). Speed rows: the random sampler on both sides (the same kind of
 # configs, so the time per trial compares the engines); quality rows: each side's default
 # (Optuna's TPE, tune's bayes).
 # Wall time is each process's, start to exit (imports, data loading and every trial included),
@@ -12,19 +14,20 @@
 set -euo pipefail
 build=$1 python=$2
 shift 2
-device=cpu trials=20 seed=0 data=${FASHION_MNIST:-/usr/share/datasets/fashion-mnist}
+device=cpu trials=20 seed=0 data=${FASHION_MNIST:-/usr/share/datasets/fashion-mnist} workers=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --device) device=$2 && shift 2 ;;
     --trials) trials=$2 && shift 2 ;;
     --seed) seed=$2 && shift 2 ;;
     --data) data=$2 && shift 2 ;;
-    *) echo "bench sweep: unknown argument $1; allowed: --device cpu|cuda:N, --trials N, --seed S, --data DIR" >&2 && exit 2 ;;
+    --tune-workers) workers=$2 && shift 2 ;;
+    *) echo "bench sweep: unknown argument $1; allowed: --device cpu|cuda:N, --trials N, --seed S, --data DIR, --tune-workers N" >&2 && exit 2 ;;
   esac
 done
 case "$device" in
-  cpu) devices=(--cpu-workers 1) ;;
-  cuda:*) devices=(--gpus "${device#cuda:}" --per-device 1) ;;
+  cpu) devices=(--cpu-workers "$workers") ;;  # the cores split between them
+  cuda:*) devices=(--gpus "${device#cuda:}" --per-device "$workers") ;;
   *) echo "bench sweep: --device: expected cpu or cuda:N, got $device" >&2 && exit 2 ;;
 esac
 if ! "$python" -c 'import optuna' >/dev/null 2>&1; then
@@ -71,12 +74,13 @@ tune_side() {
   "$build/tune" export --study "$work/tune_$1" --format json --output "$work/tune_$1.json" 2>/dev/null
   "$python" -c 'import json, sys; trials = json.load(open(sys.argv[1]))
 done = [t["value"] for t in trials if t["state"] == "complete"]
-print(json.dumps({"side": "tune", "sampler": sys.argv[2], "complete": len(done),
+side = "tune" if sys.argv[6] == "1" else f"tune, {sys.argv[6]} workers"
+print(json.dumps({"side": side, "sampler": sys.argv[2], "complete": len(done),
                   "pruned": sum(t["state"] == "pruned" for t in trials),
                   "epochs": sum(len(t["metrics"]) for t in trials),
                   "best": max(done) if done else None, "wall": float(sys.argv[4]) - float(sys.argv[3]),
                   "cpu": float(sys.argv[5])}))' \
-    "$work/tune_$1.json" "$1" "$start" "$end" "$(cpu_seconds)"
+    "$work/tune_$1.json" "$1" "$start" "$end" "$(cpu_seconds)" "$workers"
 }
 
 echo "bench sweep: $trials trials per run on $device, seed $seed; 4 runs, one at a time" >&2
@@ -97,7 +101,7 @@ for pair in (runs[0:2], runs[2:4]):
         done = r["complete"] + r["pruned"]
         per_trial = lambda run, key: run[key] / max(run["complete"] + run["pruned"], 1)
         ratio = (f"{per_trial(pair[0], 'wall') / per_trial(r, 'wall'):.2f}x; "
-                 f"{per_trial(pair[0], 'cpu') / per_trial(r, 'cpu'):.2f}x") if r["side"] == "tune" else ""
+                 f"{per_trial(pair[0], 'cpu') / per_trial(r, 'cpu'):.2f}x") if r["side"].startswith("tune") else ""
         best = f"{r['best']:.4f}" if r["best"] is not None else "-"
         print(f"| {r['side']} | {r['sampler']} | {done} ({r['complete']} + {r['pruned']}) | {r['epochs']} | "
               f"{r['wall']:.1f} | {r['wall'] / max(done, 1):.2f} | {r['cpu']:.1f} | {best} | {ratio} |")
