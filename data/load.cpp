@@ -21,7 +21,7 @@ const std::vector<std::string> kCommonKeys = {
 void check_data_keys(const Hyperparameters& hp, const std::vector<std::string>& own) {
   std::vector<std::string> allowed = kCommonKeys;
   allowed.insert(allowed.end(), own.begin(), own.end());
-  check_keys(hp.raw(), allowed, hp.source());
+  hp.check_keys(allowed);
 }
 
 // A limit on a split's examples: a count, or 0 (the default) for all of them.

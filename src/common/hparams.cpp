@@ -24,6 +24,13 @@ void Hyperparameters::fail(const std::string& name, const std::string& message) 
   throw ConfigError(origin != origins_.end() ? origin->second : source_ + "." + name, message);
 }
 
+void Hyperparameters::check_keys(const std::vector<std::string>& allowed) const {
+  for (const auto& [key, where] : origins_)
+    if (config_.contains(key) && std::find(allowed.begin(), allowed.end(), key) == allowed.end())
+      fail(key, "sets " + key + ", which is not a key here; allowed: " + join_names(allowed));
+  tune::check_keys(config_, allowed, source_);
+}
+
 void Hyperparameters::set_origin(const std::string& name, std::string where) {
   origins_[name] = std::move(where);
 }

@@ -44,6 +44,8 @@ class Hyperparameters {
 
   // Error for `name` with a message, already prefixed with source and field (or its origin).
   [[noreturn]] void fail(const std::string& name, const std::string& message) const;
+  // check_keys (below) over this config, naming a key's origin where a flag set it.
+  void check_keys(const std::vector<std::string>& allowed) const;
 
   // Errors about `name` name `where` instead of "source.name": the flag that set it
   // ("--set lr"), or the space bound it came from ("configs/x.json: space.lr.low").

@@ -176,13 +176,13 @@ void check_space_extremes(const Experiment& e) {
   }
 }
 
-void check_data(const Experiment& e) {
+}  // namespace
+
+void check_experiment_data(const Experiment& e) {
   Hyperparameters data(e.data, e.where("data"));
   for (const auto& [field, flag] : e.origins("data")) data.set_origin(field, flag);
   check_dataset(data);
 }
-
-}  // namespace
 
 void check_train_params(const Hyperparameters& params) {
   MetaTensors meta;
@@ -201,7 +201,7 @@ void check_train_experiment(const Experiment& e) {
   check_train_params(params_reader(e, e.params));
   check_space_extremes(e);
   make_callbacks(e.callbacks, e.where("callbacks"));
-  check_data(e);
+  check_experiment_data(e);
 }
 
 }  // namespace tune

@@ -32,6 +32,10 @@ void check_train_experiment(const Experiment& experiment);
 // throws ConfigError as the trial would. `params` names the errors (source and origins).
 void check_train_params(const Hyperparameters& params);
 
+// The data section alone (keys, ranges, files and directories present; nothing is read), its
+// errors naming the flag that set a field (`--data` for dir) or the experiment's file.
+void check_experiment_data(const Experiment& experiment);
+
 // Every param name some builder, optimizer or the trainer reads, sorted: the names read in
 // dry builds of every choice they offer (each model, each optimizer, ...) with every integer
 // at its maximum and every flag on, so that conditional names (units_<i> for each possible

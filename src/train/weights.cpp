@@ -7,6 +7,7 @@
 #include "data/cache.h"
 #include "models/builders.h"
 #include "study/best_file.h"
+#include "train/check_experiment.h"
 #include "train/device.h"
 #include "train/train_objective.h"
 #include "train/trainer.h"
@@ -97,6 +98,7 @@ Json test_best_trial(const Experiment& experiment, const TrialSnapshot& best,
     throw ConfigError(experiment.where("objective"),
                       "runs a command; only a training objective's trials can be tested");
   const std::string checked = check_device(device, "--device");
+  check_experiment_data(experiment);  // first, so that errors name `--data` where it set dir
   auto data = cache.get(experiment.data, checked, experiment.where("data"));
   if (!data->has_test())
     throw ConfigError(experiment.where("data"),

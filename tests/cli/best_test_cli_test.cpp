@@ -143,5 +143,15 @@ TEST(BestTestCli, UntestableStudiesExit2) {
   EXPECT_EQ(missing.code, 2) << missing.err;
 }
 
+TEST(BestTestCli, ABadDataFlagIsNamedAsTheFlag) {
+  TempDir dir;
+  std::ofstream(dir.file("x.json")) << synthetic_experiment();
+  ASSERT_EQ(run_tune(dir, {"--config", dir.file("x.json"), "--study", dir.file("s")}).code, 0);
+  Finished best =
+      run_tune(dir, {"best", "--study", dir.file("s"), "--test", "--data", dir.file("nowhere")});
+  EXPECT_EQ(best.code, 2) << best.err;
+  EXPECT_NE(best.err.find("error: --data: sets dir"), std::string::npos) << best.err;
+}
+
 }  // namespace
 }  // namespace tune
