@@ -1,5 +1,6 @@
 #include "run/listeners.h"
 
+#include <cstdio>
 #include <exception>
 #include <filesystem>
 
@@ -85,7 +86,35 @@ void BestFileListener::write() {
 
 BestWeightsListener::BestWeightsListener(Study& study, std::string dir)
     : study_(study), dir_(std::move(dir)) {
-  if (auto best = study_.best()) best_ = best->value;
+  std::optional<TrialSnapshot> best = study_.best();
+  if (best) best_ = best->value;
+  tidy_after_crash(best);
+}
+
+// A run that was killed leaves weights behind: of trials it was training (now failed, or still
+// running in another process) and, between a trial's end and this listener's turn, of a
+// finished one. The study's best trial, complete, whose file is still there was never made
+// best.pt (best.pt holds an earlier trial): it is now. Other finished trials' files go;
+// running trials' files stay (their process may be alive).
+void BestWeightsListener::tidy_after_crash(const std::optional<TrialSnapshot>& best) {
+  namespace fs = std::filesystem;
+  const fs::path folder = fs::path(study_trial_weights_path(dir_, 0)).parent_path();
+  std::error_code error;
+  if (!fs::is_directory(folder, error)) return;
+  for (const auto& entry : fs::directory_iterator(folder, error)) {
+    const std::string name = entry.path().filename().string();
+    int number = -1;
+    if (std::sscanf(name.c_str(), "trial-%d.pt", &number) != 1 ||
+        name != fs::path(study_trial_weights_path(dir_, number)).filename().string())
+      continue;
+    std::optional<TrialSnapshot> trial = study_.trial(number);
+    if (trial && trial->state == TrialState::Running) continue;
+    std::error_code ignored;
+    if (best && best->number == number)
+      fs::rename(entry.path(), study_best_weights_path(dir_), ignored);
+    else
+      fs::remove(entry.path(), ignored);
+  }
 }
 
 void BestWeightsListener::trial_finished(const WorkerSpec&, const TrialSnapshot& trial) {

@@ -57,7 +57,7 @@ class BestFileListener : public RunListener {
 // seen becomes study_best_weights_path (one rename: best.pt is always a whole archive, of the
 // best trial kept so far); every other trial's file is deleted. A better trial whose weights
 // are missing (another process found it) leaves best.pt as it was: the archive names its
-// trial, so readers can tell.
+// trial, so readers can tell. On creation it tidies what a killed run left (tidy_after_crash).
 class BestWeightsListener : public RunListener {
  public:
   BestWeightsListener(Study& study, std::string dir);
@@ -65,6 +65,8 @@ class BestWeightsListener : public RunListener {
   void run_finished(const RunSummary&) override;
 
  private:
+  void tidy_after_crash(const std::optional<TrialSnapshot>& best);
+
   Study& study_;
   std::string dir_;
   std::mutex mutex_;

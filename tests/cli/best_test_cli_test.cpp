@@ -93,6 +93,28 @@ TEST(BestTestCli, FusedTrialsKeepTheirWeights) {
               1e-4);
 }
 
+// What a killed run leaves in STUDY/weights (the best trial's file never made best.pt, a
+// finished trial's file never deleted) is put right when the study runs again.
+TEST(BestTestCli, ARunTidiesTheWeightsAKilledRunLeft) {
+  namespace fs = std::filesystem;
+  TempDir dir;
+  std::string err;
+  Json first = run_and_test(dir, synthetic_experiment(), {"--keep-best-weights"}, err);
+  const int best = first.at("number").get<int>();
+  const int other = best == 0 ? 1 : 0;
+  const std::string best_pt = study_best_weights_path(dir.file("s"));
+  fs::create_directories(fs::path(study_trial_weights_path(dir.file("s"), best)).parent_path());
+  fs::copy_file(best_pt, study_trial_weights_path(dir.file("s"), other));
+  fs::rename(best_pt, study_trial_weights_path(dir.file("s"), best));
+  Finished again = run_tune(dir, {"--config", dir.file("x.json"), "--study", dir.file("s"),
+                                  "--trials", "5", "--keep-best-weights"});
+  ASSERT_EQ(again.code, 0) << again.err;
+  EXPECT_FALSE(fs::exists(dir.file("s/weights"))) << "left: the finished trials' files";
+  Finished tested = run_tune(dir, {"best", "--study", dir.file("s"), "--test"});
+  ASSERT_EQ(tested.code, 0) << tested.err;
+  EXPECT_EQ(Json::parse(tested.out).at("test").at("source"), "kept weights") << tested.err;
+}
+
 TEST(BestTestCli, ConfigFieldKeepsWeightsToo) {
   TempDir dir;
   std::string err;
