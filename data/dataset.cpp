@@ -29,7 +29,7 @@ Split normalised(const Split& s, const Stats& stats, Normalization mode, bool ow
     s.x.sub_(stats.mean).div_(stats.std);
     return s;
   }
-  return {(s.x - stats.mean) / stats.std, s.y};
+  return {(s.x - stats.mean) / stats.std, s.y, s.per_epoch};
 }
 
 void check_examples(const Examples& e, const std::string& what) {
@@ -60,6 +60,17 @@ torch::Tensor first(const torch::Tensor& indices, int64_t limit, const std::stri
   return indices.narrow(0, 0, limit);
 }
 
+// The training split from the shuffled `indices` of the training examples: the first
+// train_limit of them, or with train_subset_per_epoch all of them, an epoch drawing
+// train_limit afresh.
+Split training_part(const Examples& train, const torch::Tensor& indices, const SplitOptions& o) {
+  torch::Tensor kept = first(indices, o.train_limit, "train_limit", "training");
+  if (!o.train_subset_per_epoch) return gather(train, kept);
+  Split all = gather(train, indices);
+  all.per_epoch = o.train_limit;
+  return all;
+}
+
 torch::Tensor shuffled(int64_t n, uint64_t seed) {
   return torch::tensor(shuffled_indices(n, seed), torch::kLong);
 }
@@ -74,8 +85,7 @@ Parts split_from_train(const Examples& train, const std::optional<Examples>& tes
                                 " of " + std::to_string(n) + " examples leaves an empty split");
   torch::Tensor order = shuffled(n, o.seed);
   Parts p;
-  p.train = gather(
-      train, first(order.narrow(0, n_val, n - n_val), o.train_limit, "train_limit", "training"));
+  p.train = training_part(train, order.narrow(0, n_val, n - n_val), o);
   p.val = gather(train, first(order.narrow(0, 0, n_val), o.validation_limit, "validation_limit",
                               "validation"));
   if (test) p.test = Split{test->x, test->y};
@@ -92,8 +102,7 @@ Parts split_from_test(const Examples& train, const std::optional<Examples>& test
   torch::Tensor val_idx = first(order, o.validation_limit, "validation_limit", "test");
   const int64_t n_val = val_idx.size(0);
   Parts p;
-  p.train = gather(
-      train, first(shuffled(train.y.size(0), o.seed), o.train_limit, "train_limit", "training"));
+  p.train = training_part(train, shuffled(train.y.size(0), o.seed), o);
   p.val = gather(*test, val_idx);
   if (n_val < m) p.test = gather(*test, order.narrow(0, n_val, m - n_val));
   p.test_owned = true;
@@ -104,7 +113,7 @@ Parts split_from_test(const Examples& train, const std::optional<Examples>& test
 
 Split Split::to(const torch::Device& device) const {
   if (empty()) return *this;
-  return {x.to(device), y.to(device)};
+  return {x.to(device), y.to(device), per_epoch};
 }
 
 Dataset Dataset::to(const torch::Device& device) const {

@@ -15,8 +15,12 @@ namespace tune {
 struct Split {
   torch::Tensor x;
   torch::Tensor y;
+  // Training only: how many of these examples one epoch trains on, drawn afresh each epoch
+  // (data.train_subset "per_epoch"); 0: all of them, in a new order each epoch.
+  int64_t per_epoch = 0;
   int64_t size() const { return y.defined() ? y.size(0) : 0; }
   bool empty() const { return size() == 0; }
+  int64_t epoch_size() const { return per_epoch > 0 ? per_epoch : size(); }
   Split to(const torch::Device& device) const;
 };
 
@@ -52,6 +56,9 @@ struct SplitOptions {
   ValidationSource validation_from = ValidationSource::Train;
   int64_t train_limit = 0;       // keep the first N training examples after the shuffle; 0: all
   int64_t validation_limit = 0;  // the same for validation
+  // Keep every training example and draw train_limit of them afresh each epoch (Split::
+  // per_epoch) instead of one fixed subset.
+  bool train_subset_per_epoch = false;
 };
 
 // 0..n-1 shuffled by a Fisher-Yates pass over std::mt19937_64(seed): the same on every

@@ -15,7 +15,7 @@ namespace {
 
 const std::vector<std::string> kCommonKeys = {
     "dataset",          "validation_fraction", "validation_from", "train_limit",
-    "validation_limit", "split_seed",          "normalize"};
+    "validation_limit", "train_subset",        "split_seed",      "normalize"};
 
 // The keys every dataset takes and this one's own.
 void check_data_keys(const Hyperparameters& hp, const std::vector<std::string>& own) {
@@ -44,6 +44,12 @@ SplitOptions split_options(const Hyperparameters& hp, const std::string& default
   o.validation_from = from_test ? ValidationSource::Test : ValidationSource::Train;
   o.train_limit = example_limit(hp, "train_limit");
   o.validation_limit = example_limit(hp, "validation_limit");
+  o.train_subset_per_epoch =
+      hp.choice("train_subset", "fixed", {"fixed", "per_epoch"}) == "per_epoch";
+  if (o.train_subset_per_epoch && o.train_limit == 0)
+    hp.fail("train_subset",
+            "\"per_epoch\" draws train_limit examples each epoch; set "
+            "data.train_limit");
   o.seed = static_cast<uint64_t>(hp.integer("split_seed", 0, 0));
   std::string norm = hp.choice("normalize", default_norm, {"global", "per_feature", "none"});
   o.normalization = norm == "global"        ? Normalization::Global

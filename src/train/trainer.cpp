@@ -89,8 +89,9 @@ void Trainer::add_callback(std::unique_ptr<Callback> callback) {
 bool Trainer::train_epoch(const Split& train, EpochMetrics& m) {
   model_->train();
   const torch::Device device = train.x.device();
-  const int64_t n = train.size(), batch = options_.batch_size;
-  auto order = torch::randperm(n, generator_, torch::dtype(torch::kLong).device(device));
+  const int64_t n = train.epoch_size(), batch = options_.batch_size;
+  auto order = torch::randperm(train.size(), generator_, torch::dtype(torch::kLong).device(device))
+                   .narrow(0, 0, n);
   Totals totals;
   if (graphed_) {
     totals = graphed_->totals;  // the tensors the captured step adds to

@@ -142,6 +142,26 @@ TEST(Split, ValidationFromTestTakesTestExamplesAndLeavesTheRestAsTest) {
       std::invalid_argument);
 }
 
+TEST(Split, APerEpochSubsetKeepsEveryTrainingExampleAndTheLimit) {
+  Examples train = numbered(500, 0), test = numbered(200, 10000);
+  for (auto from : {ValidationSource::Train, ValidationSource::Test}) {
+    SplitOptions fixed = limited(from, 64, 16), drawn = fixed;
+    drawn.train_subset_per_epoch = true;
+    Dataset a = make_dataset("t", train, test, 1, {1}, fixed);
+    Dataset b = make_dataset("t", train, test, 1, {1}, drawn);
+    EXPECT_EQ(a.train.size(), 64);
+    EXPECT_EQ(a.train.epoch_size(), 64);
+    EXPECT_EQ(b.train.size(), from == ValidationSource::Train ? 450 : 500);
+    EXPECT_EQ(b.train.per_epoch, 64);
+    EXPECT_EQ(b.train.epoch_size(), 64);
+    // The same validation examples; the fixed subset is the front of the pool.
+    EXPECT_TRUE(torch::equal(a.val.x, b.val.x));
+    EXPECT_TRUE(torch::equal(a.train.x, b.train.x.narrow(0, 0, 64)));
+    EXPECT_TRUE(disjoint(ids(b.train), ids(b.val)));
+    EXPECT_EQ(b.to(torch::kCPU).train.per_epoch, 64);
+  }
+}
+
 TEST(LoadDataset, ValidationFromTestThroughTheDataSection) {
   Json section = {{"dataset", "synthetic"},    {"samples", 300},     {"test_samples", 100},
                   {"validation_from", "test"}, {"train_limit", 128}, {"validation_limit", 40},
@@ -172,6 +192,8 @@ TEST(LoadDataset, RejectsBadLimitsAndSources) {
                "data.validation_fraction");
   expect_error({{"validation_from", "test"}, {"test_samples", 0}}, "needs a test split");
   expect_error({{"samples", 100}, {"train_limit", 500}}, "train_limit 500");
+  expect_error({{"train_subset", "per_epoch"}}, "data.train_subset: \"per_epoch\" draws");
+  expect_error({{"train_subset", "each"}, {"train_limit", 10}}, "allowed: fixed, per_epoch");
 }
 
 TEST(Synthetic, ShapeAndClasses) {

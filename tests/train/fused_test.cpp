@@ -80,6 +80,17 @@ TEST(FusedTrainer, TrialStateIsViewsWithoutAutogradHistory) {
   check(fused(cnn_group(true, "sgd"), testing::kSmallImageShape).model());
 }
 
+// A per-epoch training subset: each trial of a group draws the examples it draws alone.
+TEST(FusedTrainer, APerEpochSubsetMatchesAlone) {
+  Dataset data = load_dataset(testing::kSmallData, "data");
+  data.train.per_epoch = 160;
+  auto group = mixed_group("adam");
+  std::vector<TrainResult> together = fused(group).fit(data);
+  for (size_t k = 0; k < group.size(); ++k)
+    expect_same_curve(together[k], make_trainer(group[k]).fit(data), 1e-4,
+                      "per-epoch subset, trial " + std::to_string(k));
+}
+
 // The group of mixed_group("adam") where trial 1 stops early (and trial 3 after 2 epochs):
 // trial 1 matches itself alone with the same callback, and the other trials' curves are
 // exactly those they have in the group where nobody stops.

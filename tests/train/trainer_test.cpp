@@ -49,6 +49,23 @@ TEST(Trainer, SameSeedSameRun) {
   EXPECT_NE(a.history[1].train_loss, c.history[1].train_loss);
 }
 
+// With a per-epoch subset each epoch trains on that many examples drawn afresh from the whole
+// training split: at a learning rate too small to move the model, every epoch's training loss
+// is the same over the fixed split and differs over fresh draws.
+TEST(Trainer, APerEpochSubsetDrawsFreshExamplesEachEpoch) {
+  Dataset data = load_dataset(kData, "data");
+  Dataset drawn = data;
+  drawn.train.per_epoch = 100;
+  Json config = {{"optimizer", "sgd"}, {"lr", 1e-12}, {"epochs", 3}, {"batch_size", 20}};
+  TrainResult all = make_trainer(config).fit(data), some = make_trainer(config).fit(drawn);
+  for (int e : {1, 2}) {
+    EXPECT_NEAR(all.history[e].train_loss, all.history[0].train_loss, 1e-6) << e;
+    EXPECT_NE(some.history[e].train_loss, some.history[0].train_loss) << e;
+  }
+  EXPECT_DOUBLE_EQ(some.history[2].train_loss,
+                   make_trainer(config).fit(drawn).history[2].train_loss);
+}
+
 TEST(Trainer, EarlyStoppingEndsBeforeMaxEpochsAndReportsEachEpoch) {
   Dataset data = load_dataset(kData, "data");
   // A high learning rate plateaus quickly; patience 1 on val_loss with a large min_delta.

@@ -79,10 +79,12 @@ void FusedTrainer::keep_left_state(Run& run) {
 void FusedTrainer::train_epoch(const Split& train, Run& run) {
   model_->train(true);
   const torch::Device device = train.x.device();
-  const int64_t K = trials(), n = train.size(), batch = options_[0].batch_size;
+  const int64_t K = trials(), n = train.epoch_size(), batch = options_[0].batch_size;
   std::vector<torch::Tensor> orders;
   for (int64_t k = 0; k < K; ++k)
-    orders.push_back(torch::randperm(n, run.order[k], torch::dtype(torch::kLong).device(device)));
+    orders.push_back(
+        torch::randperm(train.size(), run.order[k], torch::dtype(torch::kLong).device(device))
+            .narrow(0, 0, n));
   auto order = torch::stack(orders);  // [K, n]
   run.loss_sum.zero_();
   run.correct.zero_();
