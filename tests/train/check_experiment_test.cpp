@@ -204,6 +204,7 @@ TEST(CheckExperiment, ShippedFashionConfigsAreRunnable) {
   const std::string source = TUNE_SOURCE_DIR;
   Experiment simple = load_experiment(source + "/configs/optuna_pytorch_simple.json");
   EXPECT_EQ(simple.data.at("train_limit"), 3840);
+  EXPECT_EQ(simple.data.at("train_subset"), "per_epoch");  // fresh images each epoch, as there
   EXPECT_EQ(simple.data.at("validation_limit"), 1280);
   EXPECT_EQ(simple.data.at("validation_from"), "test");
   EXPECT_EQ(simple.trials, 100);
