@@ -13,8 +13,9 @@
 #      groups, CUDA graphs); wall times and best values side by side;
 #   5. the Python fused reference (bench/fused_reference.py), the ceiling;
 #   6. the Optuna pytorch_simple sweep on cuda:0 (bench/sweep.sh; optuna from .device/whl);
-#   7. the published-table runs: bayes on configs/fashion_mlp_published.json and
-#      configs/fashion_cnn.json with what time is left, and the winners' test accuracy.
+#   7. the published-table runs: bayes on configs/fashion_cnn.json and
+#      configs/fashion_mlp_published.json with what time is left, and the winners' test accuracy
+#      from their kept weights.
 #   FASHION_MNIST   Fashion-MNIST directory (default .device/data/fashion-mnist when present,
 #                   else /usr/share/datasets/fashion-mnist)
 #   OUT             where the log goes (default a temporary directory); studies go to scratch
@@ -95,14 +96,15 @@ study() {
 }
 
 # published CONFIG NAME: a bayes study with the time left (at most GPU_PUBLISHED_SECONDS, default
-# 150), and its winner's test accuracy (retrained with its config and seed).
+# 150), keeping the best weights, and its winner's test accuracy (reloaded from them).
 published() {
   local seconds
   seconds=$(($(left $((${GPU_PUBLISHED_SECONDS:-150} + 30))) - 30))
   [ "$seconds" -lt 30 ] && echo "$2: skipped, $seconds s left" && return
   echo "$2: bayes for $seconds s"
   timeout $((seconds + 20)) "$build/tune" --config "$1" --data "$data" --gpus 0 \
-    --timeout "$seconds" --on-timeout stop --study "$scratch/$2" 2>"$scratch/$2.log" >/dev/null
+    --timeout "$seconds" --on-timeout stop --keep-best-weights --study "$scratch/$2" \
+    2>"$scratch/$2.log" >/dev/null
   "$build/tune" status --study "$scratch/$2" 2>&1 | head -12
   timeout "$(left 60)" "$build/tune" best --study "$scratch/$2" --test --device cuda:0 \
     --data "$data" 2>&1 | grep -E 'test_accuracy|"value"|error' | head -4
