@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cmath>
 
 #include "common/error.h"
 #include "data/load.h"
@@ -58,9 +59,10 @@ TEST(Trainer, APerEpochSubsetDrawsFreshExamplesEachEpoch) {
   drawn.train.per_epoch = 100;
   Json config = {{"optimizer", "sgd"}, {"lr", 1e-12}, {"epochs", 3}, {"batch_size", 20}};
   TrainResult all = make_trainer(config).fit(data), some = make_trainer(config).fit(drawn);
+  // Summation order alone moves a mean by about 1e-7; 100 other examples move it by far more.
   for (int e : {1, 2}) {
     EXPECT_NEAR(all.history[e].train_loss, all.history[0].train_loss, 1e-6) << e;
-    EXPECT_NE(some.history[e].train_loss, some.history[0].train_loss) << e;
+    EXPECT_GT(std::abs(some.history[e].train_loss - some.history[0].train_loss), 1e-3) << e;
   }
   EXPECT_DOUBLE_EQ(some.history[2].train_loss,
                    make_trainer(config).fit(drawn).history[2].train_loss);
