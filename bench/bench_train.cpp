@@ -1,7 +1,8 @@
 // Epoch time and training throughput of the Fashion-MNIST MLP (784-128-10, Adam lr 1e-3,
 // batch 128) in tune's trainer, then the same loop in Python PyTorch (bench/train_pytorch.py,
-// same LibTorch) in this invocation, and their ratio. The first epoch of each is a warm-up and
-// left out of the means when there are more.
+// same LibTorch) in this invocation, and their ratio. On the CPU tune runs twice: its products
+// by oneDNN (models/dense.h, the default) and by the BLAS that aten::linear calls. The first epoch
+// of each is a warm-up and left out of the means when there are more.
 //   bench_train [--device cpu|cuda:N] [--epochs N] [--threads N] [--data DIR]
 //   bench_train --thread-policy [--epochs N]: the CPU thread policy, quiet and with one core
 //   kept busy by another process (issue 10)
@@ -20,6 +21,7 @@
 #include "common/json.h"
 #include "data/load.h"
 #include "models/builders.h"
+#include "models/dense.h"
 #include "train/device.h"
 #include "train/optimizer.h"
 #include "train/trainer.h"
@@ -182,13 +184,22 @@ int main(int argc, char** argv) {
         "Fashion-MNIST MLP 784-128-10, Adam lr 1e-3, batch 128, device %s, %d epochs, "
         "%d threads\n",
         a.device.c_str(), a.epochs, torch::get_num_threads());
+    std::optional<Figures> blas;
+    if (a.device == "cpu") {
+      tune::set_cpu_matmul(tune::CpuMatmul::Blas);
+      blas = run_ours(a, /*tune_threads=*/a.threads == 0);
+      tune::set_cpu_matmul(tune::CpuMatmul::OneDnn);
+    }
     Figures ours = run_ours(a, /*tune_threads=*/a.threads == 0);  // as tune trains by default
     Figures python = run_python(a);
-    std::printf("%-16s %12s %14s %10s\n", "", "epoch (s)", "samples/s", "val_acc");
-    std::printf("%-16s %12.3f %14.0f %10.4f\n", "tune (C++)", ours.seconds, ours.samples_per_second,
-                ours.val_accuracy);
-    std::printf("%-16s %12.3f %14.0f %10.4f\n", "PyTorch (Python)", python.seconds,
-                python.samples_per_second, python.val_accuracy);
+    auto row = [](const char* name, const Figures& f) {
+      std::printf("%-34s %12.3f %14.0f %10.4f\n", name, f.seconds, f.samples_per_second,
+                  f.val_accuracy);
+    };
+    std::printf("%-34s %12s %14s %10s\n", "", "epoch (s)", "samples/s", "val_acc");
+    if (blas) row("tune (C++), BLAS products", *blas);
+    row(tune::dense_uses_onednn() ? "tune (C++), oneDNN products" : "tune (C++)", ours);
+    row("PyTorch (Python)", python);
     std::printf("speed-up (samples/s): %.2fx   (epoch time): %.2fx\n",
                 ours.samples_per_second / python.samples_per_second, python.seconds / ours.seconds);
     return 0;

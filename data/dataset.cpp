@@ -12,8 +12,10 @@ struct Stats {
 };
 
 // Statistics of the training features: one scalar pair (images) or one pair per feature
-// (tabular columns with different units). Constant features keep a unit scale.
+// (tabular columns with different units). Constant features keep a unit scale. None computes
+// nothing (for Fashion-MNIST's training images the pass took a fifth of a second).
 Stats training_stats(const torch::Tensor& x, Normalization mode) {
+  if (mode == Normalization::None) return {};
   if (mode == Normalization::Global) {
     return {x.mean(), x.std().clamp_min(1e-8)};
   }

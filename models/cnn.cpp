@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "models/builders.h"
+#include "models/dense.h"
 #include "models/dropout.h"
 
 namespace tune {
@@ -77,12 +78,12 @@ torch::nn::Sequential build_cnn_from(const CnnSpec& spec, int64_t num_classes) {
   const std::array<int64_t, 2> size = spec.pooled_size();
   int64_t in = channels * size[0] * size[1];
   if (spec.dense > 0) {
-    model->push_back(nn::Linear(in, spec.dense));
+    model->push_back(Dense(in, spec.dense));
     model->push_back(make_activation(spec.activation));
     in = spec.dense;
   }
   if (spec.dropout > 0) model->push_back(SeededDropout(spec.dropout));
-  model->push_back(nn::Linear(in, num_classes));
+  model->push_back(Dense(in, num_classes));
   return model;
 }
 

@@ -1,4 +1,5 @@
 #include "models/builders.h"
+#include "models/dense.h"
 #include "models/dropout.h"
 
 namespace tune {
@@ -38,13 +39,13 @@ torch::nn::Sequential build_mlp_from(const MlpSpec& spec, int64_t num_classes) {
   int64_t in = spec.inputs;
   for (size_t i = 0; i < spec.units.size(); ++i) {
     const int64_t out = spec.units[i];
-    model->push_back(nn::Linear(in, out));
+    model->push_back(Dense(in, out));
     if (spec.batch_norm) model->push_back(nn::BatchNorm1d(out));
     model->push_back(make_activation(spec.activations[i]));
     if (spec.dropouts[i] > 0) model->push_back(SeededDropout(spec.dropouts[i]));
     in = out;
   }
-  model->push_back(nn::Linear(in, num_classes));
+  model->push_back(Dense(in, num_classes));
   return model;
 }
 

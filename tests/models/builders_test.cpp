@@ -42,7 +42,7 @@ TEST(Mlp, PerLayerUnitsWithBatchNormAndDropout) {
   EXPECT_EQ(m->size(), 1u + 2 * 4 + 1);
 }
 
-// The types of `m`'s modules in order, without namespace and "Impl" ("Linear", "SeededDropout").
+// The types of `m`'s modules in order, without namespace and "Impl" ("Dense", "SeededDropout").
 std::vector<std::string> module_names(torch::nn::Sequential m) {
   std::vector<std::string> out;
   for (const auto& child : m->children()) {
@@ -70,8 +70,8 @@ TEST(Mlp, PerLayerActivationAndDropoutOverrideTheSharedOnes) {
                  {10}, 3);
   // Layer 2 has no dropout module (its p is 0); the others keep theirs.
   EXPECT_EQ(module_names(m),
-            (std::vector<std::string>{"Flatten", "Linear", "Tanh", "SeededDropout", "Linear",
-                                      "GELU", "SeededDropout", "Linear", "Tanh", "Linear"}));
+            (std::vector<std::string>{"Flatten", "Dense", "Tanh", "SeededDropout", "Dense",
+                                      "GELU", "SeededDropout", "Dense", "Tanh", "Dense"}));
   EXPECT_DOUBLE_EQ(dropout_p(m, 3), 0.5);
   EXPECT_DOUBLE_EQ(dropout_p(m, 6), 0.25);
   // (10*16+16) + (16*8+8) + (8*4+4) + (4*3+3): activations and dropout add no parameters.
@@ -85,14 +85,14 @@ TEST(Mlp, PerLayerKnobsDefaultToTheSharedOnes) {
   auto shared =
       build({{"layers", 2}, {"units", 6}, {"activation", "elu"}, {"dropout", 0.3}}, {4}, 2);
   EXPECT_EQ(module_names(shared),
-            (std::vector<std::string>{"Flatten", "Linear", "ELU", "SeededDropout", "Linear", "ELU",
-                                      "SeededDropout", "Linear"}));
+            (std::vector<std::string>{"Flatten", "Dense", "ELU", "SeededDropout", "Dense", "ELU",
+                                      "SeededDropout", "Dense"}));
   EXPECT_DOUBLE_EQ(dropout_p(shared, 3), 0.3);
   EXPECT_DOUBLE_EQ(dropout_p(shared, 6), 0.3);
   // Without any dropout knob no layer gets a dropout module.
   auto plain = build({{"layers", 2}, {"units", 6}}, {4}, 2);
   EXPECT_EQ(module_names(plain),
-            (std::vector<std::string>{"Flatten", "Linear", "ReLU", "Linear", "ReLU", "Linear"}));
+            (std::vector<std::string>{"Flatten", "Dense", "ReLU", "Dense", "ReLU", "Dense"}));
   // A per-layer dropout alone adds a module to that layer only.
   auto one = build({{"layers", 2}, {"units", 6}, {"dropout_1", 0.2}}, {4}, 2);
   EXPECT_EQ(module_names(one).size(), 7u);

@@ -34,6 +34,38 @@ TEST(SeededDropout, MasksFollowItsOwnGeneratorOnly) {
   EXPECT_NEAR(dropped, 0.3, 0.02);
 }
 
+TEST(DropoutKeepMask, HashedCpuMasksAreUnbiasedFreshEachCallAndUncorrelated) {
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(11);
+  auto like = torch::empty({400, 250});
+  auto a = dropout_keep_mask(like, 0.25, gen), b = dropout_keep_mask(like, 0.25, gen);
+  EXPECT_EQ(a.sizes(), like.sizes());
+  EXPECT_FALSE(torch::equal(a, b));  // the generator moves on
+  auto kept = a.ne(0).to(torch::kDouble).flatten();
+  auto kept_values = a.masked_select(a.ne(0));
+  EXPECT_TRUE(kept_values.eq(1 / 0.75f).all().item<bool>());
+  EXPECT_NEAR(1 - kept.mean().item<double>(), 0.25, 0.005);
+  // Neighbours and the next call's mask at the same place are independent draws.
+  auto corr = [](const torch::Tensor& u, const torch::Tensor& v) {
+    auto du = u - u.mean(), dv = v - v.mean();
+    return ((du * dv).mean() / (du.std() * dv.std())).item<double>();
+  };
+  const int64_t n = kept.size(0);
+  EXPECT_LT(std::abs(corr(kept.narrow(0, 0, n - 1), kept.narrow(0, 1, n - 1))), 0.01);
+  EXPECT_LT(std::abs(corr(kept, b.ne(0).to(torch::kDouble).flatten())), 0.01);
+  // The same generator state gives the same mask.
+  auto g1 = at::make_generator<at::CPUGeneratorImpl>(12),
+       g2 = at::make_generator<at::CPUGeneratorImpl>(12);
+  EXPECT_TRUE(torch::equal(dropout_keep_mask(like, 0.4, g1), dropout_keep_mask(like, 0.4, g2)));
+}
+
+TEST(DropoutKeepMask, OtherTypesUseBernoulli) {
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(13);
+  auto mask = dropout_keep_mask(torch::empty({300, 100}, torch::kDouble), 0.5, gen);
+  EXPECT_EQ(mask.scalar_type(), torch::kDouble);
+  EXPECT_TRUE(mask.masked_select(mask.ne(0)).eq(2.0).all().item<bool>());
+  EXPECT_NEAR(mask.eq(0).to(torch::kDouble).mean().item<double>(), 0.5, 0.02);
+}
+
 TEST(SeededDropout, RejectsProbabilitiesOutsideZeroToOne) {
   EXPECT_THROW(SeededDropout(1.0), ConfigError);
   EXPECT_THROW(SeededDropout(-0.1), ConfigError);

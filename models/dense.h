@@ -1,0 +1,32 @@
+#pragma once
+// torch::nn::Linear whose float32 products on the CPU run through oneDNN, the library LibTorch
+// uses for its CPU convolutions, instead of the BLAS that aten::linear calls. On this project's
+// CPU machines (AVX-512) oneDNN's kernels take about half of MKL's time for the products of a
+// small MLP's training step (bench_train --linear). The parameters, their names, their
+// initialisation and everything but the forward pass are Linear's, so a Dense is a Linear to
+// every other part of tune (layers_of<LinearImpl>, as<Linear>, saved weights). Inputs other
+// than a CPU float32 matrix, or a LibTorch built without oneDNN, take Linear's own forward.
+#include <torch/torch.h>
+
+namespace tune {
+
+class DenseImpl : public torch::nn::LinearImpl {
+ public:
+  using LinearImpl::LinearImpl;
+  torch::Tensor forward(const torch::Tensor& input);
+};
+
+TORCH_MODULE(Dense);
+
+// x W^T + b (b may be undefined) as Dense computes it, differentiable in all three.
+torch::Tensor dense_linear(const torch::Tensor& x, const torch::Tensor& weight,
+                           const torch::Tensor& bias);
+
+// Which products Dense uses on the CPU: oneDNN (the default, where LibTorch has it) or the BLAS
+// of aten::linear. Process-wide, for benchmarks that compare the two in one run.
+enum class CpuMatmul { OneDnn, Blas };
+void set_cpu_matmul(CpuMatmul backend);
+// Whether Dense's CPU products run through oneDNN now (set, and available in this LibTorch).
+bool dense_uses_onednn();
+
+}  // namespace tune
