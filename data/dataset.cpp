@@ -40,10 +40,10 @@ void check_examples(const Examples& e, const std::string& what) {
     throw std::invalid_argument(what + ": features and labels must hold the same examples");
 }
 
-// The three splits before normalisation; `test_owned`: the test tensors are fresh copies.
+// The three splits before normalisation; `*_owned`: those tensors are fresh copies.
 struct Parts {
   Split train, val, test;
-  bool test_owned = false;
+  bool train_owned = true, test_owned = false;
 };
 
 Split gather(const Examples& e, const torch::Tensor& indices) {
@@ -64,13 +64,19 @@ torch::Tensor first(const torch::Tensor& indices, int64_t limit, const std::stri
 
 // The training split from the shuffled `indices` of the training examples: the first
 // train_limit of them, or with train_subset_per_epoch all of them, an epoch drawing
-// train_limit afresh.
-Split training_part(const Examples& train, const torch::Tensor& indices, const SplitOptions& o) {
+// train_limit afresh. A pool of every training example is the examples as read, not a copy
+// (Fashion-MNIST's are 188 MB as floats): p.train_owned says which.
+void training_part(const Examples& train, const torch::Tensor& indices, const SplitOptions& o,
+                   Parts& p) {
   torch::Tensor kept = first(indices, o.train_limit, "train_limit", "training");
-  if (!o.train_subset_per_epoch) return gather(train, kept);
-  Split all = gather(train, indices);
-  all.per_epoch = o.train_limit;
-  return all;
+  if (!o.train_subset_per_epoch) {
+    p.train = gather(train, kept);
+    return;
+  }
+  const bool every_example = indices.size(0) == train.y.size(0);
+  p.train = every_example ? Split{train.x, train.y} : gather(train, indices);
+  p.train_owned = !every_example;
+  p.train.per_epoch = o.train_limit;
 }
 
 torch::Tensor shuffled(int64_t n, uint64_t seed) {
@@ -87,7 +93,7 @@ Parts split_from_train(const Examples& train, const std::optional<Examples>& tes
                                 " of " + std::to_string(n) + " examples leaves an empty split");
   torch::Tensor order = shuffled(n, o.seed);
   Parts p;
-  p.train = training_part(train, order.narrow(0, n_val, n - n_val), o);
+  training_part(train, order.narrow(0, n_val, n - n_val), o, p);
   p.val = gather(train, first(order.narrow(0, 0, n_val), o.validation_limit, "validation_limit",
                               "validation"));
   if (test) p.test = Split{test->x, test->y};
@@ -104,7 +110,7 @@ Parts split_from_test(const Examples& train, const std::optional<Examples>& test
   torch::Tensor val_idx = first(order, o.validation_limit, "validation_limit", "test");
   const int64_t n_val = val_idx.size(0);
   Parts p;
-  p.train = training_part(train, shuffled(train.y.size(0), o.seed), o);
+  training_part(train, shuffled(train.y.size(0), o.seed), o, p);
   p.val = gather(*test, val_idx);
   if (n_val < m) p.test = gather(*test, order.narrow(0, n_val, m - n_val));
   p.test_owned = true;
@@ -152,7 +158,7 @@ Dataset make_dataset(std::string name, const Examples& train, const std::optiona
 
   Dataset d;
   d.name = std::move(name);
-  d.train = normalised(parts.train, stats, options.normalization, true);
+  d.train = normalised(parts.train, stats, options.normalization, parts.train_owned);
   d.val = normalised(parts.val, stats, options.normalization, true);
   d.test = normalised(parts.test, stats, options.normalization, parts.test_owned);
   d.num_classes = num_classes;

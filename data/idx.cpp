@@ -2,7 +2,9 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <stdexcept>
@@ -20,21 +22,54 @@ constexpr int kMaxDims = 8;
 
 using GzFile = std::unique_ptr<gzFile_s, int (*)(gzFile)>;
 
-// Whole file, decompressed when it is gzip (zlib passes raw files through unchanged).
-std::vector<uint8_t> read_all(const std::string& path) {
+// The size `path`'s contents announce once decompressed: a gzip file's trailer holds it
+// (modulo 2^32; capped at deflate's largest ratio, 1032:1, against a damaged trailer), any
+// other file is its own size. 0 when unknown.
+size_t announced_size(const std::string& path) {
+  std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"), std::fclose);
+  if (!f) return 0;
+  unsigned char magic[2] = {0, 0}, trailer[4];
+  const bool gzip = std::fread(magic, 1, 2, f.get()) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+  if (std::fseek(f.get(), 0, SEEK_END) != 0) return 0;
+  const long size = std::ftell(f.get());
+  if (size < 0) return 0;
+  if (!gzip) return static_cast<size_t>(size);
+  if (std::fseek(f.get(), -4, SEEK_END) != 0 || std::fread(trailer, 1, 4, f.get()) != 4) return 0;
+  const size_t announced = uint32_t{trailer[0]} | (uint32_t{trailer[1]} << 8) |
+                           (uint32_t{trailer[2]} << 16) | (uint32_t{trailer[3]} << 24);
+  return std::min(announced, static_cast<size_t>(size) * 1032);
+}
+
+// A file's bytes, not zero-filled before they are read.
+struct Bytes {
+  std::unique_ptr<uint8_t[]> data;
+  size_t size = 0;
+};
+
+// Whole file, decompressed when it is gzip (zlib passes raw files through unchanged), read
+// straight into a buffer of the size the file announces (grown if it lies).
+Bytes read_all(const std::string& path) {
   GzFile file(gzopen(path.c_str(), "rb"), gzclose);
   if (!file) fail(path, "cannot open the file (missing or unreadable)");
-  std::vector<uint8_t> out;
-  std::vector<uint8_t> chunk(1 << 20);
+  gzbuffer(file.get(), 1 << 20);
+  size_t capacity = std::max<size_t>(announced_size(path) + 1, 1 << 16);
+  Bytes out{std::unique_ptr<uint8_t[]>(new uint8_t[capacity]), 0};
   for (;;) {
-    int n = gzread(file.get(), chunk.data(), static_cast<unsigned>(chunk.size()));
+    if (out.size == capacity) {  // more than announced: twice the room
+      std::unique_ptr<uint8_t[]> bigger(new uint8_t[capacity * 2]);
+      std::memcpy(bigger.get(), out.data.get(), out.size);
+      out.data = std::move(bigger);
+      capacity *= 2;
+    }
+    const size_t room = std::min<size_t>(capacity - out.size, 1u << 30);
+    int n = gzread(file.get(), out.data.get() + out.size, static_cast<unsigned>(room));
     if (n < 0) {
       int code = 0;
       const char* msg = gzerror(file.get(), &code);
       fail(path, std::string("corrupt or truncated gzip data: ") + (msg ? msg : "read error"));
     }
     if (n == 0) break;
-    out.insert(out.end(), chunk.begin(), chunk.begin() + n);
+    out.size += static_cast<size_t>(n);
   }
   // A gzip stream cut short reads as a clean end in some zlib versions; gzerror tells.
   int code = 0;
@@ -55,9 +90,10 @@ void put_big_endian(std::vector<uint8_t>& out, uint32_t v) {
 }  // namespace
 
 torch::Tensor read_idx(const std::string& path) {
-  std::vector<uint8_t> bytes = read_all(path);
-  if (bytes.size() < 4)
-    fail(path, "too short for an IDX header (" + std::to_string(bytes.size()) + " bytes)");
+  Bytes file = read_all(path);
+  const uint8_t* bytes = file.data.get();
+  if (file.size < 4)
+    fail(path, "too short for an IDX header (" + std::to_string(file.size) + " bytes)");
   if (bytes[0] != 0 || bytes[1] != 0)
     fail(path, "not an IDX file: the magic number must start with two zero bytes");
   if (bytes[2] != kUnsignedByte)
@@ -68,7 +104,7 @@ torch::Tensor read_idx(const std::string& path) {
     fail(path, "IDX header declares " + std::to_string(ndims) + " dimensions; allowed 1.." +
                    std::to_string(kMaxDims));
   size_t header = 4 + 4 * static_cast<size_t>(ndims);
-  if (bytes.size() < header) fail(path, "truncated IDX header");
+  if (file.size < header) fail(path, "truncated IDX header");
   std::vector<int64_t> dims;
   uint64_t count = 1;
   for (int i = 0; i < ndims; ++i) {
@@ -78,13 +114,14 @@ torch::Tensor read_idx(const std::string& path) {
     count *= d;
     if (count > (uint64_t{1} << 40)) fail(path, "IDX dimensions are implausibly large");
   }
-  uint64_t have = bytes.size() - header;
+  uint64_t have = file.size - header;
   if (have != count)
     fail(path, "IDX header announces " + std::to_string(count) + " data bytes but the file holds " +
                    std::to_string(have) + (have < count ? " (truncated)" : " (trailing data)"));
-  auto out = torch::empty(dims, torch::kUInt8);
-  std::memcpy(out.data_ptr<uint8_t>(), bytes.data() + header, count);
-  return out;
+  // The tensor keeps the buffer rather than a copy of it.
+  uint8_t* owner = file.data.release();
+  return torch::from_blob(
+      owner + header, dims, [owner](void*) { delete[] owner; }, torch::kUInt8);
 }
 
 void write_idx(const std::string& path, const torch::Tensor& data, bool gzip) {

@@ -154,12 +154,30 @@ TEST(Split, APerEpochSubsetKeepsEveryTrainingExampleAndTheLimit) {
     EXPECT_EQ(b.train.size(), from == ValidationSource::Train ? 450 : 500);
     EXPECT_EQ(b.train.per_epoch, 64);
     EXPECT_EQ(b.train.epoch_size(), 64);
-    // The same validation examples; the fixed subset is the front of the pool.
+    // The same validation examples. A pool of part of the training examples (the rest
+    // validates) is shuffled, and the fixed subset is its front; a pool of all of them is the
+    // examples as they were read, shared rather than copied.
     EXPECT_TRUE(torch::equal(a.val.x, b.val.x));
-    EXPECT_TRUE(torch::equal(a.train.x, b.train.x.narrow(0, 0, 64)));
+    if (from == ValidationSource::Train) {
+      EXPECT_TRUE(torch::equal(a.train.x, b.train.x.narrow(0, 0, 64)));
+    } else {
+      EXPECT_TRUE(b.train.x.is_same(train.x));
+    }
     EXPECT_TRUE(disjoint(ids(b.train), ids(b.val)));
     EXPECT_EQ(b.to(torch::kCPU).train.per_epoch, 64);
   }
+}
+
+TEST(Split, ASharedPoolIsNormalisedIntoACopy) {
+  Examples train = numbered(500, 0), test = numbered(200, 10000);
+  const torch::Tensor before = train.x.clone();
+  SplitOptions o = limited(ValidationSource::Test, 64, 16);
+  o.train_subset_per_epoch = true;
+  o.normalization = Normalization::Global;
+  Dataset d = make_dataset("t", train, test, 1, {1}, o);
+  EXPECT_TRUE(torch::equal(train.x, before));  // the caller's examples are left as they were
+  EXPECT_NEAR(d.train.x.mean().item<double>(), 0, 1e-5);
+  EXPECT_NEAR(d.train.x.std().item<double>(), 1, 1e-5);
 }
 
 TEST(LoadDataset, ValidationFromTestThroughTheDataSection) {
