@@ -1,7 +1,8 @@
 // Epoch time and training throughput of the Fashion-MNIST MLP (784-128-10, Adam lr 1e-3,
 // batch 128) in tune's trainer, then the same loop in Python PyTorch (bench/train_pytorch.py,
-// same LibTorch) in this invocation, and their ratio. On the CPU tune runs twice: its products
-// by oneDNN (models/dense.h, the default) and by the BLAS that aten::linear calls. The first epoch
+// same LibTorch) in this invocation, and their ratio. On the CPU tune runs twice: with its own
+// CPU kernels (the default: oneDNN products, hashed dropout masks, one-call Adam; common/cpu.h)
+// and with LibTorch's. The first epoch
 // of each is a warm-up and left out of the means when there are more.
 //   bench_train [--device cpu|cuda:N] [--epochs N] [--threads N] [--data DIR]
 //   bench_train --thread-policy [--epochs N]: the CPU thread policy, quiet and with one core
@@ -21,7 +22,6 @@
 #include "common/json.h"
 #include "data/load.h"
 #include "models/builders.h"
-#include "models/dense.h"
 #include "train/device.h"
 #include "train/optimizer.h"
 #include "train/trainer.h"
@@ -184,11 +184,11 @@ int main(int argc, char** argv) {
         "Fashion-MNIST MLP 784-128-10, Adam lr 1e-3, batch 128, device %s, %d epochs, "
         "%d threads\n",
         a.device.c_str(), a.epochs, torch::get_num_threads());
-    std::optional<Figures> blas;
+    std::optional<Figures> libtorch_kernels;
     if (a.device == "cpu") {
-      tune::set_cpu_matmul(tune::CpuMatmul::Blas);
-      blas = run_ours(a, /*tune_threads=*/a.threads == 0);
-      tune::set_cpu_matmul(tune::CpuMatmul::OneDnn);
+      tune::set_cpu_kernels(tune::CpuKernels::LibTorch);
+      libtorch_kernels = run_ours(a, /*tune_threads=*/a.threads == 0);
+      tune::set_cpu_kernels(tune::CpuKernels::Tuned);
     }
     Figures ours = run_ours(a, /*tune_threads=*/a.threads == 0);  // as tune trains by default
     Figures python = run_python(a);
@@ -197,8 +197,8 @@ int main(int argc, char** argv) {
                   f.val_accuracy);
     };
     std::printf("%-34s %12s %14s %10s\n", "", "epoch (s)", "samples/s", "val_acc");
-    if (blas) row("tune (C++), BLAS products", *blas);
-    row(tune::dense_uses_onednn() ? "tune (C++), oneDNN products" : "tune (C++)", ours);
+    if (libtorch_kernels) row("tune (C++), LibTorch's CPU kernels", *libtorch_kernels);
+    row(libtorch_kernels ? "tune (C++), its own CPU kernels" : "tune (C++)", ours);
     row("PyTorch (Python)", python);
     std::printf("speed-up (samples/s): %.2fx   (epoch time): %.2fx\n",
                 ours.samples_per_second / python.samples_per_second, python.seconds / ours.seconds);

@@ -2,8 +2,9 @@
 
 #include <ATen/core/dispatch/Dispatcher.h>
 
-#include <atomic>
 #include <optional>
+
+#include "common/cpu.h"
 
 namespace tune {
 namespace {
@@ -11,8 +12,6 @@ namespace {
 using torch::Tensor;
 using torch::autograd::AutogradContext;
 using torch::autograd::tensor_list;
-
-std::atomic<CpuMatmul> g_cpu_matmul{CpuMatmul::OneDnn};
 
 // LibTorch's oneDNN linear on strided CPU tensors: mkldnn::_linear_pointwise (the op its
 // compiler emits for CPU linears), without a fused activation. Absent from builds without
@@ -69,12 +68,8 @@ bool onednn_applies(const Tensor& x, const Tensor& w, const Tensor& b) {
 
 }  // namespace
 
-void set_cpu_matmul(CpuMatmul backend) {
-  g_cpu_matmul.store(backend);
-}
-
 bool dense_uses_onednn() {
-  return g_cpu_matmul.load() == CpuMatmul::OneDnn && pointwise_op().has_value();
+  return cpu_kernels() == CpuKernels::Tuned && pointwise_op().has_value();
 }
 
 Tensor dense_linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {

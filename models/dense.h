@@ -5,7 +5,8 @@
 // small MLP's training step (bench_train --linear). The parameters, their names, their
 // initialisation and everything but the forward pass are Linear's, so a Dense is a Linear to
 // every other part of tune (layers_of<LinearImpl>, as<Linear>, saved weights). Inputs other
-// than a CPU float32 matrix, or a LibTorch built without oneDNN, take Linear's own forward.
+// than a CPU float32 matrix, LibTorch's CPU kernels (common/cpu.h) or a LibTorch built without
+// oneDNN take Linear's own forward.
 #include <torch/torch.h>
 
 namespace tune {
@@ -22,11 +23,8 @@ TORCH_MODULE(Dense);
 torch::Tensor dense_linear(const torch::Tensor& x, const torch::Tensor& weight,
                            const torch::Tensor& bias);
 
-// Which products Dense uses on the CPU: oneDNN (the default, where LibTorch has it) or the BLAS
-// of aten::linear. Process-wide, for benchmarks that compare the two in one run.
-enum class CpuMatmul { OneDnn, Blas };
-void set_cpu_matmul(CpuMatmul backend);
-// Whether Dense's CPU products run through oneDNN now (set, and available in this LibTorch).
+// Whether Dense's CPU products run through oneDNN now: CpuKernels::Tuned (common/cpu.h) and a
+// LibTorch with oneDNN.
 bool dense_uses_onednn();
 
 }  // namespace tune

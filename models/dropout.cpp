@@ -6,6 +6,7 @@
 #include <limits>
 #include <mutex>
 
+#include "common/cpu.h"
 #include "common/error.h"
 
 namespace tune {
@@ -40,7 +41,8 @@ uint64_t draw_key(const std::optional<at::Generator>& generator) {
 
 torch::Tensor dropout_keep_mask(const torch::Tensor& like, double rate,
                                 const std::optional<at::Generator>& generator) {
-  const bool hashed = like.device().is_cpu() && like.scalar_type() == torch::kFloat &&
+  const bool hashed = cpu_kernels() == CpuKernels::Tuned && like.device().is_cpu() &&
+                      like.scalar_type() == torch::kFloat &&
                       like.numel() <= std::numeric_limits<uint32_t>::max() &&
                       (!generator || generator->device().is_cpu());
   if (!hashed) return torch::empty_like(like).bernoulli_(1 - rate, generator).div_(1 - rate);

@@ -32,7 +32,8 @@ TORCH_MODULE(SeededDropout);
 // which must be on `like`'s device. On the CPU, for float32, the generator gives one 64-bit
 // key and a counter-based hash of (key, index) gives the values, in one vectorised pass: the
 // Bernoulli sampling LibTorch does there draws from its Mersenne Twister one value at a time,
-// about a tenth of a small MLP's training step. Elsewhere it is LibTorch's bernoulli_.
+// about a tenth of a small MLP's training step. Elsewhere, or with LibTorch's CPU kernels
+// (common/cpu.h), it is LibTorch's bernoulli_.
 torch::Tensor dropout_keep_mask(const torch::Tensor& like, double rate,
                                 const std::optional<at::Generator>& generator);
 

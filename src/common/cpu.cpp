@@ -1,5 +1,7 @@
 #include "common/cpu.h"
 
+#include <atomic>
+
 #include <sched.h>
 
 #include <algorithm>
@@ -54,6 +56,18 @@ int usable_cores() {
   const int quota = quota_cores();
   if (quota > 0) cores = std::min(cores, quota);
   return std::max(1, cores);
+}
+
+namespace {
+std::atomic<CpuKernels> g_cpu_kernels{CpuKernels::Tuned};
+}  // namespace
+
+void set_cpu_kernels(CpuKernels kernels) {
+  g_cpu_kernels.store(kernels);
+}
+
+CpuKernels cpu_kernels() {
+  return g_cpu_kernels.load();
 }
 
 }  // namespace tune

@@ -1,5 +1,7 @@
 #include "train/optimizer.h"
 
+#include "train/cpu_adam.h"
+
 namespace tune {
 
 const std::vector<std::string>& optimizer_names() {
@@ -48,6 +50,7 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerSpec& s,
                                                             .momentum(s.momentum)
                                                             .eps(s.eps)
                                                             .weight_decay(s.weight_decay));
+  if (cpu_adam_applies(parameters)) return std::make_unique<CpuAdam>(std::move(parameters), s);
   auto betas = std::make_tuple(s.beta1, s.beta2);
   if (s.name == "adamw")
     return std::make_unique<optim::AdamW>(

@@ -70,8 +70,8 @@ TEST(Mlp, PerLayerActivationAndDropoutOverrideTheSharedOnes) {
                  {10}, 3);
   // Layer 2 has no dropout module (its p is 0); the others keep theirs.
   EXPECT_EQ(module_names(m),
-            (std::vector<std::string>{"Flatten", "Dense", "Tanh", "SeededDropout", "Dense",
-                                      "GELU", "SeededDropout", "Dense", "Tanh", "Dense"}));
+            (std::vector<std::string>{"Flatten", "Dense", "Tanh", "SeededDropout", "Dense", "GELU",
+                                      "SeededDropout", "Dense", "Tanh", "Dense"}));
   EXPECT_DOUBLE_EQ(dropout_p(m, 3), 0.5);
   EXPECT_DOUBLE_EQ(dropout_p(m, 6), 0.25);
   // (10*16+16) + (16*8+8) + (8*4+4) + (4*3+3): activations and dropout add no parameters.

@@ -2,14 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include "common/cpu.h"
 #include "models/builders.h"
 
 namespace tune {
 namespace {
 
-// Restores the process-wide choice of CPU products a test changes.
-struct CpuMatmulGuard {
-  ~CpuMatmulGuard() { set_cpu_matmul(CpuMatmul::OneDnn); }
+// Restores the process-wide choice of CPU kernels a test changes.
+struct CpuKernelsGuard {
+  ~CpuKernelsGuard() { set_cpu_kernels(CpuKernels::Tuned); }
 };
 
 struct Grads {
@@ -56,8 +57,8 @@ TEST(Dense, OneDnnProductsAndGradientsMatchLinear) {
   EXPECT_NE(y.grad_fn()->name().find("OneDnnLinear"), std::string::npos) << y.grad_fn()->name();
 }
 
-TEST(Dense, InputsOneDnnDoesNotTakeAndBlasModeUseLinearExactly) {
-  CpuMatmulGuard guard;
+TEST(Dense, InputsOneDnnDoesNotTakeAndLibTorchKernelsUseLinearExactly) {
+  CpuKernelsGuard guard;
   torch::manual_seed(5);
   auto linear = [](auto x, auto w, auto b) { return torch::nn::functional::linear(x, w, b); };
   // Double precision, and a batch of matrices: Linear's own forward, bit for bit.
@@ -66,7 +67,7 @@ TEST(Dense, InputsOneDnnDoesNotTakeAndBlasModeUseLinearExactly) {
   EXPECT_TRUE(torch::equal(dense_linear(xd, wd, bd), linear(xd, wd, bd)));
   auto x3 = torch::randn({6, 4, 8}), w = torch::randn({3, 8}), b = torch::randn({3});
   EXPECT_TRUE(torch::equal(dense_linear(x3, w, b), linear(x3, w, b)));
-  set_cpu_matmul(CpuMatmul::Blas);
+  set_cpu_kernels(CpuKernels::LibTorch);
   EXPECT_FALSE(dense_uses_onednn());
   auto x = torch::randn({64, 300}), w2 = torch::randn({40, 300}), b2 = torch::randn({40});
   torch::manual_seed(6);

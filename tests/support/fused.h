@@ -9,21 +9,22 @@
 #include <string>
 #include <vector>
 
-#include "models/dense.h"
+#include "common/cpu.h"
 #include "train/fused/fused_trainer.h"
 
 #include "training.h"
 
 namespace tune::testing {
 
-// For tests that compare fused groups with their trials alone on the CPU: the trials alone make
-// their products with the BLAS the groups' batched products use, rather than oneDNN
-// (models/dense.h), so the comparison sees the fused arithmetic and not two libraries' orders
-// of summation (which an adaptive optimizer can widen past the tolerances over a few epochs).
-class AloneWithBlas : public ::testing::Test {
+// For tests that compare fused groups with their trials alone on the CPU: LibTorch's kernels
+// (common/cpu.h), so that the trials alone make their products with the BLAS the groups'
+// batched products use and step torch::optim's formulas as FusedOptimizer does. The comparison
+// then sees the fused arithmetic, not two libraries' orders of summation (which an adaptive
+// optimizer can widen past the tolerances over a few epochs).
+class AloneWithLibTorchKernels : public ::testing::Test {
  protected:
-  AloneWithBlas() { set_cpu_matmul(CpuMatmul::Blas); }
-  ~AloneWithBlas() override { set_cpu_matmul(CpuMatmul::OneDnn); }
+  AloneWithLibTorchKernels() { set_cpu_kernels(CpuKernels::LibTorch); }
+  ~AloneWithLibTorchKernels() override { set_cpu_kernels(CpuKernels::Tuned); }
 };
 
 // Relative difference, with an absolute floor for values near zero.
