@@ -52,6 +52,10 @@ cxxopts::Options run_options(const std::string& name) {
       "on|off: trials on a GPU replay their training step from a CUDA graph (default on; "
       "config: devices.cuda_graphs)",
       cxxopts::value<std::string>())(
+      "cpu-kernels",
+      "tuned|libtorch: the kernels trials on the CPU train with, tune's own (default: oneDNN "
+      "products, hashed dropout masks, one-call Adam) or LibTorch's (config: devices.cpu_kernels)",
+      cxxopts::value<std::string>())(
       "keep-best-weights",
       "keep the best trial's weights in STUDY/best.pt, for `tune best --test` "
       "(config: objective.keep_best_weights)")(
@@ -119,6 +123,13 @@ void apply_device_flags(Experiment& e, const cxxopts::ParseResult& parsed) {
       throw ConfigError("--cuda-graphs", "expected one of on, off, got \"" + value + "\"");
     e.devices["cuda_graphs"] = value == "on";
     e.flag_origins["devices.cuda_graphs"] = "--cuda-graphs";
+  }
+  if (parsed.count("cpu-kernels")) {
+    const std::string value = parsed["cpu-kernels"].as<std::string>();
+    if (value != "tuned" && value != "libtorch")
+      throw ConfigError("--cpu-kernels", "expected one of tuned, libtorch, got \"" + value + "\"");
+    e.devices["cpu_kernels"] = value;
+    e.flag_origins["devices.cpu_kernels"] = "--cpu-kernels";
   }
 }
 

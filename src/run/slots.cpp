@@ -90,7 +90,8 @@ DeviceOptions DeviceOptions::from_json(const Json& devices, const std::string& w
   DeviceOptions out;
   if (devices.is_null()) return out;
   if (!devices.is_object()) throw ConfigError(where, "expected an object");
-  check_keys(devices, {"gpus", "per_device", "cpu_workers", "fuse", "cuda_graphs"}, where);
+  check_keys(devices, {"gpus", "per_device", "cpu_workers", "fuse", "cuda_graphs", "cpu_kernels"},
+             where);
   if (devices.contains("gpus")) {
     const Json& g = devices.at("gpus");
     if (g.is_string()) {
@@ -110,6 +111,9 @@ DeviceOptions DeviceOptions::from_json(const Json& devices, const std::string& w
   out.cpu_workers = static_cast<int>(hp.integer("cpu_workers", 0, 0, kMaxCpuWorkers));
   if (devices.contains("fuse")) out.fuse = static_cast<int>(hp.integer("fuse", 1, 1, kMaxFuse));
   out.cuda_graphs = hp.boolean("cuda_graphs", out.cuda_graphs);
+  out.cpu_kernels = hp.choice("cpu_kernels", "tuned", {"tuned", "libtorch"}) == "libtorch"
+                        ? CpuKernels::LibTorch
+                        : CpuKernels::Tuned;
   return out;
 }
 

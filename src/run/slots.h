@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "common/cpu.h"
 #include "common/json.h"
 
 namespace tune {
@@ -39,8 +40,12 @@ struct DeviceOptions {
   // Trials on a GPU replay their training step from a CUDA graph (train/step_graph.h);
   // ignored on the CPU.
   bool cuda_graphs = true;
+  // Which kernels trials on the CPU train with (common/cpu.h): tune's own (the default) or
+  // LibTorch's ("libtorch": its products, dropout sampling and optimizers, as PyTorch runs them).
+  CpuKernels cpu_kernels = CpuKernels::Tuned;
   // Reads the experiment's "devices" section ({"gpus": "0,1" | [0,1] | "all", "per_device": 2,
-  // "cpu_workers": 2, "fuse": 8, "cuda_graphs": true}); `where` names it in errors.
+  // "cpu_workers": 2, "fuse": 8, "cuda_graphs": true, "cpu_kernels": "tuned"}); `where` names
+  // it in errors.
   static DeviceOptions from_json(const Json& devices, const std::string& where);
 };
 

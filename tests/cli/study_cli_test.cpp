@@ -401,6 +401,33 @@ TEST(StudyCli, FuseTrainsGroupsAndStatusShowsThem) {
   EXPECT_EQ(status.out.find("fused groups"), std::string::npos) << status.out;
 }
 
+TEST(StudyCli, CpuKernelsChooseWhichKernelsTrialsTrainWith) {
+  TempDir dir;
+  const Json experiment = {
+      {"name", "kernels"},
+      {"data", {{"dataset", "synthetic"}, {"samples", 300}, {"features", 6}, {"classes", 3}}},
+      {"params",
+       {{"model", "mlp"}, {"units", 16}, {"dropout", 0.3}, {"epochs", 3}, {"batch_size", 32}}},
+      {"objective", {{"monitor", "val_loss"}, {"direction", "minimize"}}},
+      {"space", {{"lr", {{"type", "float"}, {"low", 1e-3}, {"high", 1e-1}, {"log", true}}}}},
+      {"seed", 2}};
+  const std::string config = write_experiment(dir, experiment);
+  auto value = [&](const std::string& study, std::vector<std::string> extra) {
+    std::vector<std::string> args = {"--config", config, "--trials", "1", "--study", study};
+    args.insert(args.end(), extra.begin(), extra.end());
+    Finished f = run_tune(dir, args);
+    EXPECT_EQ(f.code, 0) << f.err;
+    auto trials = study_trials(study);
+    return trials.size() == 1 && trials[0].value ? *trials[0].value : -1.0;
+  };
+  const double tuned = value(dir.file("a"), {});
+  EXPECT_EQ(value(dir.file("b"), {"--cpu-kernels", "tuned"}), tuned);  // repeatable
+  // LibTorch's kernels draw other dropout masks: another trajectory, as repeatable.
+  const double libtorch = value(dir.file("c"), {"--cpu-kernels", "libtorch"});
+  EXPECT_NE(libtorch, tuned);
+  EXPECT_EQ(value(dir.file("d"), {"--cpu-kernels", "libtorch"}), libtorch);
+}
+
 TEST(StudyCli, DevicesComeFromTheConfigAndFlagsOverrideThem) {
   TempDir dir;
   Json experiment = quadratic_experiment();

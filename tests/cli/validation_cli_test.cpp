@@ -147,6 +147,8 @@ const std::vector<Case>& cases() {
       file("DevicesCpuWorkersType", {{"devices", {{"cpu_workers", "two"}}}}, "devices.cpu_workers"),
       file("DevicesPerDeviceRange", {{"devices", {{"per_device", 0}}}}, "devices.per_device"),
       file("DevicesCudaGraphsType", {{"devices", {{"cuda_graphs", "yes"}}}}, "devices.cuda_graphs"),
+      file("DevicesCpuKernelsUnknown", {{"devices", {{"cpu_kernels", "fast"}}}},
+           "devices.cpu_kernels"),
       // top level
       file("TopUnknownKey", {{"trails", 3}}, "trails"),
       file("TrialsZero", {{"trials", 0}}, "trials"),
@@ -165,6 +167,7 @@ const std::vector<Case>& cases() {
       file("DevicesFuseText", {{"devices", {{"fuse", "4"}}}}, "devices.fuse"),
       flag("PerDeviceHuge", {"--per-device", "1000"}, "--per-device"),
       flag("CudaGraphsWord", {"--cuda-graphs", "yes"}, "--cuda-graphs"),
+      flag("CpuKernelsWord", {"--cpu-kernels", "fast"}, "--cpu-kernels"),
       flag("TrialsFlagZero", {"--trials", "0"}, "--trials"),
       flag("TrialsFlagHuge", {"--trials", "20000000"}, "--trials"),
       flag("TimeoutFlagHuge", {"--timeout", "1e10"}, "--timeout"),

@@ -70,6 +70,15 @@ TEST(Slots, ReadsTheDevicesSection) {
   EXPECT_THROW(DeviceOptions::from_json(Json{{"per_device", 0}}, "x"), ConfigError);
 }
 
+TEST(Slots, ReadsCpuKernels) {
+  EXPECT_EQ(DeviceOptions::from_json(Json::object(), "x").cpu_kernels, CpuKernels::Tuned);
+  EXPECT_EQ(DeviceOptions::from_json(Json{{"cpu_kernels", "tuned"}}, "x").cpu_kernels,
+            CpuKernels::Tuned);
+  EXPECT_EQ(DeviceOptions::from_json(Json{{"cpu_kernels", "libtorch"}}, "x").cpu_kernels,
+            CpuKernels::LibTorch);
+  EXPECT_THROW(DeviceOptions::from_json(Json{{"cpu_kernels", "mkl"}}, "x"), ConfigError);
+}
+
 TEST(Slots, FuseIsOnForGpusAndOffOnTheCpuUnlessAsked) {
   DeviceOptions o;
   o.gpus = "0";
