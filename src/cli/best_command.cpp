@@ -8,6 +8,7 @@
 #include "common/error.h"
 #include "common/experiment.h"
 #include "data/cache.h"
+#include "run/slots.h"
 #include "run/worker_env.h"
 #include "study/best_file.h"
 #include "study/study.h"
@@ -35,6 +36,7 @@ void add_test(Json& out, const StudyFlags& flags, Storage& storage, const TrialS
     experiment.flag_origins["data.dir"] = "--data";
   }
   const std::string device = check_device(flags.parsed["device"].as<std::string>(), "--device");
+  use_cpu_kernels(experiment.devices, experiment.where("devices"));  // as the study trained
   auto env = enter_worker(device, usable_cores());
   const std::string weights = study_best_weights_path(flags.dir);
   DatasetCache cache;

@@ -125,10 +125,8 @@ void apply_device_flags(Experiment& e, const cxxopts::ParseResult& parsed) {
     e.flag_origins["devices.cuda_graphs"] = "--cuda-graphs";
   }
   if (parsed.count("cpu-kernels")) {
-    const std::string value = parsed["cpu-kernels"].as<std::string>();
-    if (value != "tuned" && value != "libtorch")
-      throw ConfigError("--cpu-kernels", "expected one of tuned, libtorch, got \"" + value + "\"");
-    e.devices["cpu_kernels"] = value;
+    e.devices["cpu_kernels"] =
+        checked_cpu_kernels(parsed["cpu-kernels"].as<std::string>(), "--cpu-kernels");
     e.flag_origins["devices.cpu_kernels"] = "--cpu-kernels";
   }
 }

@@ -11,6 +11,7 @@
 #include "common/error.h"
 #include "common/experiment.h"
 #include "common/hparams.h"
+#include "run/slots.h"
 #include "run/worker_env.h"
 #include "study/best_file.h"
 #include "train/check_experiment.h"
@@ -30,7 +31,9 @@ cxxopts::Options train_options(const std::string& program) {
       "output", "write the run as JSON to FILE", cxxopts::value<std::string>())(
       "data", "dataset directory (overrides data.dir)", cxxopts::value<std::string>())(
       "threads", "intra-op CPU threads (default: the usable cores, fewer when that trains faster)",
-      cxxopts::value<std::string>())("h,help", "show this help");
+      cxxopts::value<std::string>())("cpu-kernels",
+                                     "tuned|libtorch: tune's CPU kernels (default) or LibTorch's",
+                                     cxxopts::value<std::string>())("h,help", "show this help");
   return o;
 }
 
@@ -103,6 +106,12 @@ int train_command(const Args& args) {
     experiment.data["dir"] = flags["data"].as<std::string>();
     experiment.flag_origins["data.dir"] = "--data";
   }
+  if (flags.count("cpu-kernels")) {
+    experiment.devices["cpu_kernels"] =
+        checked_cpu_kernels(flags["cpu-kernels"].as<std::string>(), "--cpu-kernels");
+    experiment.flag_origins["devices.cpu_kernels"] = "--cpu-kernels";
+  }
+  use_cpu_kernels(experiment.devices, experiment.where("devices"));
   std::string output = flags.count("output") ? flags["output"].as<std::string>() : "";
   Config config = experiment.trial_config(Json::object());
 

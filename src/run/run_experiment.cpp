@@ -110,11 +110,6 @@ std::vector<Slot> worker_slots(const Experiment& e, Log& log) {
   return slots;
 }
 
-// The CPU kernels the experiment asks for, for every trial of this process.
-void use_cpu_kernels(const Experiment& e) {
-  set_cpu_kernels(DeviceOptions::from_json(e.devices, e.where("devices")).cpu_kernels);
-}
-
 // A system that refuses every new thread (a process or memory limit, a huge stack size) is
 // found here, before the study is touched, rather than when its heartbeat starts.
 void check_threads_start() {
@@ -202,7 +197,7 @@ ExperimentRun run_experiment(const Experiment& e, const ExperimentRunOptions& op
   const ObjectiveSpec& objective_spec = e.objective_spec;
   int budget = trial_budget(e, *strategy, space, early_log);
   std::vector<Slot> slots = worker_slots(e, early_log);
-  use_cpu_kernels(e);
+  use_cpu_kernels(e.devices, e.where("devices"));
   check_threads_start();
   // One objective for all workers (it is thread-safe), so they share one dataset cache: the
   // data is read once and placed once per device.

@@ -117,6 +117,16 @@ DeviceOptions DeviceOptions::from_json(const Json& devices, const std::string& w
   return out;
 }
 
+std::string checked_cpu_kernels(const std::string& value, const std::string& flag) {
+  if (value != "tuned" && value != "libtorch")
+    throw ConfigError(flag, "expected one of tuned, libtorch, got \"" + value + "\"");
+  return value;
+}
+
+void use_cpu_kernels(const Json& devices, const std::string& where) {
+  set_cpu_kernels(DeviceOptions::from_json(devices, where).cpu_kernels);
+}
+
 std::vector<Slot> plan_slots(const DeviceOptions& options, int cuda_count, int cpu_cores) {
   if (options.per_device < 1)
     throw ConfigError("--per-device",

@@ -49,6 +49,14 @@ struct DeviceOptions {
   static DeviceOptions from_json(const Json& devices, const std::string& where);
 };
 
+// `value` if it names CPU kernels ("tuned" or "libtorch"); otherwise throws ConfigError naming
+// `flag` (the command line's --cpu-kernels) and the allowed values.
+std::string checked_cpu_kernels(const std::string& value, const std::string& flag);
+
+// Sets the CPU kernels (common/cpu.h) that a "devices" section asks for, for every trial this
+// process trains from now on: studies, `tune train` and `tune best --test`'s retraining.
+void use_cpu_kernels(const Json& devices, const std::string& where);
+
 // The slots for `options` on a machine with `cuda_count` GPUs and `cpu_cores` cores. Throws
 // ConfigError (before any trial starts) for a GPU that does not exist, `--gpus` without CUDA,
 // or counts below 1.

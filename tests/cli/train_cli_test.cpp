@@ -90,6 +90,26 @@ TEST_F(TrainCli, TrainsAndWritesTheRecord) {
   EXPECT_GT(j.at("test_accuracy").get<double>(), 0.9);
 }
 
+TEST_F(TrainCli, CpuKernelsFlag) {
+  // With dropout, LibTorch's kernels draw other masks: another, equally repeatable, curve.
+  auto last_loss = [&](const std::string& flags) {
+    std::string out = path("k.json");
+    CliRun r = tune("--config " + config() + " --epochs 2 --set dropout=0.3 --threads 1 " + flags +
+                    " --output " + out);
+    EXPECT_EQ(r.code, 0) << r.err;
+    std::ifstream in(out);
+    return Json::parse(in).at("history").back().at("train_loss").get<double>();
+  };
+  const double tuned = last_loss("");
+  EXPECT_EQ(last_loss("--cpu-kernels tuned"), tuned);
+  const double libtorch = last_loss("--cpu-kernels libtorch");
+  EXPECT_NE(libtorch, tuned);
+  EXPECT_EQ(last_loss("--cpu-kernels libtorch"), libtorch);
+  expect_config_error("--config " + config() + " --cpu-kernels fast", "--cpu-kernels");
+  expect_config_error("--config " + config({{"devices", {{"cpu_kernels", "mkl"}}}}),
+                      "devices.cpu_kernels");
+}
+
 TEST_F(TrainCli, EarlyStoppingEndsBeforeMaxEpochs) {
   // min_delta far above any gain: no epoch after the first counts as an improvement.
   std::string out = path("run.json");
