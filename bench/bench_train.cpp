@@ -2,8 +2,8 @@
 // batch 128) in tune's trainer, then the same loop in Python PyTorch (bench/train_pytorch.py,
 // same LibTorch) in this invocation, and their ratio. On the CPU tune runs twice: with its own
 // CPU kernels (the default: oneDNN products, hashed dropout masks, one-call Adam; common/cpu.h)
-// and with LibTorch's. The first epoch
-// of each is a warm-up and left out of the means when there are more.
+// and with LibTorch's. The first epoch of each is a warm-up and left out of the means when there
+// are more.
 //   bench_train [--device cpu|cuda:N] [--epochs N] [--threads N] [--data DIR]
 //   bench_train --thread-policy [--epochs N]: the CPU thread policy, quiet and with one core
 //   kept busy by another process (issue 10)

@@ -2,7 +2,7 @@
 // torch::nn::Linear whose float32 products on the CPU run through oneDNN, the library LibTorch
 // uses for its CPU convolutions, instead of the BLAS that aten::linear calls. On this project's
 // CPU machines (AVX-512) oneDNN's kernels take about half of MKL's time for the products of a
-// small MLP's training step (bench_train --linear). The parameters, their names, their
+// small MLP's training step (bench_train times both). The parameters, their names, their
 // initialisation and everything but the forward pass are Linear's, so a Dense is a Linear to
 // every other part of tune (layers_of<LinearImpl>, as<Linear>, saved weights). Inputs other
 // than a CPU float32 matrix, LibTorch's CPU kernels (common/cpu.h) or a LibTorch built without

@@ -1,10 +1,9 @@
 #include "common/cpu.h"
 
-#include <atomic>
-
 #include <sched.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <sstream>

@@ -86,6 +86,9 @@ int thread_headroom() {
   return static_cast<int>(std::max(0LL, headroom));
 }
 
+// The values of devices.cpu_kernels and --cpu-kernels, the default first.
+const std::vector<std::string> kCpuKernelNames = {"tuned", "libtorch"};
+
 DeviceOptions DeviceOptions::from_json(const Json& devices, const std::string& where) {
   DeviceOptions out;
   if (devices.is_null()) return out;
@@ -111,15 +114,16 @@ DeviceOptions DeviceOptions::from_json(const Json& devices, const std::string& w
   out.cpu_workers = static_cast<int>(hp.integer("cpu_workers", 0, 0, kMaxCpuWorkers));
   if (devices.contains("fuse")) out.fuse = static_cast<int>(hp.integer("fuse", 1, 1, kMaxFuse));
   out.cuda_graphs = hp.boolean("cuda_graphs", out.cuda_graphs);
-  out.cpu_kernels = hp.choice("cpu_kernels", "tuned", {"tuned", "libtorch"}) == "libtorch"
+  out.cpu_kernels = hp.choice("cpu_kernels", kCpuKernelNames[0], kCpuKernelNames) == "libtorch"
                         ? CpuKernels::LibTorch
                         : CpuKernels::Tuned;
   return out;
 }
 
 std::string checked_cpu_kernels(const std::string& value, const std::string& flag) {
-  if (value != "tuned" && value != "libtorch")
-    throw ConfigError(flag, "expected one of tuned, libtorch, got \"" + value + "\"");
+  if (std::find(kCpuKernelNames.begin(), kCpuKernelNames.end(), value) == kCpuKernelNames.end())
+    throw ConfigError(flag, "expected one of " + kCpuKernelNames[0] + ", " + kCpuKernelNames[1] +
+                                ", got \"" + value + "\"");
   return value;
 }
 
