@@ -6,6 +6,44 @@
 namespace tune {
 namespace {
 
+// out[i] = in[i] / divisor in float32, as torch's true division of bytes computes it; built
+// for AVX-512, AVX2 and the baseline, picked at load time.
+__attribute__((target_clones("avx512f", "avx2", "default"))) void bytes_to_features(
+    const uint8_t* in, float* out, int64_t n, float divisor) {
+  for (int64_t i = 0; i < n; ++i) out[i] = static_cast<float>(in[i]) / divisor;
+}
+
+// Features of bytes `x` (CPU): rows `index` when it is defined, else rows first .. first +
+// count - 1; gathered and converted in one pass.
+torch::Tensor bytes_as_features(const torch::Tensor& bytes, float divisor,
+                                const torch::Tensor& index, int64_t first, int64_t count) {
+  auto x = bytes.contiguous();
+  torch::Tensor idx;
+  if (index.defined()) {
+    idx = index.to(torch::kCPU, torch::kLong).contiguous();
+    count = idx.size(0);
+  }
+  std::vector<int64_t> shape = x.sizes().vec();
+  shape[0] = count;
+  auto out = torch::empty(shape, torch::kFloat);
+  const int64_t rows = x.size(0), row = rows > 0 ? x.numel() / rows : 0;
+  const uint8_t* in = x.data_ptr<uint8_t>();
+  float* dst = out.data_ptr<float>();
+  if (!idx.defined()) {
+    TORCH_CHECK(first >= 0 && count >= 0 && first + count <= rows, "examples ", first, "..",
+                first + count, " are out of range for ", rows);
+    bytes_to_features(in + first * row, dst, count * row, divisor);
+    return out;
+  }
+  const int64_t* at = idx.data_ptr<int64_t>();
+  for (int64_t i = 0; i < count; ++i) {
+    TORCH_CHECK(at[i] >= 0 && at[i] < rows, "index ", at[i], " is out of range for ", rows,
+                " examples");
+    bytes_to_features(in + at[i] * row, dst + i * row, row, divisor);
+  }
+  return out;
+}
+
 struct Stats {
   torch::Tensor mean;
   torch::Tensor std;
@@ -24,7 +62,8 @@ Stats training_stats(const torch::Tensor& x, Normalization mode) {
 }
 
 // `owned`: the split's tensors are fresh copies nobody else sees, so they are normalised in
-// place (Fashion-MNIST's training images are 170 MB as floats).
+// place (Fashion-MNIST's training images are 170 MB as floats). Bytes are left as they are
+// (normalisation None; other modes convert them first).
 Split normalised(const Split& s, const Stats& stats, Normalization mode, bool owned) {
   if (mode == Normalization::None || s.empty()) return s;
   if (owned) {
@@ -47,7 +86,7 @@ struct Parts {
 };
 
 Split gather(const Examples& e, const torch::Tensor& indices) {
-  return {e.x.index_select(0, indices), e.y.index_select(0, indices)};
+  return {e.x.index_select(0, indices), e.y.index_select(0, indices), 0, e.divisor};
 }
 
 // The first `limit` of `indices` (all of them when `limit` is 0); a limit beyond them throws,
@@ -74,7 +113,7 @@ void training_part(const Examples& train, const torch::Tensor& indices, const Sp
     return;
   }
   const bool every_example = indices.size(0) == train.y.size(0);
-  p.train = every_example ? Split{train.x, train.y} : gather(train, indices);
+  p.train = every_example ? Split{train.x, train.y, 0, train.divisor} : gather(train, indices);
   p.train_owned = !every_example;
   p.train.per_epoch = o.train_limit;
 }
@@ -96,7 +135,7 @@ Parts split_from_train(const Examples& train, const std::optional<Examples>& tes
   training_part(train, order.narrow(0, n_val, n - n_val), o, p);
   p.val = gather(train, first(order.narrow(0, 0, n_val), o.validation_limit, "validation_limit",
                               "validation"));
-  if (test) p.test = Split{test->x, test->y};
+  if (test) p.test = Split{test->x, test->y, 0, test->divisor};
   return p;
 }
 
@@ -119,9 +158,26 @@ Parts split_from_test(const Examples& train, const std::optional<Examples>& test
 
 }  // namespace
 
+torch::Tensor Split::rows(const torch::Tensor& index) const {
+  return bytes() ? bytes_as_features(x, divisor, index, 0, 0) : x.index_select(0, index);
+}
+
+torch::Tensor Split::slice(int64_t first, int64_t count) const {
+  return bytes() ? bytes_as_features(x, divisor, {}, first, count) : x.narrow(0, first, count);
+}
+
+torch::Tensor Split::features() const {
+  return bytes() ? bytes_as_features(x, divisor, {}, 0, size()) : x;
+}
+
+torch::TensorOptions Split::feature_options() const {
+  return x.options().dtype(torch::kFloat);
+}
+
 Split Split::to(const torch::Device& device) const {
   if (empty()) return *this;
-  return {x.to(device), y.to(device), per_epoch};
+  if (bytes() && !device.is_cpu()) return {features().to(device), y.to(device), per_epoch};
+  return {x.to(device), y.to(device), per_epoch, divisor};
 }
 
 Dataset Dataset::to(const torch::Device& device) const {
@@ -151,6 +207,17 @@ Dataset make_dataset(std::string name, const Examples& train, const std::optiona
                      const SplitOptions& options) {
   check_examples(train, "training data");
   if (test) check_examples(*test, "test data");
+  if (options.normalization != Normalization::None &&
+      (train.divisor != 0 || (test && test->divisor != 0))) {
+    // Statistics and normalised copies are of the features: convert bytes first.
+    auto as_features = [](const Examples& e) {
+      return e.divisor == 0 ? e : Examples{Split{e.x, e.y, 0, e.divisor}.features(), e.y};
+    };
+    std::optional<Examples> test_features;
+    if (test) test_features = as_features(*test);
+    return make_dataset(std::move(name), as_features(train), test_features, num_classes,
+                        std::move(input_shape), options);
+  }
   Parts parts = options.validation_from == ValidationSource::Test
                     ? split_from_test(train, test, options)
                     : split_from_train(train, test, options);

@@ -182,7 +182,7 @@ DataPlan plan_dataset(const Hyperparameters& hp) {
   return plan;
 }
 
-// IDX images + labels as examples: pixels scaled to [0, 1] floats; images [N, 1, H, W].
+// IDX images + labels as examples: images [N, 1, H, W] of bytes standing for byte / 255.
 Examples read_idx_pair(const std::string& images_path, const std::string& labels_path) {
   torch::Tensor images, labels;
   try {
@@ -198,10 +198,11 @@ Examples read_idx_pair(const std::string& images_path, const std::string& labels
     throw ConfigError(images_path, std::to_string(images.size(0)) + " images but " +
                                        std::to_string(labels.size(0)) + " labels in " +
                                        labels_path);
-  auto x = images.div(255.0);            // one pass: the bytes as floats in [0, 1]
+  // The pixels stay bytes; their features are byte / 255, in [0, 1] (Split::divisor).
+  auto x = images;
   if (x.dim() == 3) x = x.unsqueeze(1);  // [N, H, W] -> [N, 1, H, W]
   if (x.dim() == 1) x = x.unsqueeze(1);
-  return {x, labels.to(torch::kLong)};
+  return {x, labels.to(torch::kLong), 255.0f};
 }
 
 Dataset load_idx_files(const DataPlan& plan) {

@@ -72,7 +72,7 @@ void Trainer::start_graphs(const Split& train, std::vector<at::Generator> dropou
   std::vector<int64_t> shape = train.x.sizes().vec();
   shape[0] = options_.batch_size;
   graphed_.reset(new Graphed{FusedOptimizer(model_->parameters(), {*graph_optimizer_}),
-                             torch::empty(shape, train.x.options()),
+                             torch::empty(shape, train.feature_options()),
                              torch::empty({options_.batch_size}, train.y.options()),
                              {torch::zeros({}, torch::dtype(torch::kFloat).device(device)),
                               torch::zeros({}, torch::dtype(torch::kLong).device(device))},
@@ -117,7 +117,7 @@ bool Trainer::train_epoch(const Split& train, EpochMetrics& m) {
       at::index_select_out(graphed_->y, train.y, 0, index);
       graphed_->step->run();
     } else {
-      step(train.x.index_select(0, index), train.y.index_select(0, index), totals);
+      step(train.rows(index), train.y.index_select(0, index), totals);
     }
     seen += size;
     if (threads_) threads_->after_batch(seconds_since(batch_start));
@@ -225,7 +225,7 @@ Evaluation evaluate_model(torch::nn::Sequential& model, const Split& split, int6
   const int64_t n = split.size();
   for (int64_t first = 0; first < n; first += batch_size) {
     int64_t size = std::min(batch_size, n - first);
-    auto x = split.x.narrow(0, first, size);
+    auto x = split.slice(first, size);
     auto y = split.y.narrow(0, first, size);
     auto logits = model->forward(x);
     loss_sum.add_(torch::nn::functional::cross_entropy(

@@ -250,11 +250,58 @@ TEST(LoadDataset, IdxDirectoryWithImagesAndLabels) {
   EXPECT_EQ(d.num_classes, 5);
   EXPECT_EQ(d.train.size(), 36);
   EXPECT_EQ(d.test.size(), 10);
+  // Without normalisation the pixels stay bytes, standing for byte / 255.
+  Dataset raw = load_dataset(
+      {{"dataset", "fashion-mnist"}, {"dir", dir.string()}, {"normalize", "none"}}, "data");
+  EXPECT_TRUE(raw.test.bytes());
+  EXPECT_TRUE(torch::equal(raw.test.features(), images.narrow(0, 0, 10).unsqueeze(1).div(255.0)));
+  EXPECT_FALSE(d.train.bytes());  // normalised features
   // Mismatched counts are a clear error.
   write_idx((dir / "t10k-labels-idx1-ubyte.gz").string(), labels.narrow(0, 0, 9), true);
   EXPECT_THROW(load_dataset({{"dataset", "fashion-mnist"}, {"dir", dir.string()}}, "data"),
                ConfigError);
   remove_tree(dir);
+}
+
+TEST(Split, BytesGiveTheFeaturesTorchsDivisionGives) {
+  // Every byte value, in rows of 4 bytes.
+  auto bytes = torch::arange(256, torch::kLong).to(torch::kUInt8).view({64, 1, 2, 2});
+  Split s{bytes, torch::arange(64, torch::kLong), 0, 255.0f};
+  const torch::Tensor expected = bytes.div(255.0);  // what the pixels were before
+  ASSERT_TRUE(s.bytes());
+  EXPECT_TRUE(torch::equal(s.features(), expected));
+  EXPECT_EQ(s.features().scalar_type(), torch::kFloat);
+  EXPECT_EQ(s.feature_options().dtype(), torch::kFloat);
+  auto index = torch::tensor({63, 0, 7, 7, 31}, torch::kLong);
+  EXPECT_TRUE(torch::equal(s.rows(index), expected.index_select(0, index)));
+  EXPECT_TRUE(torch::equal(s.slice(10, 5), expected.narrow(0, 10, 5)));
+  EXPECT_EQ(s.slice(10, 0).size(0), 0);
+  EXPECT_THROW(s.rows(torch::tensor({64}, torch::kLong)), c10::Error);
+  EXPECT_THROW(s.slice(60, 5), c10::Error);
+  // On the CPU they stay bytes; features of other splits are x itself.
+  Split moved = s.to(torch::kCPU);
+  EXPECT_TRUE(moved.bytes());
+  EXPECT_TRUE(moved.x.is_same(bytes));
+  Split floats{expected, s.y};
+  EXPECT_FALSE(floats.bytes());
+  EXPECT_TRUE(floats.features().is_same(expected));
+  EXPECT_TRUE(torch::equal(floats.rows(index), s.rows(index)));
+  EXPECT_TRUE(torch::equal(floats.slice(10, 5), s.slice(10, 5)));
+}
+
+TEST(Split, BytesAreConvertedBeforeNormalising) {
+  auto bytes = torch::randint(0, 256, {100, 1, 2, 2}, torch::kLong).to(torch::kUInt8);
+  Examples raw{bytes, torch::zeros({100}, torch::kLong), 255.0f};
+  Examples floats{bytes.div(255.0), raw.y};
+  for (auto mode : {Normalization::None, Normalization::Global, Normalization::PerFeature}) {
+    SplitOptions o;
+    o.normalization = mode;
+    Dataset a = make_dataset("t", raw, raw, 1, {1, 2, 2}, o);
+    Dataset b = make_dataset("t", floats, floats, 1, {1, 2, 2}, o);
+    EXPECT_EQ(a.train.bytes(), mode == Normalization::None);
+    for (auto [x, y] : {std::pair{&a.train, &b.train}, {&a.val, &b.val}, {&a.test, &b.test}})
+      EXPECT_TRUE(torch::equal(x->features(), y->features())) << static_cast<int>(mode);
+  }
 }
 
 TEST(DatasetCache, LoadsOnceForConcurrentCallers) {

@@ -26,6 +26,16 @@ class FusedGroupOptimizer : public testing::AloneWithLibTorchKernels {};
 class FusedEqualsAlone : public testing::AloneWithLibTorchKernels,
                          public ::testing::WithParamInterface<std::string> {};
 
+// A group on images held as bytes (Split::divisor) trains as on their features as floats.
+TEST_F(FusedGroup, BytesTrainAsTheirFeatures) {
+  Dataset bytes = testing::small_data_of_bytes(true), floats = testing::small_data_of_bytes(false);
+  std::vector<Json> group = mixed_group("adam");
+  std::vector<TrainResult> a = fused(group).fit(bytes), b = fused(group).fit(floats);
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t k = 0; k < a.size(); ++k)
+    expect_identical_curves(a[k], b[k], "trial " + std::to_string(k));
+}
+
 TEST_P(FusedEqualsAlone, PerEpochCurvesTrialByTrial) {
   Dataset data = load_dataset(testing::kSmallData, "data");
   auto group = mixed_group(GetParam());

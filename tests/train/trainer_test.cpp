@@ -68,6 +68,22 @@ TEST(Trainer, APerEpochSubsetDrawsFreshExamplesEachEpoch) {
                    make_trainer(config).fit(drawn).history[2].train_loss);
 }
 
+// Images held as bytes (Split::divisor) train exactly as their features held as floats.
+TEST(Trainer, BytesTrainAsTheirFeatures) {
+  Dataset bytes = testing::small_data_of_bytes(true), floats = testing::small_data_of_bytes(false);
+  ASSERT_TRUE(bytes.train.bytes() && bytes.val.bytes() && bytes.test.bytes());
+  ASSERT_FALSE(floats.train.bytes());
+  Json config = {{"epochs", 3}, {"seed", 4}, {"dropout", 0.2}, {"batch_size", 32}};
+  TrainResult a = make_trainer(config).fit(bytes), b = make_trainer(config).fit(floats);
+  ASSERT_EQ(a.history.size(), 3u);
+  for (size_t e = 0; e < 3; ++e) {
+    EXPECT_EQ(a.history[e].train_loss, b.history[e].train_loss) << e;
+    EXPECT_EQ(a.history[e].val_loss, b.history[e].val_loss) << e;
+  }
+  ASSERT_TRUE(a.test && b.test);
+  EXPECT_EQ(a.test->loss, b.test->loss);
+}
+
 TEST(Trainer, EarlyStoppingEndsBeforeMaxEpochsAndReportsEachEpoch) {
   Dataset data = load_dataset(kData, "data");
   // A high learning rate plateaus quickly; patience 1 on val_loss with a large min_delta.

@@ -105,7 +105,7 @@ void FusedTrainer::train_epoch(const Split& train, Run& run) {
       at::index_select_out(run.y, train.y, 0, index);
       run.graph->run();
     } else {
-      step(train.x.index_select(0, index), train.y.index_select(0, index), size, run);
+      step(train.rows(index), train.y.index_select(0, index), size, run);
     }
     seen += size;
   }
@@ -149,7 +149,7 @@ std::vector<Evaluation> FusedTrainer::evaluate(const Split& split) {
   auto correct = torch::zeros({K}, torch::dtype(torch::kLong).device(device));
   for (int64_t first = 0; first < n; first += chunk) {
     int64_t size = std::min(chunk, n - first);
-    auto x = split.x.narrow(0, first, size).reshape({1, size, -1}).expand({K, size, -1});
+    auto x = split.slice(first, size).reshape({1, size, -1}).expand({K, size, -1});
     auto y = split.y.narrow(0, first, size);
     auto logits = model_->forward(x);
     auto losses = torch::nn::functional::cross_entropy(
@@ -185,7 +185,7 @@ std::vector<TrainResult> FusedTrainer::fit(const Dataset& data) {
     const int64_t batch = options_[0].batch_size;
     std::vector<int64_t> shape = data.train.x.sizes().vec();
     shape[0] = K * batch;
-    run.x = torch::empty(shape, data.train.x.options());
+    run.x = torch::empty(shape, data.train.feature_options());
     run.y = torch::empty({K * batch}, data.train.y.options());
     run.graph = std::make_unique<GraphedStep>(
         [this, &run, batch] { step(run.x, run.y, batch, run); }, device,
