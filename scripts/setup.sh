@@ -13,7 +13,8 @@ root_cmd=()
 [ "$(id -u)" -eq 0 ] || root_cmd=(sudo)
 
 debs=(g++ cmake make pkgconf libgtest-dev nlohmann-json3-dev libcxxopts-dev libsqlite3-dev
-      libpq-dev zlib1g-dev libcpp-httplib-dev dataset-fashion-mnist libeigen3-dev liblbfgspp-dev)
+      libpq-dev zlib1g-dev libcpp-httplib-dev dataset-fashion-mnist libeigen3-dev liblbfgspp-dev
+      libtcmalloc-minimal4)
 [ "${TUNE_TEST_DEPS:-0}" = 1 ] && debs+=(chromium postgresql)
 missing=()
 command -v npm >/dev/null || missing+=(npm)
