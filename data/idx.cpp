@@ -7,8 +7,11 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <vector>
+
+#include "data/decoded_cache.h"
 
 namespace tune {
 namespace {
@@ -22,41 +25,52 @@ constexpr int kMaxDims = 8;
 
 using GzFile = std::unique_ptr<gzFile_s, int (*)(gzFile)>;
 
-// The size `path`'s contents announce once decompressed: a gzip file's trailer holds it
-// (modulo 2^32; capped at deflate's largest ratio, 1032:1, against a damaged trailer), any
-// other file is its own size. 0 when unknown.
-size_t announced_size(const std::string& path) {
-  std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"), std::fclose);
-  if (!f) return 0;
-  unsigned char magic[2] = {0, 0}, trailer[4];
-  const bool gzip = std::fread(magic, 1, 2, f.get()) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
-  if (std::fseek(f.get(), 0, SEEK_END) != 0) return 0;
-  const long size = std::ftell(f.get());
-  if (size < 0) return 0;
-  if (!gzip) return static_cast<size_t>(size);
-  if (std::fseek(f.get(), -4, SEEK_END) != 0 || std::fread(trailer, 1, 4, f.get()) != 4) return 0;
-  const size_t announced = uint32_t{trailer[0]} | (uint32_t{trailer[1]} << 8) |
-                           (uint32_t{trailer[2]} << 16) | (uint32_t{trailer[3]} << 24);
-  return std::min(announced, static_cast<size_t>(size) * 1032);
-}
-
-// A file's bytes, not zero-filled before they are read.
-struct Bytes {
-  std::unique_ptr<uint8_t[]> data;
+// What `path`'s first bytes and trailer say: whether it is gzip, and the size its contents
+// announce once decompressed: a gzip file's trailer holds it (modulo 2^32; capped at deflate's
+// largest ratio, 1032:1, against a damaged trailer), any other file is its own size (0 when
+// unknown).
+struct Announced {
+  bool gzip = false;
   size_t size = 0;
 };
 
+Announced announced(const std::string& path) {
+  std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"), std::fclose);
+  if (!f) return {};
+  unsigned char magic[2] = {0, 0}, trailer[4];
+  const bool gzip = std::fread(magic, 1, 2, f.get()) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+  if (std::fseek(f.get(), 0, SEEK_END) != 0) return {gzip, 0};
+  const long size = std::ftell(f.get());
+  if (size < 0) return {gzip, 0};
+  if (!gzip) return {false, static_cast<size_t>(size)};
+  if (std::fseek(f.get(), -4, SEEK_END) != 0 || std::fread(trailer, 1, 4, f.get()) != 4)
+    return {true, 0};
+  const size_t size_announced = uint32_t{trailer[0]} | (uint32_t{trailer[1]} << 8) |
+                                (uint32_t{trailer[2]} << 16) | (uint32_t{trailer[3]} << 24);
+  return {true, std::min(size_announced, static_cast<size_t>(size) * 1032)};
+}
+
+// A file's bytes, not zero-filled before they are read (or mapped: data/decoded_cache.h).
+struct Bytes {
+  std::shared_ptr<uint8_t> data;
+  size_t size = 0;
+};
+
+std::shared_ptr<uint8_t> new_bytes(size_t size) {
+  return std::shared_ptr<uint8_t>(new uint8_t[size], std::default_delete<uint8_t[]>());
+}
+
 // Whole file, decompressed when it is gzip (zlib passes raw files through unchanged), read
 // straight into a buffer of the size the file announces (grown if it lies).
-Bytes read_all(const std::string& path) {
+Bytes read_all(const std::string& path, size_t announced_size) {
   GzFile file(gzopen(path.c_str(), "rb"), gzclose);
   if (!file) fail(path, "cannot open the file (missing or unreadable)");
   gzbuffer(file.get(), 1 << 20);
-  size_t capacity = std::max<size_t>(announced_size(path) + 1, 1 << 16);
-  Bytes out{std::unique_ptr<uint8_t[]>(new uint8_t[capacity]), 0};
+  size_t capacity = std::max<size_t>(announced_size + 1, 1 << 16);
+  Bytes out{new_bytes(capacity), 0};
   for (;;) {
     if (out.size == capacity) {  // more than announced: twice the room
-      std::unique_ptr<uint8_t[]> bigger(new uint8_t[capacity * 2]);
+      std::shared_ptr<uint8_t> bigger = new_bytes(capacity * 2);
       std::memcpy(bigger.get(), out.data.get(), out.size);
       out.data = std::move(bigger);
       capacity *= 2;
@@ -87,10 +101,9 @@ void put_big_endian(std::vector<uint8_t>& out, uint32_t v) {
   for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<uint8_t>(v >> shift));
 }
 
-}  // namespace
-
-torch::Tensor read_idx(const std::string& path) {
-  Bytes file = read_all(path);
+// The IDX tensor in `file`, which was read from `path`; the tensor keeps the buffer rather
+// than a copy of it.
+torch::Tensor parse_idx(const Bytes& file, const std::string& path) {
   const uint8_t* bytes = file.data.get();
   if (file.size < 4)
     fail(path, "too short for an IDX header (" + std::to_string(file.size) + " bytes)");
@@ -118,10 +131,30 @@ torch::Tensor read_idx(const std::string& path) {
   if (have != count)
     fail(path, "IDX header announces " + std::to_string(count) + " data bytes but the file holds " +
                    std::to_string(have) + (have < count ? " (truncated)" : " (trailing data)"));
-  // The tensor keeps the buffer rather than a copy of it.
-  uint8_t* owner = file.data.release();
+  std::shared_ptr<uint8_t> owner = file.data;
   return torch::from_blob(
-      owner + header, dims, [owner](void*) { delete[] owner; }, torch::kUInt8);
+      owner.get() + header, dims, [owner](void*) {}, torch::kUInt8);
+}
+
+}  // namespace
+
+torch::Tensor read_idx(const std::string& path) {
+  const Announced announced_file = announced(path);
+  std::optional<std::string> copy;
+  if (announced_file.gzip) copy = decoded_copy_path(path);
+  if (copy) {
+    if (std::optional<MappedFile> mapped = map_file(*copy)) {
+      try {
+        return parse_idx({mapped->data, mapped->size}, path);
+      } catch (const std::runtime_error&) {
+        // A damaged copy: decoded afresh below, and replaced.
+      }
+    }
+  }
+  Bytes file = read_all(path, announced_file.size);
+  torch::Tensor out = parse_idx(file, path);  // a file that is no IDX leaves no copy
+  if (copy) write_decoded_copy(*copy, file.data.get(), file.size);
+  return out;
 }
 
 void write_idx(const std::string& path, const torch::Tensor& data, bool gzip) {

@@ -1,16 +1,22 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
 #include "common/remove_tree.h"
+#include "data/decoded_cache.h"
 #include "data/idx.h"
 
 namespace tune {
 namespace {
 
 namespace fs = std::filesystem;
+
+torch::Tensor sample_images() {
+  return torch::arange(2 * 3 * 4, torch::kInt).remainder(256).to(torch::kUInt8).reshape({2, 3, 4});
+}
 
 class IdxTest : public ::testing::Test {
  protected:
@@ -24,12 +30,16 @@ class IdxTest : public ::testing::Test {
     std::ofstream(path(name), std::ios::binary)
         .write(reinterpret_cast<const char*>(bytes.data()), static_cast<long>(bytes.size()));
   }
+  // The first half of a gzip IDX file of sample_images() as `name`.
+  void write_cut_gzip(const std::string& name) const {
+    write_idx(path("full.gz"), sample_images(), true);
+    std::ifstream in(path("full.gz"), std::ios::binary);
+    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), {});
+    bytes.resize(bytes.size() / 2);
+    write_bytes(name, bytes);
+  }
   fs::path dir_;
 };
-
-torch::Tensor sample_images() {
-  return torch::arange(2 * 3 * 4, torch::kInt).remainder(256).to(torch::kUInt8).reshape({2, 3, 4});
-}
 
 TEST_F(IdxTest, RoundTripsRawAndGzip) {
   auto images = sample_images();
@@ -85,16 +95,84 @@ TEST_F(IdxTest, RejectsTruncatedHeaderAndData) {
 }
 
 TEST_F(IdxTest, RejectsTruncatedGzip) {
-  write_idx(path("full.gz"), sample_images(), true);
-  std::ifstream in(path("full.gz"), std::ios::binary);
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), {});
-  bytes.resize(bytes.size() / 2);
-  write_bytes("cut.gz", bytes);
+  write_cut_gzip("cut.gz");
   EXPECT_THROW(read_idx(path("cut.gz")), std::runtime_error);
 }
 
 TEST_F(IdxTest, MissingFileNamesThePath) {
   expect_error(path("nope"), "cannot open");
+}
+
+// The files in `dir` (none when it is missing).
+std::vector<fs::path> files_in(const fs::path& dir) {
+  std::vector<fs::path> out;
+  std::error_code ignored;
+  for (const auto& entry : fs::directory_iterator(dir, ignored)) out.push_back(entry.path());
+  return out;
+}
+
+// Decoded copies (data/decoded_cache.h) in a folder of the test's own.
+class DecodedCopies : public IdxTest {
+ protected:
+  void SetUp() override {
+    IdxTest::SetUp();
+    setenv("TUNE_CACHE_DIR", path("cache").c_str(), 1);
+  }
+  fs::path copies() const { return dir_ / "cache" / "idx"; }
+};
+
+TEST_F(DecodedCopies, AGzipFileIsDecodedOnceAndReadFromItsCopyAfter) {
+  auto images = sample_images();
+  write_idx(path("images.gz"), images, true);
+  EXPECT_TRUE(torch::equal(read_idx(path("images.gz")), images));
+  auto copy = decoded_copy_path(path("images.gz"));
+  ASSERT_TRUE(copy);
+  EXPECT_EQ(files_in(copies()), std::vector<fs::path>{*copy});
+  EXPECT_EQ(fs::path(*copy).filename().string().rfind("images-", 0), 0u) << *copy;
+  // The copy is what the next read sees: a pixel changed in it shows.
+  auto changed = images.clone();
+  changed[0][0][0] = 200;
+  write_idx(*copy, changed, false);
+  EXPECT_TRUE(torch::equal(read_idx(path("images.gz")), changed));
+  // A source written again (another modification time) is decoded afresh under another name.
+  auto fresh = images.flip(0).contiguous();
+  write_idx(path("images.gz"), fresh, true);
+  fs::last_write_time(path("images.gz"),
+                      fs::last_write_time(path("images.gz")) + std::chrono::seconds(1));
+  EXPECT_TRUE(torch::equal(read_idx(path("images.gz")), fresh));
+  EXPECT_NE(decoded_copy_path(path("images.gz")), copy);
+  EXPECT_EQ(files_in(copies()).size(), 2u);
+}
+
+TEST_F(DecodedCopies, ADamagedCopyIsReplaced) {
+  auto images = sample_images();
+  write_idx(path("images.gz"), images, true);
+  auto copy = decoded_copy_path(path("images.gz"));
+  ASSERT_TRUE(copy);
+  fs::create_directories(copies());
+  write_bytes("cache/idx/" + fs::path(*copy).filename().string(), {0, 0, 8, 3, 0});  // cut short
+  EXPECT_TRUE(torch::equal(read_idx(path("images.gz")), images));
+  EXPECT_TRUE(torch::equal(read_idx(*copy), images));  // rewritten whole
+}
+
+TEST_F(DecodedCopies, RawFilesAndBadFilesLeaveNoCopy) {
+  write_idx(path("images"), sample_images(), false);
+  read_idx(path("images"));
+  write_cut_gzip("cut.gz");
+  EXPECT_THROW(read_idx(path("cut.gz")), std::runtime_error);
+  EXPECT_TRUE(files_in(copies()).empty());
+}
+
+TEST_F(DecodedCopies, OffOrUnwritableTheReadStillWorks) {
+  auto images = sample_images();
+  write_idx(path("images.gz"), images, true);
+  setenv("TUNE_CACHE_DIR", "off", 1);
+  EXPECT_FALSE(decoded_copy_path(path("images.gz")));
+  EXPECT_TRUE(torch::equal(read_idx(path("images.gz")), images));
+  EXPECT_TRUE(files_in(copies()).empty());
+  write_bytes("a_file", {1});
+  setenv("TUNE_CACHE_DIR", path("a_file").c_str(), 1);  // a folder that cannot be made
+  EXPECT_TRUE(torch::equal(read_idx(path("images.gz")), images));
 }
 
 }  // namespace
