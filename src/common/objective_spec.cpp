@@ -56,10 +56,12 @@ ObjectiveSpec ObjectiveSpec::parse(const Json& section, const std::string& where
   if (section.contains("command")) {
     parse_command(section, where, spec);
   } else {
-    check_keys(section, {"monitor", "direction", "retry_oom", "keep_best_weights"}, where);
+    check_keys(section, {"monitor", "direction", "value", "retry_oom", "keep_best_weights"}, where);
     Hyperparameters hp(section, where);
     spec.monitor = hp.choice("monitor", "val_accuracy", metric_names());
     spec.direction = natural_direction(spec.monitor);
+    spec.value = hp.choice("value", "best", {"best", "last"}) == "last" ? TrialValue::Last
+                                                                        : TrialValue::Best;
     spec.retry_oom = hp.boolean("retry_oom", false);
     spec.keep_best_weights = hp.boolean("keep_best_weights", false);
   }

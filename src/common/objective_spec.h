@@ -1,8 +1,8 @@
 #pragma once
 // The experiment's "objective" section, parsed once into a typed value that the run engine,
 // the trainer and the command runner all read. Two kinds:
-//   training:  {"monitor": "val_accuracy", "direction": "maximize", "retry_oom": false,
-//               "keep_best_weights": false}
+//   training:  {"monitor": "val_accuracy", "direction": "maximize", "value": "best",
+//               "retry_oom": false, "keep_best_weights": false}
 //   a command: {"command": ["prog", "{lr}"], "direction": "minimize", "timeout": 600}
 // Direction defaults, in this one place: a command minimises; training follows the monitored
 // metric's natural direction (natural_direction: losses and errors minimise, the rest
@@ -16,12 +16,17 @@
 
 namespace tune {
 
+// Which epoch's monitored value a training trial is scored by: its best epoch's (as Keras
+// Tuner scores trials) or its last epoch's (as Optuna's examples return the final accuracy).
+enum class TrialValue { Best, Last };
+
 struct ObjectiveSpec {
   std::vector<std::string> command;      // empty: train a model
   std::string monitor = "val_accuracy";  // the metric a trial is judged by ("value": command)
   Direction direction = Direction::Maximize;
-  std::optional<double> timeout;  // command: seconds per run
-  bool retry_oom = false;         // training: retry out-of-memory trials with half the batch
+  TrialValue value = TrialValue::Best;  // training only
+  std::optional<double> timeout;        // command: seconds per run
+  bool retry_oom = false;               // training: retry out-of-memory trials with half the batch
   // training: keep the best trial's weights beside best.json (study_best_weights_path)
   bool keep_best_weights = false;
 

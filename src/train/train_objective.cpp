@@ -21,22 +21,30 @@
 namespace tune {
 namespace {
 
-// A trial's training result as the study's objective value and summary. A diverged run, or one
-// without a finite monitored value, throws: the trial failed.
-ObjectiveResult result_of(const Json& out) {
+// A trial's training result as the study's objective value (its best or its last epoch's
+// monitored value, as `value` says) and summary. A diverged run, or one without a finite
+// value to score it by, throws: the trial failed.
+ObjectiveResult result_of(const Json& out, TrialValue value) {
   const std::string reason = out.at("stop_reason");
+  const Json& history = out.at("history");
   if (reason == stop_reason::kDiverged)
-    throw std::runtime_error("training diverged at epoch " +
-                             std::to_string(out.at("history").size()) + " (" +
-                             out.at("history").back().dump() + ")");
-  if (out.at("best_value").is_null())
-    throw std::runtime_error("no epoch gave a finite " + out.at("monitor").get<std::string>() +
-                             " (stop reason " + reason + ")");
+    throw std::runtime_error("training diverged at epoch " + std::to_string(history.size()) + " (" +
+                             history.back().dump() + ")");
+  const std::string monitor = out.at("monitor");
+  Json scored = out.at("best_value");
+  if (value == TrialValue::Last && !history.empty()) {
+    const Json& last = history.back();
+    scored = last.contains(monitor) ? last.at(monitor) : Json();
+  }
+  if (!scored.is_number() || !std::isfinite(scored.get<double>()))
+    throw std::runtime_error(std::string(value == TrialValue::Last && !history.empty()
+                                             ? "the last epoch gave"
+                                             : "no epoch gave") +
+                             " a finite " + monitor + " (stop reason " + reason + ")");
   ObjectiveResult r;
-  r.value = out.at("best_value").get<double>();
-  r.summary = {{"stop_reason", reason},
-               {"best_epoch", out.at("best_epoch")},
-               {"epochs", out.at("history").size()}};
+  r.value = scored.get<double>();
+  r.summary = {
+      {"stop_reason", reason}, {"best_epoch", out.at("best_epoch")}, {"epochs", history.size()}};
   if (out.contains("test_accuracy")) {
     r.summary["test_accuracy"] = out.at("test_accuracy");
     r.summary["test_loss"] = out.at("test_loss");
@@ -59,7 +67,7 @@ class TrainObjective : public Objective {
         study_dir_.empty() ? "" : study_trial_weights_path(study_dir_, ctx.number);
     auto train = [&](const Json& c) { return train_config(experiment_, c, ctx, cache_, weights); };
     Json out = retry_oom_ ? with_oom_retry(config, ctx.device, train, oom_retry) : train(config);
-    ObjectiveResult r = result_of(out);
+    ObjectiveResult r = result_of(out, experiment_.objective_spec.value);
     if (!oom_retry.is_null()) r.summary["oom_retry"] = oom_retry;
     return r;
   }
@@ -86,7 +94,7 @@ class TrainObjective : public Objective {
     std::vector<GroupMemberResult> results(outs.size());
     for (size_t k = 0; k < outs.size(); ++k) {
       try {
-        results[k].result = result_of(outs[k]);
+        results[k].result = result_of(outs[k], experiment_.objective_spec.value);
       } catch (const std::exception& e) {
         results[k].error = e.what();
       }

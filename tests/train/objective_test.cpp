@@ -58,6 +58,42 @@ TEST(TrainObjective, LossMonitorMinimises) {
   EXPECT_DOUBLE_EQ(r.value, *std::min_element(losses.begin(), losses.end()));
 }
 
+// "value": "last" scores a trial by its last epoch's monitored value, as Optuna's examples
+// return the final accuracy; the default, its best epoch's.
+TEST(TrainObjective, ValueLastScoresTheLastEpoch) {
+  Json objective = {{"monitor", "val_loss"}, {"value", "last"}};
+  Json params = {{"units", 16}, {"epochs", 8}, {"lr", 0.3}, {"batch_size", 16}, {"seed", 1}};
+  Json data = {{"dataset", "synthetic"},
+               {"samples", 400},
+               {"features", 6},
+               {"classes", 3},
+               {"separation", 0.5}};  // overlapping classes: a loss that moves
+  Experiment e = experiment({{"objective", objective},
+                             {"callbacks", Json::object()},
+                             {"params", params},
+                             {"data", data}});
+  EXPECT_EQ(e.objective_spec.value, TrialValue::Last);
+  TrialContext ctx;
+  std::vector<double> losses;
+  ctx.report = [&](const Json& m) {
+    losses.push_back(m.at("val_loss").get<double>());
+    return Decision::Continue;
+  };
+  ObjectiveResult last = make_train_objective(e)->run(e.trial_config(Json::object()), ctx);
+  ASSERT_EQ(losses.size(), 8u);
+  const double best = *std::min_element(losses.begin(), losses.end());
+  ASSERT_NE(best, losses.back());  // this run's loss rises again after its best epoch
+  EXPECT_DOUBLE_EQ(last.value, losses.back());
+  losses.clear();
+  objective.erase("value");
+  e = experiment({{"objective", objective},
+                  {"callbacks", Json::object()},
+                  {"params", params},
+                  {"data", data}});
+  EXPECT_DOUBLE_EQ(make_train_objective(e)->run(e.trial_config(Json::object()), ctx).value, best);
+  EXPECT_THROW(experiment({{"objective", {{"value", "mean"}}}}), ConfigError);
+}
+
 TEST(TrainObjective, DivergedTrialThrows) {
   Experiment e = experiment();
   TrialContext ctx;
