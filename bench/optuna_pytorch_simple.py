@@ -7,7 +7,7 @@ RMSprop or SGD with only the learning rate set; batch 128; 10 epochs, each on a 
 epoch reported to a MedianPruner (Optuna's default). One deliberate difference, in the example's
 favour: the images are decoded into tensors once per process, where the example's data loaders
 convert every image on every epoch, so these times are a lower bound on the example's own.
-Prints one JSON line."""
+Prints one JSON line (with the best trial's params, which the example prints too)."""
 import argparse
 import json
 import time
@@ -105,6 +105,7 @@ def main():
     epochs = sum(len(t.intermediate_values) for t in study.trials)
     print(json.dumps({"sampler": a.sampler, "complete": complete, "pruned": pruned, "epochs": epochs,
                       "best": study.best_value if complete else None,
+                      "best_params": study.best_params if complete else None,
                       "seconds": time.perf_counter() - start}))
 
 

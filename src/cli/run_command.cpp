@@ -41,8 +41,9 @@ cxxopts::Options run_options(const std::string& name) {
                                      cxxopts::value<std::string>())(
       "per-device", "trials at once on each GPU (default 1, up to 256)", cxxopts::value<int>())(
       "cpu-workers",
-      "trials at once on the CPU, splitting its cores (default 1 without --gpus; up to 1024)",
-      cxxopts::value<int>())(
+      "trials at once on the CPU, splitting its cores (default 1 without --gpus; up to 1024), "
+      "or auto: one per core without --gpus",
+      cxxopts::value<std::string>())(
       "fuse",
       "the largest group of trials a worker trains as one batched model (1: off; default 8 on "
       "GPUs, 1 on the CPU; up to 1024; config: devices.fuse)",
@@ -110,7 +111,14 @@ void apply_device_flags(Experiment& e, const cxxopts::ParseResult& parsed) {
     e.flag_origins["devices.per_device"] = "--per-device";
   }
   if (parsed.count("cpu-workers")) {
-    e.devices["cpu_workers"] = in_range(parsed, "cpu-workers", 0, kMaxCpuWorkers);
+    // An integer stays an integer in the stored config, "auto" a string.
+    const std::string text = parsed["cpu-workers"].as<std::string>();
+    Json value = text;
+    if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos &&
+        text.size() <= 9)
+      value = std::stoi(text);
+    e.devices["cpu_workers"] = value;
+    checked_cpu_workers(value, "--cpu-workers");
     e.flag_origins["devices.cpu_workers"] = "--cpu-workers";
   }
   if (parsed.count("fuse")) {

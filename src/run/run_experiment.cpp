@@ -87,7 +87,7 @@ constexpr int kSpareThreads = 8;
 void check_thread_limit(const Experiment& e, const DeviceOptions& devices, size_t workers) {
   const int headroom = thread_headroom();
   if (static_cast<long long>(workers) + kSpareThreads <= headroom) return;
-  const std::string field = devices.cpu_workers > 0 ? "cpu_workers" : "per_device";
+  const std::string field = devices.cpu_workers != 0 ? "cpu_workers" : "per_device";
   const std::string most = std::to_string(std::max(0, headroom - kSpareThreads));
   throw ConfigError(e.where("devices", field),
                     std::to_string(workers) +

@@ -111,13 +111,23 @@ DeviceOptions DeviceOptions::from_json(const Json& devices, const std::string& w
   }
   Hyperparameters hp(devices, where);
   out.per_device = static_cast<int>(hp.integer("per_device", 1, 1, kMaxPerDevice));
-  out.cpu_workers = static_cast<int>(hp.integer("cpu_workers", 0, 0, kMaxCpuWorkers));
+  if (devices.contains("cpu_workers"))
+    out.cpu_workers = checked_cpu_workers(devices.at("cpu_workers"), where + ".cpu_workers");
   if (devices.contains("fuse")) out.fuse = static_cast<int>(hp.integer("fuse", 1, 1, kMaxFuse));
   out.cuda_graphs = hp.boolean("cuda_graphs", out.cuda_graphs);
   out.cpu_kernels = hp.choice("cpu_kernels", kCpuKernelNames[0], kCpuKernelNames) == "libtorch"
                         ? CpuKernels::LibTorch
                         : CpuKernels::Tuned;
   return out;
+}
+
+int checked_cpu_workers(const Json& value, const std::string& field) {
+  if (value.is_string() && value.get<std::string>() == "auto") return kAutoCpuWorkers;
+  if (value.is_number_integer() && value.get<long long>() >= 0 &&
+      value.get<long long>() <= kMaxCpuWorkers)
+    return value.get<int>();
+  throw ConfigError(field, "expected an integer from 0 to " + std::to_string(kMaxCpuWorkers) +
+                               " or \"auto\", got " + describe(value));
 }
 
 std::string checked_cpu_kernels(const std::string& value, const std::string& flag) {
@@ -138,7 +148,7 @@ std::vector<Slot> plan_slots(const DeviceOptions& options, int cuda_count, int c
   if (options.fuse && (*options.fuse < 1 || *options.fuse > kMaxFuse))
     throw ConfigError("--fuse", "must be in [1, " + std::to_string(kMaxFuse) + "], got " +
                                     std::to_string(*options.fuse));
-  if (options.cpu_workers < 0)
+  if (options.cpu_workers < 0 && options.cpu_workers != kAutoCpuWorkers)
     throw ConfigError("--cpu-workers",
                       "must be at least 0, got " + std::to_string(options.cpu_workers));
   std::vector<Slot> slots;
@@ -148,9 +158,10 @@ std::vector<Slot> plan_slots(const DeviceOptions& options, int cuda_count, int c
         slots.push_back(
             {0, "cuda:" + std::to_string(gpu), 1, options.fuse.value_or(kDefaultGpuFuse)});
   }
-  int cpu_workers = options.cpu_workers;
-  if (slots.empty() && cpu_workers == 0) cpu_workers = 1;
   int cores = std::max(1, cpu_cores);
+  int cpu_workers = options.cpu_workers;
+  if (cpu_workers == kAutoCpuWorkers) cpu_workers = slots.empty() ? cores : 0;
+  if (slots.empty() && cpu_workers == 0) cpu_workers = 1;
   for (int k = 0; k < cpu_workers; ++k) {
     // Split the cores evenly; the first workers take the remainder.
     int threads = std::max(1, cores / cpu_workers + (k < cores % cpu_workers ? 1 : 0));

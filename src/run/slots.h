@@ -16,6 +16,10 @@ namespace tune {
 // lets this process start threads for.
 inline constexpr int kMaxPerDevice = 256;
 inline constexpr int kMaxCpuWorkers = 1024;
+// "cpu_workers": "auto" (--cpu-workers auto): without GPUs, one worker per usable core, each
+// with one intra-op thread (trials side by side use small models' cores better than intra-op
+// threads do; Ray Tune runs one trial per core the same way); with GPUs, none.
+inline constexpr int kAutoCpuWorkers = -1;
 // The largest fused group ("fuse", --fuse): trials a worker trains as one batched model.
 inline constexpr int kMaxFuse = 1024;
 // Without "fuse", a GPU worker fuses up to 8 trials: small trials leave a GPU mostly idle
@@ -33,9 +37,10 @@ struct Slot {
 };
 
 struct DeviceOptions {
-  std::string gpus;         // "", "all", or a comma-separated list of indices ("0,1")
-  int per_device = 1;       // concurrent trials per GPU
-  int cpu_workers = 0;      // concurrent trials on the CPU (0: one CPU worker when no GPU is named)
+  std::string gpus;    // "", "all", or a comma-separated list of indices ("0,1")
+  int per_device = 1;  // concurrent trials per GPU
+  // Concurrent trials on the CPU (0: one CPU worker when no GPU is named; kAutoCpuWorkers).
+  int cpu_workers = 0;
   std::optional<int> fuse;  // the largest fused group; unset: kDefaultGpuFuse on GPUs, 1 on the CPU
   // Trials on a GPU replay their training step from a CUDA graph (train/step_graph.h);
   // ignored on the CPU.
@@ -44,10 +49,14 @@ struct DeviceOptions {
   // LibTorch's ("libtorch": its products, dropout sampling and optimizers, as PyTorch runs them).
   CpuKernels cpu_kernels = CpuKernels::Tuned;
   // Reads the experiment's "devices" section ({"gpus": "0,1" | [0,1] | "all", "per_device": 2,
-  // "cpu_workers": 2, "fuse": 8, "cuda_graphs": true, "cpu_kernels": "tuned"}); `where` names
-  // it in errors.
+  // "cpu_workers": 2 | "auto", "fuse": 8, "cuda_graphs": true, "cpu_kernels": "tuned"}); `where`
+  // names it in errors.
   static DeviceOptions from_json(const Json& devices, const std::string& where);
 };
+
+// The value of --cpu-workers or "cpu_workers" ("auto", or an integer from 0 to kMaxCpuWorkers)
+// as a worker count or kAutoCpuWorkers; otherwise throws ConfigError naming `field`.
+int checked_cpu_workers(const Json& value, const std::string& field);
 
 // `value` if it names CPU kernels ("tuned" or "libtorch"); otherwise throws ConfigError naming
 // `flag` (the command line's --cpu-kernels) and the allowed values.

@@ -159,6 +159,7 @@ const std::vector<Case>& cases() {
       // numeric flags
       flag("CpuWorkersHuge", {"--cpu-workers", "100000"}, "--cpu-workers"),
       flag("CpuWorkersNegative", {"--cpu-workers", "-1"}, "--cpu-workers"),
+      flag("CpuWorkersWord", {"--cpu-workers", "many"}, "or \"auto\""),
       flag("PerDeviceZero", {"--per-device", "0"}, "--per-device"),
       flag("FuseZero", {"--fuse", "0"}, "--fuse"),
       flag("FuseHuge", {"--fuse", "5000"}, "--fuse"),

@@ -33,6 +33,31 @@ TEST(Slots, CpuWorkersSplitTheCores) {
   for (const auto& s : plan_slots(o, 0, 2)) EXPECT_EQ(s.threads, 1);
 }
 
+TEST(Slots, AutoIsOneSingleThreadWorkerPerCoreWithoutGpus) {
+  DeviceOptions o = DeviceOptions::from_json(Json{{"cpu_workers", "auto"}}, "x.json: devices");
+  EXPECT_EQ(o.cpu_workers, kAutoCpuWorkers);
+  auto slots = plan_slots(o, 0, 8);
+  ASSERT_EQ(slots.size(), 8u);
+  for (const auto& s : slots) {
+    EXPECT_EQ(s.device, "cpu");
+    EXPECT_EQ(s.threads, 1);
+  }
+  EXPECT_EQ(plan_slots(o, 0, 1).size(), 1u);
+  o.gpus = "0";  // the GPUs' workers only: the cores feed them
+  slots = plan_slots(o, 1, 8);
+  ASSERT_EQ(slots.size(), 1u);
+  EXPECT_EQ(slots[0].device, "cuda:0");
+  for (const Json& bad : {Json("many"), Json(-1), Json(2.5), Json(kMaxCpuWorkers + 1)}) {
+    try {
+      DeviceOptions::from_json(Json{{"cpu_workers", bad}}, "x.json: devices");
+      ADD_FAILURE() << bad.dump();
+    } catch (const ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find("x.json: devices.cpu_workers"), std::string::npos);
+      EXPECT_NE(std::string(e.what()).find("or \"auto\""), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(Slots, GpusTimesPerDevice) {
   DeviceOptions o;
   o.gpus = "0,1";
