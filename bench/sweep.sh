@@ -1,23 +1,24 @@
 #!/usr/bin/env bash
 # scripts/bench.sh sweep [--device cpu|cuda:0] [--trials N] [--seed S] [--data DIR]
-# [--tune-workers N]: Optuna's pytorch_simple example in Python (bench/optuna_pytorch_simple.py:
-# PyPI optuna and the torch tune links) and tune on configs/optuna_pytorch_simple.json, one
-# after the other on this machine, and a table of both. The example runs one trial at a time;
-# tune too unless --tune-workers N (default 1) gives it N workers (on the CPU, the cores split
-# between them; on a GPU, N per device). Speed rows: the random sampler on both sides (the same kind of
-# configs, so the time per trial compares the engines); quality rows: each side's default
-# (Optuna's TPE, tune's bayes).
+# [--tune-workers N] [--judge-seeds "0 1 2"]: Optuna's pytorch_simple example in Python
+# (bench/optuna_pytorch_simple.py: PyPI optuna and the torch tune links) and tune on
+# configs/optuna_pytorch_simple.json, one after the other on this machine, and a table of both.
+# The example runs one trial at a time; tune too unless --tune-workers N (default 1) gives it N
+# workers (on the CPU, the cores split between them; on a GPU, N per device). Speed rows: the
+# random sampler on both sides (the same kind of configs, so the time per trial compares the
+# engines); quality rows: each side's default (Optuna's TPE, tune's bayes).
 # Wall time is each process's, start to exit (imports, data loading and every trial included),
 # and so is the CPU time (user + system, all threads; less swayed than wall time by other jobs
 # on a shared machine); both keep the example's 600 s timeout. Each run's best config is then
-# retrained by tune (seeds 0-2) and tested on the images tune's validation sample leaves: the
-# "winner's test accuracy" compares what the samplers found, apart from the noise of the
-# validation figures that picked it. Called by scripts/bench.sh with the build directory and
-# the Python interpreter first.
+# retrained by tune with each of --judge-seeds (default 0 1 2; "" leaves this out) and tested
+# on the test images tune's validation sample leaves: the "winner's test accuracy" compares
+# what the samplers found, apart from the noise of the validation figure that picked it.
+# Called by scripts/bench.sh with the build directory and the Python interpreter first.
 set -euo pipefail
 build=$1 python=$2
 shift 2
 device=cpu trials=20 seed=0 data=${FASHION_MNIST:-/usr/share/datasets/fashion-mnist} workers=1
+judge_seeds="0 1 2"
 while [ $# -gt 0 ]; do
   case "$1" in
     --device) device=$2 && shift 2 ;;
@@ -25,7 +26,8 @@ while [ $# -gt 0 ]; do
     --seed) seed=$2 && shift 2 ;;
     --data) data=$2 && shift 2 ;;
     --tune-workers) workers=$2 && shift 2 ;;
-    *) echo "bench sweep: unknown argument $1; allowed: --device cpu|cuda:N, --trials N, --seed S, --data DIR, --tune-workers N" >&2 && exit 2 ;;
+    --judge-seeds) judge_seeds=$2 && shift 2 ;;
+    *) echo "bench sweep: unknown argument $1; allowed: --device cpu|cuda:N, --trials N, --seed S, --data DIR, --tune-workers N, --judge-seeds \"S ...\"" >&2 && exit 2 ;;
   esac
 done
 case "$device" in
@@ -89,23 +91,24 @@ print(json.dumps({"side": side, "sampler": sys.argv[2], "complete": len(done),
 }
 
 # winner_test LINE: LINE (one run's JSON) with "test": the test accuracy of its best config,
-# retrained by tune with seeds 0, 1 and 2 and averaged, on the test images tune's validation
+# retrained by tune with each of $judge_seeds and averaged, on the test images tune's validation
 # sample leaves (8,720). Both sides' winners are judged alike, without the noise of the one
 # validation figure that picked them.
 winner_test() {
-  local line=$1 sets=() total=0 s out
+  local line=$1 sets=() total=0 count=0 s out
   mapfile -t sets < <("$python" -c 'import json, sys
 for k, v in json.loads(sys.argv[1])["params"].items(): print(f"--set={k}={v}")' "$line")
-  if [ ${#sets[@]} -eq 0 ]; then echo "$line" && return; fi
-  for s in 0 1 2; do
+  if [ ${#sets[@]} -eq 0 ] || [ -z "${judge_seeds// /}" ]; then echo "$line" && return; fi
+  for s in $judge_seeds; do
+    count=$((count + 1))
     out="$work/winner_$s.json"
     "$build/tune" train --config configs/optuna_pytorch_simple.json "${sets[@]}" --set "seed=$s" \
       --device "$device" --data "$data" --output "$out" >/dev/null 2>"$work/winner.log" ||
       { cat "$work/winner.log" >&2 && return 1; }
     total=$("$python" -c 'import json, sys; print(float(sys.argv[1]) + json.load(open(sys.argv[2]))["test_accuracy"])' "$total" "$out")
   done
-  "$python" -c 'import json, sys; r = json.loads(sys.argv[1]); r["test"] = float(sys.argv[2]) / 3
-print(json.dumps(r))' "$line" "$total"
+  "$python" -c 'import json, sys; r = json.loads(sys.argv[1]); r["test"] = float(sys.argv[2]) / int(sys.argv[3])
+print(json.dumps(r))' "$line" "$total" "$count"
 }
 
 echo "bench sweep: $trials trials per run on $device, seed $seed; 4 runs, one at a time" >&2
