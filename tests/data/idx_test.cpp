@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "common/remove_tree.h"
 #include "data/decoded_cache.h"
@@ -111,14 +112,31 @@ std::vector<fs::path> files_in(const fs::path& dir) {
   return out;
 }
 
-// Decoded copies (data/decoded_cache.h) in a folder of the test's own.
+// Decoded copies (data/decoded_cache.h) in a folder of the test's own; the variables that
+// choose the folder are put back after each test.
 class DecodedCopies : public IdxTest {
  protected:
   void SetUp() override {
     IdxTest::SetUp();
+    for (const char* name : kVariables)
+      if (const char* value = std::getenv(name)) saved_[name] = value;
     setenv("TUNE_CACHE_DIR", path("cache").c_str(), 1);
   }
+  void TearDown() override {
+    for (const char* name : kVariables) {
+      auto it = saved_.find(name);
+      if (it == saved_.end())
+        unsetenv(name);
+      else
+        setenv(name, it->second.c_str(), 1);
+    }
+    IdxTest::TearDown();
+  }
   fs::path copies() const { return dir_ / "cache" / "idx"; }
+
+ private:
+  static constexpr const char* kVariables[] = {"TUNE_CACHE_DIR", "XDG_CACHE_HOME", "HOME"};
+  std::map<std::string, std::string> saved_;
 };
 
 TEST_F(DecodedCopies, AGzipFileIsDecodedOnceAndReadFromItsCopyAfter) {
@@ -161,6 +179,20 @@ TEST_F(DecodedCopies, RawFilesAndBadFilesLeaveNoCopy) {
   write_cut_gzip("cut.gz");
   EXPECT_THROW(read_idx(path("cut.gz")), std::runtime_error);
   EXPECT_TRUE(files_in(copies()).empty());
+}
+
+TEST_F(DecodedCopies, TheFolderComesFromTuneCacheDirElseXdgCacheHomeElseHome) {
+  write_idx(path("images.gz"), sample_images(), true);
+  auto folder = [&] { return fs::path(*decoded_copy_path(path("images.gz"))).parent_path(); };
+  EXPECT_EQ(folder(), copies());
+  unsetenv("TUNE_CACHE_DIR");
+  setenv("XDG_CACHE_HOME", path("xdg").c_str(), 1);
+  EXPECT_EQ(folder(), dir_ / "xdg" / "tune" / "idx");
+  unsetenv("XDG_CACHE_HOME");
+  setenv("HOME", path("home").c_str(), 1);
+  EXPECT_EQ(folder(), dir_ / "home" / ".cache" / "tune" / "idx");
+  setenv("TUNE_CACHE_DIR", "", 1);  // set but empty: off
+  EXPECT_FALSE(decoded_copy_path(path("images.gz")));
 }
 
 TEST_F(DecodedCopies, OffOrUnwritableTheReadStillWorks) {
