@@ -95,20 +95,20 @@ print(json.dumps({"side": side, "sampler": sys.argv[2], "complete": len(done),
 # sample leaves (8,720). Both sides' winners are judged alike, without the noise of the one
 # validation figure that picked them.
 winner_test() {
-  local line=$1 sets=() total=0 count=0 s out
+  local line=$1 sets=() outs=() s
   mapfile -t sets < <("$python" -c 'import json, sys
 for k, v in json.loads(sys.argv[1])["params"].items(): print(f"--set={k}={v}")' "$line")
   if [ ${#sets[@]} -eq 0 ] || [ -z "${judge_seeds// /}" ]; then echo "$line" && return; fi
   for s in $judge_seeds; do
-    count=$((count + 1))
-    out="$work/winner_$s.json"
+    outs+=("$work/winner_$s.json")
     "$build/tune" train --config configs/optuna_pytorch_simple.json "${sets[@]}" --set "seed=$s" \
-      --device "$device" --data "$data" --output "$out" >/dev/null 2>"$work/winner.log" ||
+      --device "$device" --data "$data" --output "${outs[-1]}" >/dev/null 2>"$work/winner.log" ||
       { cat "$work/winner.log" >&2 && return 1; }
-    total=$("$python" -c 'import json, sys; print(float(sys.argv[1]) + json.load(open(sys.argv[2]))["test_accuracy"])' "$total" "$out")
   done
-  "$python" -c 'import json, sys; r = json.loads(sys.argv[1]); r["test"] = float(sys.argv[2]) / int(sys.argv[3])
-print(json.dumps(r))' "$line" "$total" "$count"
+  "$python" -c 'import json, sys; r = json.loads(sys.argv[1])
+tests = [json.load(open(f))["test_accuracy"] for f in sys.argv[2:]]
+r["test"] = sum(tests) / len(tests)
+print(json.dumps(r))' "$line" "${outs[@]}"
 }
 
 echo "bench sweep: $trials trials per run on $device, seed $seed; 4 runs, one at a time" >&2

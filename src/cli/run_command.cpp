@@ -111,12 +111,10 @@ void apply_device_flags(Experiment& e, const cxxopts::ParseResult& parsed) {
     e.flag_origins["devices.per_device"] = "--per-device";
   }
   if (parsed.count("cpu-workers")) {
-    // An integer stays an integer in the stored config, "auto" a string.
+    // An integer stays an integer in the stored config, "auto" (or anything else) a string.
     const std::string text = parsed["cpu-workers"].as<std::string>();
-    Json value = text;
-    if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos &&
-        text.size() <= 9)
-      value = std::stoi(text);
+    const Json number = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+    const Json value = number.is_number_integer() ? number : Json(text);
     e.devices["cpu_workers"] = value;
     checked_cpu_workers(value, "--cpu-workers");
     e.flag_origins["devices.cpu_workers"] = "--cpu-workers";
