@@ -87,6 +87,8 @@ TEST(BayesStrategy, RegisteredAndRejectsUnknownOptions) {
                ConfigError);
   EXPECT_THROW(make_strategy("bayes", Json::parse(R"({"candidates":-5})"), "x"), ConfigError);
   EXPECT_THROW(make_strategy("bayes", Json::parse(R"({"seed":"a"})"), "x"), ConfigError);
+  EXPECT_NO_THROW(make_strategy("bayes", Json::parse(R"({"explore":0})"), "x"));
+  EXPECT_THROW(make_strategy("bayes", Json::parse(R"({"explore":0.95})"), "x"), ConfigError);
 }
 
 TEST(BayesStrategy, InitialDesignDeterministicPerSeedAndTrial) {

@@ -34,6 +34,12 @@ bool continuous(const Param& p) {
   return p.kind == ParamKind::Float && !p.step;
 }
 
+// A categorical parameter's one-hot coordinates (from `onehot`) set to a random choice.
+void draw_choice(const Param& p, double* onehot, std::mt19937_64& rng) {
+  const size_t k = p.choices.size(), pick = uniform_index(rng, k);
+  for (size_t j = 0; j < k; ++j) onehot[j] = j == pick ? 1.0 : 0.0;
+}
+
 // A point near an incumbent: a random subset of parameters moved by a Gaussian step of a random
 // scale (numeric) or switched to a random choice (categorical).
 std::vector<double> perturb(const Space& space, const std::vector<size_t>& first,
@@ -47,8 +53,7 @@ std::vector<double> perturb(const Space& space, const std::vector<size_t>& first
     if (i != forced && unit_double(rng) >= prob) continue;
     const Param& p = params[i];
     if (p.kind == ParamKind::Categorical) {
-      const size_t k = p.choices.size(), pick = uniform_index(rng, k);
-      for (size_t j = 0; j < k; ++j) out[first[i] + j] = j == pick ? 1.0 : 0.0;
+      draw_choice(p, &out[first[i]], rng);
     } else {
       out[first[i]] = std::clamp(out[first[i]] + sigma * normal_draw(rng), 0.0, 1.0);
     }
@@ -163,6 +168,32 @@ Scored refine_discrete(const GaussianProcess& gp, double best, const Space& spac
   return s;
 }
 
+// Redraws the winner's active parameters at random, one at a time in a random order, keeping
+// each new value while the point's log EI stays above `floor`.
+Scored diversify(const GaussianProcess& gp, double best, const Space& space,
+                 const std::vector<size_t>& first, const PointSet& seen, double floor, Scored s,
+                 std::mt19937_64& rng) {
+  std::vector<size_t> order(space.params().size());
+  std::iota(order.begin(), order.end(), 0);
+  std::shuffle(order.begin(), order.end(), rng);
+  for (size_t i : order) {
+    const Param& p = space.params()[i];
+    if (!s.config.contains(p.name)) continue;
+    std::vector<double> x = s.point;
+    if (p.kind == ParamKind::Categorical) {
+      draw_choice(p, &x[first[i]], rng);
+    } else {
+      x[first[i]] = unit_double(rng);
+    }
+    Config c;
+    std::vector<double> e = snap(space, x, &c);
+    if (seen.count(e)) continue;
+    const double v = log_ei_at(gp, e.data(), best);
+    if (v >= floor) s = Scored{v, std::move(e), std::move(c)};
+  }
+  return s;
+}
+
 }  // namespace
 
 std::vector<double> snap(const Space& space, const std::vector<double>& x, Config* config) {
@@ -236,6 +267,9 @@ std::optional<Proposal> maximize_log_ei(const GaussianProcess& gp, double best, 
     cur = refine_discrete(gp, best, space, first, seen, std::move(cur));
     if (cur.value > winner.value) winner = std::move(cur);
   }
+  if (options.explore > 0)
+    winner = diversify(gp, best, space, first, seen, winner.value + std::log1p(-options.explore),
+                       std::move(winner), rng);
   return Proposal{std::move(winner.point), std::move(winner.config), winner.value};
 }
 

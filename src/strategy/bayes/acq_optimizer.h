@@ -3,7 +3,9 @@
 // candidate set plus perturbations of the best observed points, every candidate snapped to a
 // valid config (decode -> encode) before it is scored, then local refinement of the best few:
 // gradient steps on the continuous coordinates and exact neighbourhood moves on integer, stepped
-// and categorical parameters. Configs already observed or pending are never returned.
+// and categorical parameters. Last, the winner's parameters are redrawn at random one at a time,
+// each kept if the point keeps most of its EI (`explore`). Configs already observed or pending
+// are never returned.
 #include <cstdint>
 #include <optional>
 #include <set>
@@ -25,6 +27,11 @@ struct AcquisitionSearch {
   double local_fraction = 0.4;  // share of candidates drawn around the incumbents
   size_t local_starts = 5;      // best candidates refined
   int local_iters = 30;         // gradient iterations per refinement
+  // Share of the winner's EI that redrawing its parameters may give up (0: off). EI is flat along
+  // a parameter the model deems irrelevant, so its value would stay near the incumbent's for
+  // good: a noisy objective (a validation accuracy) hides a weak effect, such as dropout's,
+  // from 20 trials. A random value there costs little EI and lets later trials see the effect.
+  double explore = 0.1;
   uint64_t seed = 0;
   unsigned threads = 1;  // for scoring the candidate set
 };

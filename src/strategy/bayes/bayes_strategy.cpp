@@ -23,7 +23,8 @@ BayesOptions BayesOptions::from_json(const Json& options, const std::string& whe
   if (options.is_null()) return o;
   if (!options.is_object()) throw ConfigError(where, "expected an object of strategy options");
   check_strategy_options(
-      options, {"initial", "candidates", "seed", "local_starts", "warp", "threads"}, where);
+      options, {"initial", "candidates", "seed", "local_starts", "warp", "threads", "explore"},
+      where);
   const Hyperparameters hp(options, where);
   if (hp.has("initial")) o.initial = static_cast<int>(hp.integer("initial", 0, 1, 100000));
   o.candidates = static_cast<int>(hp.integer("candidates", o.candidates, 16, 1000000));
@@ -31,6 +32,7 @@ BayesOptions BayesOptions::from_json(const Json& options, const std::string& whe
   o.local_starts = static_cast<int>(hp.integer("local_starts", o.local_starts, 0, 1000));
   o.warp = hp.boolean("warp", o.warp);
   o.threads = static_cast<int>(hp.integer("threads", o.threads, 0, 256));
+  o.explore = hp.real("explore", o.explore, 0, 0.9);
   return o;
 }
 
@@ -157,6 +159,7 @@ std::optional<Config> BayesStrategy::propose(const ProposalContext& ctx) {
   search.local_iters = model.size() > 300 ? 15 : 30;
   search.seed = trial_seed;
   search.threads = thread_count(options_.threads);
+  search.explore = options_.explore;
   const std::optional<Proposal> p =
       maximize_log_ei(model, best, space, obs.seen, best_points(obs, 5), search);
   if (p) return p->config;

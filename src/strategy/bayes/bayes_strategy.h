@@ -24,6 +24,7 @@ struct BayesOptions {
   int local_starts = 5;          // candidates refined by local search
   bool warp = true;              // power-warp the objective values (see output_warp.h)
   int threads = 0;               // scoring threads; 0: min(2, hardware threads)
+  double explore = 0.1;          // AcquisitionSearch::explore
 
   // Parses the config's "strategy" object; unknown keys and bad values throw ConfigError.
   static BayesOptions from_json(const Json& options, const std::string& where);

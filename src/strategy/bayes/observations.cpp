@@ -15,20 +15,25 @@ void append_row(Matrix& m, const std::vector<double>& row) {
   ++m.rows;
 }
 
-// A pruned trial's last value is a partial one (an early epoch), not comparable with final
-// values. It was stopped for being worse than its peers, so it counts as the worst complete
-// value seen: the model learns the region is poor without believing a partial number. Before
-// any trial completes there is nothing to compare with, and it is only kept from being
-// proposed again (as a pending point).
-void add_pruned(Observations& obs, const std::vector<std::vector<double>>& pruned) {
+// A pruned trial's last value is a partial one (an early epoch). Training improves with epochs,
+// so it is a pessimistic guess of the final value, and it tells a trial that was barely behind
+// its peers from one that diverged. It was stopped for being worse than its peers, so it never
+// counts better than the median complete value (a metric that worsens late, such as an
+// overfitting loss, could otherwise make a pruned region look good). A pruned trial without a
+// finite value counts as the worst complete value. Before any trial completes there is nothing
+// to compare with, and it is only kept from being proposed again (as a pending point).
+void add_pruned(Observations& obs, const std::vector<std::vector<double>>& pruned,
+                const std::vector<double>& partial) {
   if (obs.y.empty()) {
     for (const auto& e : pruned) append_row(obs.pending, e);
     return;
   }
-  const double worst = *std::max_element(obs.y.begin(), obs.y.end());
-  for (const auto& e : pruned) {
-    append_row(obs.x, e);
-    obs.y.push_back(worst);
+  std::vector<double> sorted = obs.y;
+  std::sort(sorted.begin(), sorted.end());
+  const double median = sorted[(sorted.size() - 1) / 2], worst = sorted.back();
+  for (size_t i = 0; i < pruned.size(); ++i) {
+    append_row(obs.x, pruned[i]);
+    obs.y.push_back(std::isfinite(partial[i]) ? std::max(partial[i], median) : worst);
   }
 }
 
@@ -48,6 +53,7 @@ Observations collect_observations(const Space& space, const std::vector<TrialSna
                      return ea != eb ? ea < eb : a->number < b->number;
                    });
   std::vector<std::vector<double>> pruned;
+  std::vector<double> partial;  // pruned trials' last values, as minimisation targets
   for (const TrialSnapshot* t : trials) {
     std::vector<double> e;
     try {
@@ -64,9 +70,12 @@ Observations collect_observations(const Space& space, const std::vector<TrialSna
       obs.y.push_back(direction == Direction::Minimize ? *t->value : -*t->value);
     } else if (t->state == TrialState::Pruned) {
       pruned.push_back(std::move(e));
+      partial.push_back(!has_value                         ? std::nan("")
+                        : direction == Direction::Minimize ? *t->value
+                                                           : -*t->value);
     }
   }
-  add_pruned(obs, pruned);
+  add_pruned(obs, pruned, partial);
   return obs;
 }
 

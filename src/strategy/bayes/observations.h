@@ -1,7 +1,8 @@
 #pragma once
 // What the surrogate learns from: the study's history turned into unit-cube points and
-// minimisation targets. Completed trials are data (pruned ones at the worst complete value);
-// failed trials are not, but like running ones their configs must not be proposed again.
+// minimisation targets. Completed trials are data, and so are pruned ones (at their last value,
+// never better than the median complete one); failed trials are not, but like running ones
+// their configs must not be proposed again.
 #include <vector>
 
 #include "common/trial.h"
