@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # scripts/bench.sh sweep [--device cpu|cuda:0] [--trials N] [--seed S] [--data DIR]
-# [--tune-workers N] [--judge-seeds "0 1 2"]: Optuna's pytorch_simple example in Python
+# [--tune-workers N] [--judge-seeds "0 1 2"] [--quality-seeds "S ..."]: Optuna's
+# pytorch_simple example in Python
 # (bench/optuna_pytorch_simple.py: PyPI optuna and the torch tune links) and tune on
 # configs/optuna_pytorch_simple.json, one after the other on this machine, and a table of both.
 # The example runs one trial at a time; tune too unless --tune-workers N (default 1) gives it N
@@ -13,12 +14,15 @@
 # retrained by tune with each of --judge-seeds (default 0 1 2; "" leaves this out) and tested
 # on the test images tune's validation sample leaves: the "winner's test accuracy" compares
 # what the samplers found, apart from the noise of the validation figure that picked it.
+# --quality-seeds "S ...": only the quality pair (Optuna's TPE, tune's bayes), once per seed,
+# each winner judged as above, and a table by seed with the means and the seeds where bayes is at
+# least as good (a sampler's result swings with its seed far more than these two differ).
 # Called by scripts/bench.sh with the build directory and the Python interpreter first.
 set -euo pipefail
 build=$1 python=$2
 shift 2
 device=cpu trials=20 seed=0 data=${FASHION_MNIST:-/usr/share/datasets/fashion-mnist} workers=1
-judge_seeds="0 1 2"
+judge_seeds="0 1 2" quality_seeds=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --device) device=$2 && shift 2 ;;
@@ -27,7 +31,8 @@ while [ $# -gt 0 ]; do
     --data) data=$2 && shift 2 ;;
     --tune-workers) workers=$2 && shift 2 ;;
     --judge-seeds) judge_seeds=$2 && shift 2 ;;
-    *) echo "bench sweep: unknown argument $1; allowed: --device cpu|cuda:N, --trials N, --seed S, --data DIR, --tune-workers N, --judge-seeds \"S ...\"" >&2 && exit 2 ;;
+    --quality-seeds) quality_seeds=$2 && shift 2 ;;
+    *) echo "bench sweep: unknown argument $1; allowed: --device cpu|cuda:N, --trials N, --seed S, --data DIR, --tune-workers N, --judge-seeds \"S ...\", --quality-seeds \"S ...\"" >&2 && exit 2 ;;
   esac
 done
 case "$device" in
@@ -72,6 +77,7 @@ print(json.dumps({"side": "optuna example", "sampler": sys.argv[2], "complete": 
 
 tune_side() {
   local start end cpu_file="$work/tune_$1.cpu"
+  rm -rf "$work/tune_$1"  # a fresh study for each seed, not a resumed one
   start=$(now)
   timed "$work/tune_$1.log" "$build/tune" --config configs/optuna_pytorch_simple.json \
     --trials "$trials" --seed "$seed" --strategy "$1" --study "$work/tune_$1" --data "$data" \
@@ -110,6 +116,41 @@ tests = [json.load(open(f))["test_accuracy"] for f in sys.argv[2:]]
 r["test"] = sum(tests) / len(tests)
 print(json.dumps(r))' "$line" "${outs[@]}"
 }
+
+if [ -n "${quality_seeds// /}" ]; then
+  [ -n "${judge_seeds// /}" ] || { echo "bench sweep: --quality-seeds needs --judge-seeds" >&2 && exit 2; }
+  echo "bench sweep: $trials trials per run on $device; TPE and bayes on seeds $quality_seeds" >&2
+  for seed in $quality_seeds; do
+    for run in "python_side tpe" "tune_side bayes"; do
+      line=$($run) && winner_test "$line" | "$python" -c 'import json, sys
+r = json.load(sys.stdin); r["seed"] = int(sys.argv[1]); print(json.dumps(r))' "$seed"
+    done
+  done | tee "$work/quality.jsonl" >&2
+  "$python" - "$work/quality.jsonl" "$device" "$trials" <<'PY'
+import json, sys
+runs = [json.loads(line) for line in open(sys.argv[1])]
+by = {}
+for r in runs:
+    by.setdefault(r["seed"], {})["tpe" if r["sampler"] == "tpe" else "bayes"] = r
+print(f"\nOptuna's pytorch_simple on {sys.argv[2]}, {sys.argv[3]} trials per run: TPE (the example) "
+      "and bayes (tune), by seed\n")
+print("| seed | TPE: best val | bayes: best val | TPE's winner on test | bayes's winner on test |")
+print("| --- | --- | --- | --- | --- |")
+cell = lambda v, other: "-" if v is None else (f"**{v:.4f}**" if other is not None and v >= other else f"{v:.4f}")
+for seed, pair in by.items():
+    t, b = pair["tpe"], pair["bayes"]
+    print(f"| {seed} | {cell(t['best'], b['best'])} | {cell(b['best'], t['best'])} | "
+          f"{cell(t['test'], b['test'])} | {cell(b['test'], t['test'])} |")
+mean = lambda side, key: sum(p[side][key] for p in by.values()) / len(by)
+print(f"| mean | {mean('tpe', 'best'):.4f} | {mean('bayes', 'best'):.4f} | {mean('tpe', 'test'):.4f} | "
+      f"{mean('bayes', 'test'):.4f} |")
+val = sum(p["bayes"]["best"] >= p["tpe"]["best"] for p in by.values())
+test = sum(p["bayes"]["test"] >= p["tpe"]["test"] for p in by.values())
+print(f"\nbayes at least as good as TPE: on {val} seeds of {len(by)} by the best validation figure, "
+      f"on {test} by the winner's test accuracy")
+PY
+  exit 0
+fi
 
 echo "bench sweep: $trials trials per run on $device, seed $seed; 4 runs, one at a time" >&2
 {
