@@ -8,7 +8,9 @@ std::vector<Config> Strategy::propose_batch(const ProposalContext& ctx, int n) {
   std::vector<TrialSnapshot> history = ctx.history;
   for (int i = 0; i < n; ++i) {
     const int number = ctx.trial_number + i;
-    std::optional<Config> config = propose({ctx.space, history, number, ctx.seed, ctx.direction});
+    ProposalContext one{ctx.space, history, number, ctx.seed, ctx.direction};
+    one.curves = ctx.curves;
+    std::optional<Config> config = propose(one);
     if (!config) break;
     add_pending(history, number, *config);
     out.push_back(std::move(*config));

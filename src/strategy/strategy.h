@@ -15,6 +15,7 @@
 namespace tune {
 
 class Space;
+class LearningCurves;
 
 struct ProposalContext {
   const Space& space;
@@ -27,6 +28,9 @@ struct ProposalContext {
   // Empty unless the batch is for a fused group: then a strategy may prefer batches whose
   // members share a key, as long as each member's distribution stays its own (see random.h).
   FuseKeyFn fuse_key = {};
+  // Every trial's objective value by epoch, as the pruner sees them (null where the caller has
+  // none): lets a strategy put a pruned trial's partial value on the scale of final ones.
+  const LearningCurves* curves = nullptr;
 };
 
 class Strategy {

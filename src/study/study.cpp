@@ -107,6 +107,7 @@ std::vector<Config> Study::propose(int number, int n, const FuseKeyFn& fuse_key,
   }
   if (options_.trials) n = std::min(n, *options_.trials - view_.used);
   ProposalContext ctx{space_, view_.trials, number, options_.seed, options_.direction};
+  ctx.curves = &view_.curves;
   std::vector<Config> params;
   if (n <= 1) {
     // One at a time as before: no copy of the history.

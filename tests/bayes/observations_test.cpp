@@ -1,9 +1,11 @@
 // What the surrogate learns from a history: complete trials at their values, pruned trials at
-// their last value but never better than the median complete one, running trials pending.
+// their last value moved by what complete trials gained after that epoch, never better than the
+// median complete one; running trials pending.
 #include <gtest/gtest.h>
 
 #include <cmath>
 
+#include "prune/curves.h"
 #include "space/space.h"
 #include "strategy/bayes/observations.h"
 
@@ -64,6 +66,39 @@ TEST(Observations, MinimisingKeepsTheSignAndEvenCountsTakeTheLowerMiddle) {
       targets(space, collect_observations(space, history, Direction::Minimize));
   EXPECT_DOUBLE_EQ(y.at(4), 9.0);  // a partial loss far above the others: kept
   EXPECT_DOUBLE_EQ(y.at(5), 2.0);  // a partial loss below all: never better than the median
+}
+
+TEST(Observations, CurvesMovePrunedValuesToTheScaleOfFinalOnes) {
+  const Space space = one_int();
+  // Maximising an accuracy over 3 epochs. Complete trials gained 0.20, 0.10 and 0.30 after
+  // epoch 1 (median 0.20) and 0.05, 0.05 and 0.10 after epoch 2 (median 0.05).
+  LearningCurves curves;
+  const double complete[3][3] = {{0.5, 0.65, 0.7}, {0.7, 0.75, 0.8}, {0.3, 0.5, 0.6}};
+  std::vector<TrialSnapshot> history;
+  for (int n = 0; n < 3; ++n) {
+    for (int e = 0; e < 3; ++e) curves.record(n, e + 1, complete[n][e]);
+    history.push_back(trial(n, TrialState::Complete, complete[n][2]));
+  }
+  curves.record(3, 1, 0.2);  // pruned at epoch 1: 0.2 + 0.2
+  curves.record(4, 1, 0.3);
+  curves.record(4, 2, 0.45);  // pruned at epoch 2: 0.45 + 0.05
+  curves.record(5, 1, 0.6);   // 0.6 + 0.2 = 0.8: better than the median final (0.7), so 0.7
+  curves.record(6, 4, 0.1);   // an epoch no complete trial reported: its value as it is
+  history.push_back(trial(3, TrialState::Pruned, 0.2));
+  history.push_back(trial(4, TrialState::Pruned, 0.45));
+  history.push_back(trial(5, TrialState::Pruned, 0.6));
+  history.push_back(trial(6, TrialState::Pruned, 0.1));
+  const std::map<int, double> y =
+      targets(space, collect_observations(space, history, Direction::Maximize, &curves));
+  EXPECT_NEAR(y.at(3), -0.4, 1e-12);
+  EXPECT_NEAR(y.at(4), -0.5, 1e-12);
+  EXPECT_NEAR(y.at(5), -0.7, 1e-12);
+  EXPECT_NEAR(y.at(6), -0.1, 1e-12);
+  // Without curves (a caller that has none) the last values count as they are.
+  const std::map<int, double> raw =
+      targets(space, collect_observations(space, history, Direction::Maximize));
+  EXPECT_NEAR(raw.at(3), -0.2, 1e-12);
+  EXPECT_NEAR(raw.at(4), -0.45, 1e-12);
 }
 
 TEST(Observations, PrunedBeforeAnyCompleteArePendingOnly) {

@@ -539,6 +539,29 @@ TEST(Study, MedianPrunerStopsWorseCurvesAndTheirLastValueIsKept) {
   }
 }
 
+// A strategy sees every trial's stored curve (the values the pruner compares), so it can put a
+// pruned trial's partial value on the scale of final ones (bayes does).
+TEST(Study, StrategiesSeeTheStoredCurves) {
+  struct CurveRecorder : CountingStrategy {
+    using CountingStrategy::CountingStrategy;
+    std::vector<std::map<int, double>> first_curve;  // trial 0's, at each ask
+    std::optional<Config> propose(const ProposalContext& ctx) override {
+      first_curve.push_back(ctx.curves ? ctx.curves->curve(0) : std::map<int, double>{});
+      return CountingStrategy::propose(ctx);
+    }
+  };
+  TempDir dir;
+  auto strategy = std::make_unique<CurveRecorder>(3);
+  CurveRecorder* recorder = strategy.get();
+  Study study(open_sqlite_storage(dir.file("study.db")), Space(), std::move(strategy), budget(3));
+  run(study, curve_of_x);
+  ASSERT_EQ(recorder->first_curve.size(), 3u);
+  EXPECT_TRUE(recorder->first_curve[0].empty());  // asked before trial 0 ran
+  const std::map<int, double> expected = {{1, 1.0}, {2, 0.5}, {3, 1 / 3.0}, {4, 0.25}, {5, 0.2}};
+  EXPECT_EQ(recorder->first_curve[1], expected);
+  EXPECT_EQ(recorder->first_curve[2], expected);
+}
+
 // The study's reads do not grow with the study: after 60 trials of 5 epochs each, one more
 // ask, five reports (each asking the pruner) and a tell read only the rows that changed.
 TEST(Study, ReadsPerTrialDoNotGrowWithTheStudy) {

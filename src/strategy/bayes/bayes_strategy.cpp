@@ -134,7 +134,7 @@ std::optional<Config> BayesStrategy::initial_point(const ProposalContext& ctx, c
 std::optional<Config> BayesStrategy::propose(const ProposalContext& ctx) {
   const Space& space = ctx.space;
   const uint64_t seed = options_.seed.value_or(ctx.seed);
-  Observations obs = collect_observations(space, ctx.history, ctx.direction);
+  Observations obs = collect_observations(space, ctx.history, ctx.direction, ctx.curves);
   const int n_init = options_.initial.value_or(initial_design_size(space));
   if (space.encoded_dims() == 0)
     return obs.seen.empty() ? std::optional<Config>(Config::object()) : std::nullopt;

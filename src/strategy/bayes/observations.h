@@ -1,8 +1,8 @@
 #pragma once
 // What the surrogate learns from: the study's history turned into unit-cube points and
-// minimisation targets. Completed trials are data, and so are pruned ones (at their last value,
-// never better than the median complete one); failed trials are not, but like running ones
-// their configs must not be proposed again.
+// minimisation targets. Completed trials are data, and so are pruned ones (at their last value
+// plus what complete trials gained after that epoch, never better than the median complete
+// one); failed trials are not, but like running ones their configs must not be proposed again.
 #include <vector>
 
 #include "common/trial.h"
@@ -11,6 +11,7 @@
 
 namespace tune {
 class Space;
+class LearningCurves;
 }
 
 namespace tune::bayes {
@@ -22,7 +23,9 @@ struct Observations {
   PointSet seen;          // every config in the history (any state), encoded
 };
 
+// `curves` (may be null): the trials' objective values by epoch, which put a pruned trial's
+// last value on the scale of final values (see observations.cpp).
 Observations collect_observations(const Space& space, const std::vector<TrialSnapshot>& history,
-                                  Direction direction);
+                                  Direction direction, const LearningCurves* curves = nullptr);
 
 }  // namespace tune::bayes
