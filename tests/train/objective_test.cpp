@@ -21,6 +21,16 @@ Experiment experiment(Json extra = Json::object()) {
   return parse_experiment(root, "t.json");
 }
 
+// A trial context that appends each reported epoch's val_loss to `losses`.
+TrialContext recording_val_loss(std::vector<double>& losses) {
+  TrialContext ctx;
+  ctx.report = [&losses](const Json& m) {
+    losses.push_back(m.at("val_loss").get<double>());
+    return Decision::Continue;
+  };
+  return ctx;
+}
+
 TEST(TrainObjective, RunsReportsAndSummarises) {
   Experiment e = experiment();
   auto objective = make_train_objective(e);
@@ -48,12 +58,8 @@ TEST(TrainObjective, RunsReportsAndSummarises) {
 
 TEST(TrainObjective, LossMonitorMinimises) {
   Experiment e = experiment({{"objective", {{"monitor", "val_loss"}}}});
-  TrialContext ctx;
   std::vector<double> losses;
-  ctx.report = [&](const Json& m) {
-    losses.push_back(m.at("val_loss").get<double>());
-    return Decision::Continue;
-  };
+  TrialContext ctx = recording_val_loss(losses);
   ObjectiveResult r = make_train_objective(e)->run(e.trial_config(Json::object()), ctx);
   EXPECT_DOUBLE_EQ(r.value, *std::min_element(losses.begin(), losses.end()));
 }
@@ -73,12 +79,8 @@ TEST(TrainObjective, ValueLastScoresTheLastEpoch) {
                              {"params", params},
                              {"data", data}});
   EXPECT_EQ(e.objective_spec.value, TrialValue::Last);
-  TrialContext ctx;
   std::vector<double> losses;
-  ctx.report = [&](const Json& m) {
-    losses.push_back(m.at("val_loss").get<double>());
-    return Decision::Continue;
-  };
+  TrialContext ctx = recording_val_loss(losses);
   ObjectiveResult last = make_train_objective(e)->run(e.trial_config(Json::object()), ctx);
   ASSERT_EQ(losses.size(), 8u);
   const double best = *std::min_element(losses.begin(), losses.end());

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 #include "prune/curves.h"
 #include "space/space.h"
@@ -56,6 +57,7 @@ void add_pruned(Observations& obs, const std::vector<Pruned>& pruned,
   const std::vector<double> finals = obs.y;  // of `complete`, in the same order
   const double median = median_of(finals);
   const double worst = *std::max_element(finals.begin(), finals.end());
+  std::map<int, double> change_after;  // by epoch: most pruned trials stop at the same few
   for (const Pruned& p : pruned) {
     append_row(obs.x, p.point);
     if (!std::isfinite(p.partial)) {
@@ -63,9 +65,14 @@ void add_pruned(Observations& obs, const std::vector<Pruned>& pruned,
       continue;
     }
     double guess = p.partial;
-    if (curves && !curves->curve(p.number).empty())
-      guess +=
-          later_change(*curves, curves->curve(p.number).rbegin()->first, complete, finals, sign);
+    if (curves && !curves->curve(p.number).empty()) {
+      const int epoch = curves->curve(p.number).rbegin()->first;
+      auto it = change_after.find(epoch);
+      if (it == change_after.end())
+        it =
+            change_after.emplace(epoch, later_change(*curves, epoch, complete, finals, sign)).first;
+      guess += it->second;
+    }
     obs.y.push_back(std::max(guess, median));
   }
 }
