@@ -13,8 +13,8 @@ int cgroup_v1_cores(long long quota_us, long long period_us);
 
 // Which kernels a trial on the CPU trains with where tune has faster ones than LibTorch's
 // defaults: Tuned (the default) makes dense layers' products with oneDNN (models/dense.h),
-// dropout masks with a vectorised hash (models/dropout.h) and Adam/AdamW steps in one call
-// (train/cpu_adam.h); LibTorch uses aten::linear, bernoulli_ and torch::optim. Process-wide,
+// dropout masks with a vectorised hash (models/dropout.h) and optimizer steps in one call per
+// parameter (train/cpu_optimizer.h); LibTorch uses aten::linear, bernoulli_ and torch::optim. Process-wide,
 // for benchmarks that compare the two in one run and for tests that compare a fused group with
 // its trials alone in the arithmetic the group uses.
 enum class CpuKernels { Tuned, LibTorch };

@@ -1,6 +1,6 @@
 #include "train/optimizer.h"
 
-#include "train/cpu_adam.h"
+#include "train/cpu_optimizer.h"
 
 namespace tune {
 
@@ -36,27 +36,41 @@ OptimizerSpec optimizer_spec(const Hyperparameters& hp) {
   return s;
 }
 
+std::unique_ptr<torch::optim::OptimizerOptions> optimizer_options(const OptimizerSpec& s) {
+  namespace optim = torch::optim;
+  auto betas = std::make_tuple(s.beta1, s.beta2);
+  if (s.name == "sgd")
+    return std::make_unique<optim::SGDOptions>(optim::SGDOptions(s.lr)
+                                                   .momentum(s.momentum)
+                                                   .nesterov(s.nesterov)
+                                                   .weight_decay(s.weight_decay));
+  if (s.name == "rmsprop")
+    return std::make_unique<optim::RMSpropOptions>(optim::RMSpropOptions(s.lr)
+                                                       .alpha(s.alpha)
+                                                       .momentum(s.momentum)
+                                                       .eps(s.eps)
+                                                       .weight_decay(s.weight_decay));
+  if (s.name == "adamw")
+    return std::make_unique<optim::AdamWOptions>(
+        optim::AdamWOptions(s.lr).betas(betas).eps(s.eps).weight_decay(s.weight_decay));
+  return std::make_unique<optim::AdamOptions>(
+      optim::AdamOptions(s.lr).betas(betas).eps(s.eps).weight_decay(s.weight_decay));
+}
+
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerSpec& s,
                                                         std::vector<torch::Tensor> parameters) {
   namespace optim = torch::optim;
+  if (cpu_optimizer_applies(parameters))
+    return std::make_unique<CpuOptimizer>(std::move(parameters), s);
+  const auto options = optimizer_options(s);
   if (s.name == "sgd")
-    return std::make_unique<optim::SGD>(parameters, optim::SGDOptions(s.lr)
-                                                        .momentum(s.momentum)
-                                                        .nesterov(s.nesterov)
-                                                        .weight_decay(s.weight_decay));
+    return std::make_unique<optim::SGD>(parameters, static_cast<optim::SGDOptions&>(*options));
   if (s.name == "rmsprop")
-    return std::make_unique<optim::RMSprop>(parameters, optim::RMSpropOptions(s.lr)
-                                                            .alpha(s.alpha)
-                                                            .momentum(s.momentum)
-                                                            .eps(s.eps)
-                                                            .weight_decay(s.weight_decay));
-  if (cpu_adam_applies(parameters)) return std::make_unique<CpuAdam>(std::move(parameters), s);
-  auto betas = std::make_tuple(s.beta1, s.beta2);
+    return std::make_unique<optim::RMSprop>(parameters,
+                                            static_cast<optim::RMSpropOptions&>(*options));
   if (s.name == "adamw")
-    return std::make_unique<optim::AdamW>(
-        parameters, optim::AdamWOptions(s.lr).betas(betas).eps(s.eps).weight_decay(s.weight_decay));
-  return std::make_unique<optim::Adam>(
-      parameters, optim::AdamOptions(s.lr).betas(betas).eps(s.eps).weight_decay(s.weight_decay));
+    return std::make_unique<optim::AdamW>(parameters, static_cast<optim::AdamWOptions&>(*options));
+  return std::make_unique<optim::Adam>(parameters, static_cast<optim::AdamOptions&>(*options));
 }
 
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const Hyperparameters& hp,

@@ -33,6 +33,9 @@ struct OptimizerSpec {
   double alpha = 0.99;                // rmsprop
 };
 OptimizerSpec optimizer_spec(const Hyperparameters& hp);
+// The spec as the options of torch::optim's optimizer of that name (SGDOptions, AdamOptions,
+// AdamWOptions, RMSpropOptions).
+std::unique_ptr<torch::optim::OptimizerOptions> optimizer_options(const OptimizerSpec& spec);
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerSpec& spec,
                                                         std::vector<torch::Tensor> parameters);
 

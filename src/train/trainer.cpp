@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "models/dropout.h"
+#include "train/cross_entropy.h"
 #include "train/fused/fused_optimizer.h"
 #include "train/generators.h"
 #include "train/step_graph.h"
@@ -135,16 +136,15 @@ void Trainer::step(const torch::Tensor& x, const torch::Tensor& y, Totals& total
     graphed_->optimizer.zero_grad();  // in place: the captured step keeps its gradients
   else
     optimizer_->zero_grad(/*set_to_none=*/true);
-  auto logits = model_->forward(x);
-  auto loss = torch::nn::functional::cross_entropy(logits, y);
-  loss.backward();
+  ScoredLoss scored = scored_cross_entropy(model_->forward(x), y);
+  scored.loss.backward();
   if (graphed_)
     graphed_->optimizer.step();
   else
     optimizer_->step();
   torch::NoGradGuard no_grad;
-  totals.loss.add_(loss.detach(), static_cast<double>(x.size(0)));
-  totals.correct.add_(logits.detach().argmax(1).eq(y).sum());
+  totals.loss.add_(scored.loss.detach(), static_cast<double>(x.size(0)));
+  totals.correct.add_(scored.correct);
 }
 
 Evaluation Trainer::evaluate(const Split& split) {
@@ -227,10 +227,9 @@ Evaluation evaluate_model(torch::nn::Sequential& model, const Split& split, int6
     int64_t size = std::min(batch_size, n - first);
     auto x = split.slice(first, size);
     auto y = split.y.narrow(0, first, size);
-    auto logits = model->forward(x);
-    loss_sum.add_(torch::nn::functional::cross_entropy(
-        logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum)));
-    correct.add_(logits.argmax(1).eq(y).sum());
+    ScoredLoss scored = scored_cross_entropy(model->forward(x), y);
+    loss_sum.add_(scored.loss, static_cast<double>(size));
+    correct.add_(scored.correct);
   }
   Evaluation e;
   e.loss = loss_sum.item<double>() / static_cast<double>(std::max<int64_t>(n, 1));

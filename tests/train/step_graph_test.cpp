@@ -3,6 +3,7 @@
 // leaving CPU training as it was. The graphs themselves are tested in tests/gpu.
 #include <gtest/gtest.h>
 
+#include "common/cpu.h"
 #include "train/fused/fused_optimizer.h"
 #include "train/step_graph.h"
 
@@ -29,7 +30,9 @@ TEST(OneTrialFusedOptimizer, MatchesTorchOptimOnUnstackedParameters) {
       theirs.push_back(p.detach().clone().requires_grad_());
     }
     FusedOptimizer fused_opt(ours, {spec});
+    set_cpu_kernels(CpuKernels::LibTorch);  // torch::optim's own, not CpuOptimizer
     auto reference = make_optimizer(spec, theirs);
+    set_cpu_kernels(CpuKernels::Tuned);
     for (int step = 0; step < 20; ++step) {
       fused_opt.zero_grad();
       for (size_t i = 0; i < ours.size(); ++i) {
