@@ -91,8 +91,7 @@ bool Trainer::train_epoch(const Split& train, EpochMetrics& m) {
   model_->train();
   const torch::Device device = train.x.device();
   const int64_t n = train.epoch_size(), batch = options_.batch_size;
-  auto order = torch::randperm(train.size(), generator_, torch::dtype(torch::kLong).device(device))
-                   .narrow(0, 0, n);
+  auto order = epoch_order(train.size(), n, generator_, device);
   Totals totals;
   if (graphed_) {
     totals = graphed_->totals;  // the tensors the captured step adds to

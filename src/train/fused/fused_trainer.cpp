@@ -82,9 +82,7 @@ void FusedTrainer::train_epoch(const Split& train, Run& run) {
   const int64_t K = trials(), n = train.epoch_size(), batch = options_[0].batch_size;
   std::vector<torch::Tensor> orders;
   for (int64_t k = 0; k < K; ++k)
-    orders.push_back(
-        torch::randperm(train.size(), run.order[k], torch::dtype(torch::kLong).device(device))
-            .narrow(0, 0, n));
+    orders.push_back(epoch_order(train.size(), n, run.order[k], device));
   auto order = torch::stack(orders);  // [K, n]
   run.loss_sum.zero_();
   run.correct.zero_();
