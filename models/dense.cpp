@@ -68,6 +68,10 @@ bool onednn_applies(const Tensor& x, const Tensor& w, const Tensor& b) {
 
 }  // namespace
 
+Tensor onednn_dense_product(const Tensor& x, const Tensor& w, const Tensor& b) {
+  return onednn_product(x, w, b);
+}
+
 bool dense_uses_onednn() {
   return cpu_kernels() == CpuKernels::Tuned && pointwise_op().has_value();
 }

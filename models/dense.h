@@ -23,6 +23,12 @@ TORCH_MODULE(Dense);
 torch::Tensor dense_linear(const torch::Tensor& x, const torch::Tensor& weight,
                            const torch::Tensor& bias);
 
+// x W^T (+ b when defined) by oneDNN, outside autograd; x and w may be transposed views (the
+// backward products g W and g^T x). Only where dense_uses_onednn() and x, w, b are CPU float32
+// matrices (b a vector): train/cpu_mlp_step.h.
+torch::Tensor onednn_dense_product(const torch::Tensor& x, const torch::Tensor& w,
+                                   const torch::Tensor& b);
+
 // Whether Dense's CPU products run through oneDNN now: CpuKernels::Tuned (common/cpu.h) and a
 // LibTorch with oneDNN.
 bool dense_uses_onednn();

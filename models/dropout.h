@@ -18,6 +18,7 @@ class SeededDropoutImpl : public torch::nn::Cloneable<SeededDropoutImpl> {
   // The generator must be on the device the module's inputs are on.
   void set_generator(at::Generator generator) { generator_ = std::move(generator); }
   double p() const { return p_; }
+  const std::optional<at::Generator>& generator() const { return generator_; }
   void pretty_print(std::ostream& stream) const override;
 
  private:

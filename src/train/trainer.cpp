@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "models/dropout.h"
+#include "train/cpu_mlp_step.h"
 #include "train/cross_entropy.h"
 #include "train/fused/fused_optimizer.h"
 #include "train/generators.h"
@@ -131,6 +132,14 @@ bool Trainer::train_epoch(const Split& train, EpochMetrics& m) {
 }
 
 void Trainer::step(const torch::Tensor& x, const torch::Tensor& y, Totals& totals) {
+  if (cpu_step_) {
+    optimizer_->zero_grad(/*set_to_none=*/true);
+    const RowsLoss rows = cpu_step_->run(x, y);
+    optimizer_->step();
+    totals.loss.add_(rows.sum);
+    totals.correct.add_(rows.correct);
+    return;
+  }
   if (graphed_)
     graphed_->optimizer.zero_grad();  // in place: the captured step keeps its gradients
   else
@@ -169,6 +178,7 @@ TrainResult Trainer::fit(const Dataset& data) {
   std::vector<at::Generator> dropout = seed_dropout(*model_, options_.seed);
   graphed_.reset();
   if (graph_optimizer_ && device_of(*model_).is_cuda()) start_graphs(data.train, dropout);
+  cpu_step_ = device_of(*model_).is_cpu() ? CpuMlpStep::make(model_) : nullptr;
   TrialProgress progress(options_.epochs, options_.monitor, options_.mode, hooks_,
                          TrainerControl(model_.ptr().get()));
   progress.begin();
@@ -191,6 +201,7 @@ TrainResult Trainer::fit(const Dataset& data) {
   if (threads_ && !threads_->candidates().empty()) result.threads = threads_->chosen();
   replayed_graph_ = graphed_ && graphed_->step->captured();
   graphed_.reset();  // the graph's memory goes back
+  cpu_step_.reset();
   return result;
 }
 

@@ -21,6 +21,8 @@
 
 namespace tune {
 
+class CpuMlpStep;
+
 // Knobs of the loop itself (the optimizer's are in optimizer.h):
 //   batch_size  1..1048576 (default 128)
 //   epochs      1..100000 (default 10)
@@ -91,6 +93,8 @@ class Trainer {
   std::unique_ptr<ThreadTuner> own_threads_;
   std::optional<OptimizerSpec> graph_optimizer_;
   std::unique_ptr<Graphed> graphed_;  // during fit, with capture_steps on a GPU
+  // During fit, for a builders' MLP on the CPU: its steps without autograd (train/cpu_mlp_step.h).
+  std::unique_ptr<CpuMlpStep> cpu_step_;
   bool replayed_graph_ = false;
 };
 
