@@ -7,10 +7,16 @@
 //   bench_train [--device cpu|cuda:N] [--epochs N] [--threads N] [--data DIR]
 //   bench_train --thread-policy [--epochs N]: the CPU thread policy, quiet and with one core
 //   kept busy by another process (issue 10)
+//   bench_train --optuna-example [--epochs N]: the small MLPs of the Optuna example's sweep
+//   (configs/optuna_pytorch_simple.json's data: 3,840 fresh training images per epoch, 1,280
+//   validation images; two layers of 8, 66 or 128 units, dropout 0.3; sgd, adam, rmsprop at lr
+//   1e-3) on one intra-op thread, with LibTorch's CPU kernels and with tune's, one after the
+//   other per row: the median epoch time (validation included) over epochs 2..N (default 10)
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <optional>
@@ -33,15 +39,16 @@ struct Args {
   int epochs = 3;
   int threads = 0;  // 0: LibTorch's default
   std::string data = tune::kFashionMnistDir;
-  bool thread_policy = false;  // --thread-policy: the busy-core table instead of the comparison
+  bool thread_policy = false;   // --thread-policy: the busy-core table instead of the comparison
+  bool optuna_example = false;  // --optuna-example: the small-MLP table instead
 };
 
 Args parse(int argc, char** argv) {
   Args a;
   for (int i = 1; i < argc; ++i) {
     std::string flag = argv[i];
-    if (flag == "--thread-policy") {
-      a.thread_policy = true;
+    if (flag == "--thread-policy" || flag == "--optuna-example") {
+      (flag == "--thread-policy" ? a.thread_policy : a.optuna_example) = true;
       continue;
     }
     if (i + 1 >= argc) throw std::invalid_argument("missing value after " + flag);
@@ -78,33 +85,82 @@ Figures mean_after_warmup(const tune::Json& epochs) {
   return f;
 }
 
+// Trains `params` (over the default MLP's) on `data` and returns its epochs' metrics.
+tune::Json train_epochs(const Args& a, const tune::Dataset& data, const tune::Json& params,
+                        bool tune_threads) {
+  using namespace tune;
+  Json config = {{"model", "mlp"}, {"layers", 1},       {"units", 128},      {"optimizer", "adam"},
+                 {"lr", 1e-3},     {"batch_size", 128}, {"epochs", a.epochs}};
+  config.update(params);
+  Hyperparameters hp(config, "bench");
+  auto model = builtin_models().build(hp, data.input_shape, data.num_classes);
+  TrainOptions options = TrainOptions::from(hp);
+  options.tune_threads = tune_threads;
+  initialize_parameters(*model, options.seed);
+  model->to(data.train.x.device());
+  Trainer trainer(model, make_optimizer(hp, model->parameters()), options);
+  Json epochs = Json::array();
+  trainer.on_epoch([&](const EpochMetrics& m) { epochs.push_back(m.to_json()); });
+  trainer.fit(data);
+  return epochs;
+}
+
 Figures run_ours(const Args& a, bool tune_threads = false) {
   using namespace tune;
   Json section = {{"dataset", "fashion-mnist"}, {"dir", a.data}};
   torch::Device device(check_device(a.device, "--device"));
   Dataset data = load_dataset(section, "bench").to(device);
-  Hyperparameters hp({{"model", "mlp"},
-                      {"layers", 1},
-                      {"units", 128},
-                      {"optimizer", "adam"},
-                      {"lr", 1e-3},
-                      {"batch_size", 128},
-                      {"epochs", a.epochs}},
-                     "bench");
-  auto model = builtin_models().build(hp, data.input_shape, data.num_classes);
-  TrainOptions options = TrainOptions::from(hp);
-  options.tune_threads = tune_threads;
-  initialize_parameters(*model, options.seed);
-  model->to(device);
-  Trainer trainer(model, make_optimizer(hp, model->parameters()), options);
-  Json epochs = Json::array();
-  trainer.on_epoch([&](const EpochMetrics& m) {
-    epochs.push_back(m.to_json());
-    std::fprintf(stderr, "  tune    epoch %d: %.3f s, %.0f samples/s, val_acc %.4f\n", m.epoch,
-                 m.seconds, m.samples_per_second, m.val_accuracy);
-  });
-  trainer.fit(data);
+  Json epochs = train_epochs(a, data, Json::object(), tune_threads);
+  for (const auto& m : epochs)
+    std::fprintf(stderr, "  tune    epoch %d: %.3f s, %.0f samples/s, val_acc %.4f\n",
+                 m.at("epoch").get<int>(), m.at("seconds").get<double>(),
+                 m.at("samples_per_second").get<double>(), m.at("val_accuracy").get<double>());
   return mean_after_warmup(epochs);
+}
+
+// The median epoch time in ms over epochs 2..N.
+double median_epoch_ms(const tune::Json& epochs) {
+  std::vector<double> ms;
+  for (size_t i = epochs.size() > 1 ? 1 : 0; i < epochs.size(); ++i)
+    ms.push_back(epochs[i].at("seconds").get<double>() * 1000);
+  std::sort(ms.begin(), ms.end());
+  const size_t n = ms.size();
+  return n % 2 ? ms[n / 2] : (ms[n / 2 - 1] + ms[n / 2]) / 2;
+}
+
+void optuna_example(Args a) {
+  using namespace tune;
+  if (a.epochs == 3) a.epochs = 10;  // the default here is the example's
+  torch::set_num_threads(1);
+  Json section = {{"dataset", "fashion-mnist"},
+                  {"dir", a.data},
+                  {"train_limit", 3840},
+                  {"train_subset", "per_epoch"},
+                  {"validation_from", "test"},
+                  {"validation_limit", 1280},
+                  {"split_seed", 0},
+                  {"normalize", "none"}};
+  Dataset data = load_dataset(section, "bench");
+  std::printf(
+      "the Optuna example's MLPs, 2 layers, dropout 0.3, lr 1e-3, batch 128, 1 thread; "
+      "median epoch (ms) over epochs 2..%d\n",
+      a.epochs);
+  std::printf("%6s %-8s %18s %14s %8s\n", "units", "optim", "LibTorch kernels", "tune kernels",
+              "ratio");
+  for (int units : {8, 66, 128})
+    for (const char* optimizer : {"sgd", "adam", "rmsprop"}) {
+      Json params = {{"layers", 2},
+                     {"units", units},
+                     {"dropout", 0.3},
+                     {"optimizer", optimizer},
+                     {"lr", 1e-3}};
+      set_cpu_kernels(CpuKernels::LibTorch);
+      const double theirs = median_epoch_ms(train_epochs(a, data, params, false));
+      set_cpu_kernels(CpuKernels::Tuned);
+      const double ours = median_epoch_ms(train_epochs(a, data, params, false));
+      std::printf("%6d %-8s %18.2f %14.2f %7.2fx\n", units, optimizer, theirs, ours, theirs / ours);
+      std::fflush(stdout);
+    }
 }
 
 Figures run_python(const Args& a) {
@@ -177,6 +233,10 @@ int main(int argc, char** argv) {
     Args a = parse(argc, argv);
     if (a.thread_policy) {
       thread_policy(a);
+      return 0;
+    }
+    if (a.optuna_example) {
+      optuna_example(a);
       return 0;
     }
     if (a.threads > 0) torch::set_num_threads(a.threads);
