@@ -71,83 +71,23 @@ RowsLoss cross_entropy_rows(const float* logits, const int64_t* y, int64_t n, in
   return out;
 }
 
-namespace {
-
-constexpr float kSeluScale = 1.0507009873554804934193349852946f;
-constexpr float kSeluAlpha = 1.6732632423543772848170429916717f;
-
-inline float value_of(const ActivationSpec& f, float z) {
-  switch (f.kind) {
-    case Activation::Identity:
-      return z;
-    case Activation::Relu:
-      return z > 0 ? z : 0.0f;
-    case Activation::Tanh:
-      return std::tanh(z);
-    case Activation::Elu:
-      return z > 0 ? z : f.a * std::expm1(z);
-    case Activation::Gelu:
-      return 0.5f * z * (1.0f + std::erf(z * static_cast<float>(M_SQRT1_2)));
-    case Activation::Selu:
-      return kSeluScale * (z > 0 ? z : kSeluAlpha * std::expm1(z));
-    case Activation::LeakyRelu:
-      return z > 0 ? z : f.a * z;
-    case Activation::Sigmoid:
-      return 1.0f / (1.0f + std::exp(-z));
-  }
-  return z;
-}
-
-inline float slope_of(const ActivationSpec& f, float z) {
-  switch (f.kind) {
-    case Activation::Identity:
-      return 1.0f;
-    case Activation::Relu:
-      return z > 0 ? 1.0f : 0.0f;
-    case Activation::Tanh: {
-      const float t = std::tanh(z);
-      return 1.0f - t * t;
-    }
-    case Activation::Elu:
-      return z > 0 ? 1.0f : f.a * std::exp(z);
-    case Activation::Gelu: {
-      const float cdf = 0.5f * (1.0f + std::erf(z * static_cast<float>(M_SQRT1_2)));
-      const float pdf = std::exp(-0.5f * z * z) * static_cast<float>(0.5 * M_2_SQRTPI * M_SQRT1_2);
-      return cdf + z * pdf;
-    }
-    case Activation::Selu:
-      return z > 0 ? kSeluScale : kSeluScale * kSeluAlpha * std::exp(z);
-    case Activation::LeakyRelu:
-      return z > 0 ? 1.0f : f.a;
-    case Activation::Sigmoid: {
-      const float s = 1.0f / (1.0f + std::exp(-z));
-      return s * (1.0f - s);
-    }
-  }
-  return 1.0f;
-}
-
-}  // namespace
-
-TUNE_CPU_CLONES void activation_forward(const ActivationSpec& f, const float* z, const float* mask,
-                                        float* out, int64_t n) {
-  if (f.kind == Activation::Relu) {  // the common case, kept free of the switch
-    for (int64_t i = 0; i < n; ++i) out[i] = z[i] > 0 ? z[i] : 0.0f;
-  } else {
-    for (int64_t i = 0; i < n; ++i) out[i] = value_of(f, z[i]);
-  }
+TUNE_CPU_CLONES void piecewise_forward(const float* z, float slope, const float* mask, float* out,
+                                       int64_t n) {
+  for (int64_t i = 0; i < n; ++i) out[i] = z[i] > 0 ? z[i] : slope * z[i];
   if (mask)
     for (int64_t i = 0; i < n; ++i) out[i] *= mask[i];
 }
 
-TUNE_CPU_CLONES void activation_backward(const ActivationSpec& f, const float* z, const float* mask,
-                                         const float* g, float scale, float* gz, float* bias_grad,
-                                         int64_t rows, int64_t cols) {
+TUNE_CPU_CLONES void layer_backward(const float* z, float slope, const float* mask, const float* g,
+                                    float scale, float* gz, float* bias_grad, int64_t rows,
+                                    int64_t cols) {
   const int64_t n = rows * cols;
-  if (f.kind == Activation::Relu) {
+  if (!z) {
+    for (int64_t i = 0; i < n; ++i) gz[i] = scale * g[i];
+  } else if (slope == 0) {  // ReLU: exactly 0 where z <= 0, as LibTorch's threshold_backward
     for (int64_t i = 0; i < n; ++i) gz[i] = z[i] > 0 ? scale * g[i] : 0.0f;
   } else {
-    for (int64_t i = 0; i < n; ++i) gz[i] = scale * g[i] * slope_of(f, z[i]);
+    for (int64_t i = 0; i < n; ++i) gz[i] = scale * g[i] * (z[i] > 0 ? 1.0f : slope);
   }
   if (mask)
     for (int64_t i = 0; i < n; ++i) gz[i] *= mask[i];

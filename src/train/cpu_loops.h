@@ -32,23 +32,16 @@ struct RowsLoss {
 RowsLoss cross_entropy_rows(const float* logits, const int64_t* y, int64_t n, int64_t c,
                             float* softmax_minus_one_hot);
 
-// A hidden layer's activation as LibTorch's modules compute it: relu, tanh, elu (alpha `a`),
-// gelu (exact, erf), selu, leaky_relu (negative slope `a`) and sigmoid; Identity for the output
-// layer.
-enum class Activation { Identity, Relu, Tanh, Elu, Gelu, Selu, LeakyRelu, Sigmoid };
-struct ActivationSpec {
-  Activation kind = Activation::Identity;
-  float a = 0;
-};
+// A layer's forward pass after its product z, for n values: out = f(z), times the dropout mask
+// when `mask` is given (values 0 or 1 / (1 - rate)), with f the piecewise-linear
+// f(z) = z > 0 ? z : slope z: ReLU (slope 0), LeakyReLU, or the identity (slope 1, which
+// applies the mask alone to values another function computed).
+void piecewise_forward(const float* z, float slope, const float* mask, float* out, int64_t n);
 
-// out = f(z), times the dropout mask when `mask` is given (values 0 or 1 / (1 - rate)), for n
-// values.
-void activation_forward(const ActivationSpec& f, const float* z, const float* mask, float* out,
-                        int64_t n);
-
-// The backward pass of activation_forward for `rows` x `cols` values: gz = scale g f'(z) (times
-// the mask), and `bias_grad` (cols values) the column sums of gz.
-void activation_backward(const ActivationSpec& f, const float* z, const float* mask, const float* g,
-                         float scale, float* gz, float* bias_grad, int64_t rows, int64_t cols);
+// The backward pass for `rows` x `cols` values: gz = scale g f'(z) (times the mask), with
+// f'(z) = z > 0 ? 1 : slope, or 1 when z is null (the identity, or a smooth activation whose
+// derivative g already holds); `bias_grad` (cols values) gets the column sums of gz.
+void layer_backward(const float* z, float slope, const float* mask, const float* g, float scale,
+                    float* gz, float* bias_grad, int64_t rows, int64_t cols);
 
 }  // namespace tune

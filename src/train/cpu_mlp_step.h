@@ -4,10 +4,11 @@
 // products are Dense's oneDNN products (models/dense.h), the rest loops of ours
 // (train/cpu_loops.h): each hidden layer's activation and dropout in one pass each way, the
 // bias gradient summed in the same pass, and the loss, its gradient and the hits in one
-// (train/cross_entropy.h). Dropout masks are the ones SeededDropout draws, from the same
-// generators in the same order, so a trial trains as it does through the modules, up to float
-// rounding. For a narrow MLP LibTorch's per-operation work (the dispatcher, autograd's graph and
-// engine, a tensor for every intermediate) was most of a step: about 35 operations and 11
+// (train/cross_entropy.h); smooth activations (tanh, sigmoid, ELU, SELU, GELU) by LibTorch's
+// own vectorised kernels, one call each way. Dropout masks are the ones SeededDropout draws, from
+// the same generators in the same order, so a trial trains as it does through the modules, up to
+// float rounding. For a narrow MLP LibTorch's per-operation work (the dispatcher, autograd's graph
+// and engine, a tensor for every intermediate) was most of a step: about 35 operations and 11
 // autograd nodes for two hidden layers.
 #include <torch/torch.h>
 
@@ -33,11 +34,23 @@ class CpuMlpStep {
   RowsLoss run(const torch::Tensor& x, const torch::Tensor& y);
 
  private:
+  // A hidden layer's activation: piecewise linear (the loops compute it: ReLU, LeakyReLU) or
+  // smooth (LibTorch's vectorised kernels compute it and its derivative: the same functions
+  // the modules call).
+  enum class Smooth { None, Tanh, Sigmoid, Elu, Selu, Gelu };
   struct Layer {
     torch::Tensor weight, bias;
-    ActivationSpec activation;             // Identity for the output layer
+    Smooth smooth = Smooth::None;
+    double slope = 1;  // piecewise: the negative slope (ReLU 0); the output layer: 1
+    double alpha = 1;  // ELU's
     SeededDropoutImpl* dropout = nullptr;  // the hidden layer's, if it has one
   };
+  // Sets `layer`'s activation to what `module` computes; false for a module it does not know.
+  static bool read_activation(const std::shared_ptr<torch::nn::Module>& module, Layer& layer);
+  // The activation's values at z, and (gradient g at its output) the gradient at z.
+  static torch::Tensor smooth_forward(const Layer& layer, const torch::Tensor& z);
+  static torch::Tensor smooth_backward(const Layer& layer, const torch::Tensor& g,
+                                       const torch::Tensor& z, const torch::Tensor& values);
   std::vector<Layer> layers_;
 };
 
