@@ -10,8 +10,9 @@
 //   bench_train --optuna-example [--epochs N]: the small MLPs of the Optuna example's sweep
 //   (configs/optuna_pytorch_simple.json's data: 3,840 fresh training images per epoch, 1,280
 //   validation images; two layers of 8, 66 or 128 units, dropout 0.3; sgd, adam, rmsprop at lr
-//   1e-3) on one intra-op thread, with LibTorch's CPU kernels and with tune's, one after the
-//   other per row: the median epoch time (validation included) over epochs 2..N (default 10)
+//   1e-3; then GELU and tanh at 8 and 1024 units with adam) on one intra-op thread, with LibTorch's
+//   CPU kernels and with tune's, one after the other per row: the median epoch time (validation
+//   included) over epochs 2..N (default 10)
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -145,22 +146,32 @@ void optuna_example(Args a) {
       "the Optuna example's MLPs, 2 layers, dropout 0.3, lr 1e-3, batch 128, 1 thread; "
       "median epoch (ms) over epochs 2..%d\n",
       a.epochs);
-  std::printf("%6s %-8s %18s %14s %8s\n", "units", "optim", "LibTorch kernels", "tune kernels",
-              "ratio");
+  std::printf("%6s %-8s %-5s %18s %14s %8s\n", "units", "optim", "act", "LibTorch kernels",
+              "tune kernels", "ratio");
+  struct Row {
+    int units;
+    const char* optimizer;
+    const char* activation;
+  };
+  std::vector<Row> rows;
   for (int units : {8, 66, 128})
-    for (const char* optimizer : {"sgd", "adam", "rmsprop"}) {
-      Json params = {{"layers", 2},
-                     {"units", units},
-                     {"dropout", 0.3},
-                     {"optimizer", optimizer},
-                     {"lr", 1e-3}};
-      set_cpu_kernels(CpuKernels::LibTorch);
-      const double theirs = median_epoch_ms(train_epochs(a, data, params, false));
-      set_cpu_kernels(CpuKernels::Tuned);
-      const double ours = median_epoch_ms(train_epochs(a, data, params, false));
-      std::printf("%6d %-8s %18.2f %14.2f %7.2fx\n", units, optimizer, theirs, ours, theirs / ours);
-      std::fflush(stdout);
-    }
+    for (const char* optimizer : {"sgd", "adam", "rmsprop"})
+      rows.push_back({units, optimizer, "relu"});
+  // Smooth activations, which the CPU step leaves to LibTorch's kernels, narrow and wide.
+  for (const char* activation : {"gelu", "tanh"})
+    for (int units : {8, 1024}) rows.push_back({units, "adam", activation});
+  for (const Row& row : rows) {
+    Json params = {{"layers", 2},    {"units", row.units},
+                   {"dropout", 0.3}, {"optimizer", row.optimizer},
+                   {"lr", 1e-3},     {"activation", row.activation}};
+    set_cpu_kernels(CpuKernels::LibTorch);
+    const double theirs = median_epoch_ms(train_epochs(a, data, params, false));
+    set_cpu_kernels(CpuKernels::Tuned);
+    const double ours = median_epoch_ms(train_epochs(a, data, params, false));
+    std::printf("%6d %-8s %-5s %18.2f %14.2f %7.2fx\n", row.units, row.optimizer, row.activation,
+                theirs, ours, theirs / ours);
+    std::fflush(stdout);
+  }
 }
 
 Figures run_python(const Args& a) {
