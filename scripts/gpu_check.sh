@@ -23,6 +23,10 @@
 #   GPU_CHECK_SKIP  stages to leave out, by key: tests bench studies reference sweep published
 #   GPU_SWEEP_SEEDS seeds of the sweep in step 6 (default 0), e.g. "0 1 2"
 #   GPU_PUBLISHED_SECONDS  the longest each study of step 7 runs (default 150)
+#   GPU_PUBLISHED_CONFIGS  which studies step 7 runs, in order (default "cnn mlp"): the goal's
+#                   10-minute runs fit one device call only one at a time, e.g.
+#                   GPU_CHECK_SKIP="tests bench studies reference sweep" GPU_CHECK_BUDGET=590
+#                   GPU_PUBLISHED_SECONDS=540 GPU_PUBLISHED_CONFIGS=mlp
 set -uo pipefail
 cd "$(dirname "$0")/.."
 t0=$(date +%s)
@@ -171,8 +175,13 @@ main() {
   fi
 
   if stage published "published-table runs (bayes, the time left)"; then
-    published configs/fashion_cnn.json cnn
-    published configs/fashion_mlp_published.json mlp
+    for name in ${GPU_PUBLISHED_CONFIGS:-cnn mlp}; do
+      case "$name" in
+        cnn) published configs/fashion_cnn.json cnn ;;
+        mlp) published configs/fashion_mlp_published.json mlp ;;
+        *) echo "GPU_PUBLISHED_CONFIGS: unknown study $name; allowed: cnn, mlp" ;;
+      esac
+    done
   fi
   echo "== total $(since); log in $out/gpu_check.log"
 }
