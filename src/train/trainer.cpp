@@ -2,6 +2,7 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -47,7 +48,15 @@ TrainOptions TrainOptions::from(const Hyperparameters& hp) {
   o.batch_size = hp.integer("batch_size", o.batch_size, 1, 1 << 20);
   o.epochs = static_cast<int>(hp.integer("epochs", o.epochs, 1, 100000));
   o.seed = static_cast<uint64_t>(hp.integer("seed", 0, 0));
+  if (hp.choice("lr_schedule", "constant", {"constant", "cosine"}) == "cosine")
+    o.lr_schedule = LrSchedule::Cosine;
   return o;
+}
+
+double TrainOptions::lr_factor(int epoch) const {
+  if (lr_schedule == LrSchedule::Constant) return 1.0;
+  const double done = static_cast<double>(std::clamp(epoch, 1, epochs) - 1) / epochs;
+  return 0.5 * (1.0 + std::cos(M_PI * done));
 }
 
 Trainer::Trainer(torch::nn::Sequential model, std::unique_ptr<torch::optim::Optimizer> optimizer,
@@ -82,6 +91,15 @@ void Trainer::start_graphs(const Split& train, std::vector<at::Generator> dropou
   graphed_->step = std::make_unique<GraphedStep>(
       [this] { step(graphed_->x, graphed_->y, graphed_->totals); }, device, std::move(dropout),
       "trial with seed " + std::to_string(options_.seed));
+}
+
+void Trainer::scale_lr(const std::vector<double>& base, double factor) {
+  if (graphed_) {
+    graphed_->optimizer.set_lr(0, graph_optimizer_->lr * factor);
+    return;
+  }
+  auto& groups = optimizer_->param_groups();
+  for (size_t i = 0; i < groups.size(); ++i) groups[i].options().set_lr(base[i] * factor);
 }
 
 void Trainer::add_callback(std::unique_ptr<Callback> callback) {
@@ -182,9 +200,13 @@ TrainResult Trainer::fit(const Dataset& data) {
   TrialProgress progress(options_.epochs, options_.monitor, options_.mode, hooks_,
                          TrainerControl(model_.ptr().get()));
   progress.begin();
+  const bool scheduled = options_.lr_schedule != LrSchedule::Constant;
+  std::vector<double> base_lr;
+  for (auto& group : optimizer_->param_groups()) base_lr.push_back(group.options().get_lr());
   while (progress.wants_epoch()) {
     EpochMetrics m;
     m.epoch = progress.next_epoch();
+    if (scheduled) scale_lr(base_lr, options_.lr_factor(m.epoch));
     auto start = Clock::now();
     if (!train_epoch(data.train, m)) {
       progress.interrupt();  // the unfinished epoch is not reported
@@ -197,6 +219,7 @@ TrainResult Trainer::fit(const Dataset& data) {
     progress.end_epoch(m);
   }
   TrainResult result = progress.finish();
+  if (scheduled) scale_lr(base_lr, 1.0);  // the optimizer as it came
   if (data.has_test() && progress.judged_on_test()) result.test = evaluate(data.test);
   if (threads_ && !threads_->candidates().empty()) result.threads = threads_->chosen();
   replayed_graph_ = graphed_ && graphed_->step->captured();

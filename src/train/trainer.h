@@ -27,10 +27,16 @@ class CpuMlpStep;
 //   batch_size  1..1048576 (default 128)
 //   epochs      1..100000 (default 10)
 //   seed        >= 0 (default 0): initial weights, batch order and dropout
+//   lr_schedule "constant" (default) or "cosine": epoch e of `epochs` trains at
+//               lr * (1 + cos(pi (e - 1) / epochs)) / 2, from lr in the first epoch down to
+//               near 0 in the last (cosine annealing per epoch, without restarts)
+enum class LrSchedule { Constant, Cosine };
+
 struct TrainOptions {
   int64_t batch_size = 128;
   int epochs = 10;
   uint64_t seed = 0;
+  LrSchedule lr_schedule = LrSchedule::Constant;
   std::string monitor = "val_accuracy";  // what best_epoch / best_value follow
   Mode mode = Mode::Max;
   int64_t eval_batch_size = 4096;
@@ -39,6 +45,8 @@ struct TrainOptions {
   bool tune_threads = false;
 
   static TrainOptions from(const Hyperparameters& hp);
+  // The factor on the optimizer's learning rate in epoch `epoch` (1-based).
+  double lr_factor(int epoch) const;
 };
 
 class Trainer {
@@ -81,6 +89,9 @@ class Trainer {
   // One optimizer step on the batch (x, y), its loss and hits added to `totals`.
   void step(const torch::Tensor& x, const torch::Tensor& y, Totals& totals);
   struct Graphed;  // a fit's captured step and what it reads and writes
+  // Sets the learning rate of every parameter group to its value in `base` times `factor`
+  // (the graphed step's optimizer: its spec's lr times `factor`).
+  void scale_lr(const std::vector<double>& base, double factor);
   void start_graphs(const Split& train, std::vector<at::Generator> dropout);
 
   torch::nn::Sequential model_;

@@ -141,6 +141,14 @@ TEST(CheckExperiment, EachBoundAndChoiceOfTheSpaceIsBuilt) {
       problem(space({{"name", "optimizer"},
                      {"spec", {{"type", "categorical"}, {"choices", {"adam", "lbfgs"}}}}}));
   EXPECT_TRUE(starts_with(opt, "t.json: space.optimizer.choices")) << opt;
+  EXPECT_EQ(
+      problem(space({{"name", "lr_schedule"},
+                     {"spec", {{"type", "categorical"}, {"choices", {"constant", "cosine"}}}}})),
+      "");
+  std::string schedule =
+      problem(space({{"name", "lr_schedule"},
+                     {"spec", {{"type", "categorical"}, {"choices", {"cosine", "step"}}}}}));
+  EXPECT_TRUE(starts_with(schedule, "t.json: space.lr_schedule.choices")) << schedule;
 }
 
 TEST(CheckExperiment, ConditionalParamsAreBuiltWithTheirParentsSet) {

@@ -106,6 +106,23 @@ TEST_F(FusedGroup, APerEpochSubsetMatchesAlone) {
                       "per-epoch subset, trial " + std::to_string(k));
 }
 
+// Trials with a cosine schedule in a group train as they do alone, beside constant ones, on
+// every optimizer kind.
+TEST_F(FusedGroup, CosineScheduleMatchesAlone) {
+  Dataset data = load_dataset(testing::kSmallData, "data");
+  for (const std::string optimizer : {"sgd", "adam", "rmsprop"}) {
+    auto group = mixed_group(optimizer);
+    for (auto& c : group) c["epochs"] = 4;
+    group[0]["lr_schedule"] = "cosine";
+    group[2]["lr_schedule"] = "cosine";
+    group[2]["epochs"] = 3;  // leaves early: its frozen learning rate stays 0
+    std::vector<TrainResult> together = fused(group).fit(data);
+    for (size_t k = 0; k < group.size(); ++k)
+      expect_same_curve(together[k], make_trainer(group[k]).fit(data), 1e-5,
+                        optimizer + " trial " + std::to_string(k));
+  }
+}
+
 // The group of mixed_group("adam") where trial 1 stops early (and trial 3 after 2 epochs):
 // trial 1 matches itself alone with the same callback, and the other trials' curves are
 // exactly those they have in the group where nobody stops.

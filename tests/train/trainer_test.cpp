@@ -123,6 +123,70 @@ TEST(Trainer, StopRequestEndsWithStopped) {
   EXPECT_EQ(r.history.size(), 2u);
 }
 
+TEST(TrainOptions, CosineScheduleFactorsPerEpoch) {
+  TrainOptions constant = TrainOptions::from(Hyperparameters(Json{{"epochs", 4}}));
+  EXPECT_EQ(constant.lr_schedule, LrSchedule::Constant);
+  for (int e = 1; e <= 4; ++e) EXPECT_EQ(constant.lr_factor(e), 1.0);
+  TrainOptions cosine =
+      TrainOptions::from(Hyperparameters(Json{{"epochs", 4}, {"lr_schedule", "cosine"}}));
+  // (1 + cos(pi (e - 1) / 4)) / 2 for e = 1..4
+  const double expected[] = {1.0, 0.8535533905932737, 0.5, 0.14644660940672627};
+  for (int e = 1; e <= 4; ++e) EXPECT_NEAR(cosine.lr_factor(e), expected[e - 1], 1e-15) << e;
+  try {
+    TrainOptions::from(Hyperparameters(Json{{"lr_schedule", "linear"}}, "x.json: params"));
+    ADD_FAILURE() << "an unknown schedule was accepted";
+  } catch (const ConfigError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("lr_schedule"), std::string::npos) << what;
+    EXPECT_NE(what.find("cosine"), std::string::npos) << what;
+    EXPECT_NE(what.find("\"linear\""), std::string::npos) << what;
+  }
+}
+
+// Records the first parameter group's learning rate at the end of each epoch.
+class LrRecorder : public Callback {
+ public:
+  explicit LrRecorder(torch::optim::Optimizer* optimizer) : optimizer_(optimizer) {}
+  std::optional<std::string> on_epoch_end(const EpochMetrics&, TrainerControl&) override {
+    seen.push_back(optimizer_->param_groups()[0].options().get_lr());
+    return std::nullopt;
+  }
+  std::vector<double> seen;
+
+ private:
+  torch::optim::Optimizer* optimizer_;
+};
+
+// Each epoch of a cosine schedule trains at its own learning rate, on every CPU path (the
+// tuned MLP step, and autograd with LibTorch's optimizers), and the optimizer ends as it came.
+// Its first epoch is the constant schedule's, and later ones differ from it.
+TEST(Trainer, CosineScheduleSetsEachEpochsLearningRate) {
+  Dataset data = load_dataset(kData, "data");
+  for (const std::string optimizer : {"adam", "sgd", "rmsprop"}) {
+    Json config = {{"optimizer", optimizer}, {"units", 16},   {"epochs", 4}, {"lr", 0.02},
+                   {"batch_size", 32},       {"dropout", 0.1}};
+    TrainResult constant = testing::make_trainer(config).fit(data);
+    config["lr_schedule"] = "cosine";
+    Hyperparameters hp(config, "test");
+    auto model = builtin_models().build(hp, testing::kSmallShape, testing::kSmallClasses);
+    const TrainOptions o = TrainOptions::from(hp);
+    initialize_parameters(*model, o.seed);
+    auto opt = make_optimizer(hp, model->parameters());
+    torch::optim::Optimizer* raw = opt.get();
+    Trainer t(model, std::move(opt), o);
+    auto recorder = std::make_unique<LrRecorder>(raw);
+    LrRecorder* seen = recorder.get();
+    t.add_callback(std::move(recorder));
+    TrainResult cosine = t.fit(data);
+    ASSERT_EQ(seen->seen.size(), 4u) << optimizer;
+    for (int e = 1; e <= 4; ++e)
+      EXPECT_DOUBLE_EQ(seen->seen[e - 1], 0.02 * o.lr_factor(e)) << optimizer << " epoch " << e;
+    EXPECT_DOUBLE_EQ(raw->param_groups()[0].options().get_lr(), 0.02) << optimizer;
+    EXPECT_DOUBLE_EQ(cosine.history[0].train_loss, constant.history[0].train_loss) << optimizer;
+    EXPECT_NE(cosine.history[3].train_loss, constant.history[3].train_loss) << optimizer;
+  }
+}
+
 TEST(Optimizer, RejectsBadKnobs) {
   auto p = torch::zeros({1}, torch::requires_grad());
   auto expect_field = [&](const Json& c, const std::string& field) {

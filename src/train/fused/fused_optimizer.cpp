@@ -32,6 +32,7 @@ FusedOptimizer::FusedOptimizer(std::vector<torch::Tensor> parameters,
                         "optimizer " + specs[k].name + " cannot join a group of " + kind_);
   const torch::Device device = params_[0].device();
   lr_ = knob(specs, &OptimizerSpec::lr, device);
+  for (const auto& s : specs) initial_lr_.push_back(s.lr);
   weight_decay_ = knob(specs, &OptimizerSpec::weight_decay, device);
   eps_ = knob(specs, &OptimizerSpec::eps, device);
   momentum_ = knob(specs, &OptimizerSpec::momentum, device);
@@ -96,6 +97,13 @@ void FusedOptimizer::freeze(int64_t trial) {
 
 void FusedOptimizer::set_lr(int64_t trial, double lr) {
   lr_.select(0, trial).fill_(lr);
+  refresh();
+}
+
+void FusedOptimizer::set_lrs(const std::vector<double>& lr) {
+  if (static_cast<int64_t>(lr.size()) != lr_.size(0))
+    throw std::invalid_argument("FusedOptimizer::set_lrs: one learning rate per trial");
+  lr_.copy_(torch::tensor(lr, torch::kDouble));
   refresh();
 }
 

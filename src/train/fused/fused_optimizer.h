@@ -30,6 +30,10 @@ class FusedOptimizer {
   void freeze(int64_t trial);
   // Trial k's learning rate from the next step on (a schedule's change between epochs).
   void set_lr(int64_t trial, double lr);
+  // Every trial's learning rate at once (one write of the device tensors).
+  void set_lrs(const std::vector<double>& lr);
+  // Trial k's learning rate as its spec gave it.
+  double initial_lr(int64_t trial) const { return initial_lr_.at(static_cast<size_t>(trial)); }
 
  private:
   // The per-trial numbers a step uses, [K] in the parameters' dtype (computed in double).
@@ -50,6 +54,7 @@ class FusedOptimizer {
   // Per trial, [K] float64: the knobs, and the steps taken.
   torch::Tensor lr_, weight_decay_, eps_, momentum_, beta1_, beta2_, alpha_, steps_;
   torch::Tensor nesterov_;  // [K] bool
+  std::vector<double> initial_lr_;
   bool decay_ = false, momentum_on_ = false;
   Coefficients c_;
   // Per parameter: first moment or momentum buffer, second moment or square average, and

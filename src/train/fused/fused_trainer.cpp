@@ -196,7 +196,16 @@ std::vector<TrainResult> FusedTrainer::fit(const Dataset& data) {
                                                            TrainerControl(model_->trial_state(k))));
     run.progress[k]->begin();
   }
+  const bool scheduled = std::any_of(options_.begin(), options_.end(), [](const TrainOptions& o) {
+    return o.lr_schedule != LrSchedule::Constant;
+  });
   for (int epoch = 1; run.any_active(); ++epoch) {
+    if (scheduled) {  // trials that left keep their frozen 0
+      std::vector<double> lr(K, 0.0);
+      for (int64_t k = 0; k < K; ++k)
+        if (run.active[k]) lr[k] = optimizer_.initial_lr(k) * options_[k].lr_factor(epoch);
+      optimizer_.set_lrs(lr);
+    }
     auto start = Clock::now();
     train_epoch(data.train, run);
     keep_left_state(run);
