@@ -124,13 +124,17 @@ TEST_P(GraphedEqualsEager, SingleTrial) {
                        {"weight_decay", 0.01}};
   Json c = config;
   if (GetParam() != "sgd") c.erase("momentum");
-  Trained eager = train_alone(c, false, *data), graphed = train_alone(c, true, *data);
-  EXPECT_FALSE(eager.graphed);
-  EXPECT_TRUE(graphed.graphed);
-  EXPECT_LT(largest_difference(graphed.weights, eager.weights), 1e-3);
-  ASSERT_EQ(graphed.result.history.size(), eager.result.history.size());
-  for (size_t e = 0; e < eager.result.history.size(); ++e)
-    EXPECT_NEAR(graphed.result.history[e].train_loss, eager.result.history[e].train_loss, 1e-3);
+  for (const std::string schedule : {"constant", "cosine"}) {  // cosine: lr set between epochs
+    c["lr_schedule"] = schedule;
+    Trained eager = train_alone(c, false, *data), graphed = train_alone(c, true, *data);
+    EXPECT_FALSE(eager.graphed);
+    EXPECT_TRUE(graphed.graphed);
+    EXPECT_LT(largest_difference(graphed.weights, eager.weights), 1e-3) << schedule;
+    ASSERT_EQ(graphed.result.history.size(), eager.result.history.size());
+    for (size_t e = 0; e < eager.result.history.size(); ++e)
+      EXPECT_NEAR(graphed.result.history[e].train_loss, eager.result.history[e].train_loss, 1e-3)
+          << schedule;
+  }
 }
 
 FusedTrainer fused_group(const std::string& optimizer, const Dataset& data) {
@@ -141,12 +145,14 @@ FusedTrainer fused_group(const std::string& optimizer, const Dataset& data) {
                               {"batch_size", 64},
                               {"seed", k},
                               {"optimizer", optimizer},
+                              {"lr_schedule", k % 2 ? "cosine" : "constant"},
                               {"lr", optimizer == "sgd" ? 0.05 : 0.002 * (k + 1)}},
                          "gpu");
   return make_fused_trainer(configs, data.input_shape, data.num_classes, kGpu);
 }
 
-// K = 4 with padded widths; trial 2 is asked to stop part-way, so it leaves the group while the
+// K = 4 with padded widths, trials 1 and 3 with a cosine schedule (their learning rates written
+// in place between epochs); trial 2 is asked to stop part-way, so it leaves the group while the
 // graph runs (its learning rate and loss weight become 0 in place).
 TEST_P(GraphedEqualsEager, FusedGroupOfFour) {
   SKIP_WITHOUT_CUDA();
