@@ -70,9 +70,10 @@ std::string format_epoch(const Json& m, long long epochs) {
   char line[256];
   std::snprintf(line, sizeof line,
                 "epoch %lld/%lld  train_loss %.4f  train_acc %.4f  val_loss %.4f  val_acc %.4f  "
-                "%.1fs  %.0f samples/s",
+                "%.1fs  %.0f samples/s  lr %.3g",
                 m.at("epoch").get<long long>(), epochs, num("train_loss"), num("train_accuracy"),
-                num("val_loss"), num("val_accuracy"), num("seconds"), num("samples_per_second"));
+                num("val_loss"), num("val_accuracy"), num("seconds"), num("samples_per_second"),
+                num("lr"));
   return line;
 }
 

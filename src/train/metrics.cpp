@@ -22,7 +22,8 @@ Json EpochMetrics::to_json() const {
           {"val_loss", number(val_loss)},
           {"val_accuracy", number(val_accuracy)},
           {"seconds", seconds},
-          {"samples_per_second", samples_per_second}};
+          {"samples_per_second", samples_per_second},
+          {"lr", lr}};
 }
 
 }  // namespace tune

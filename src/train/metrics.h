@@ -16,6 +16,7 @@ struct EpochMetrics {
   double val_accuracy = 0;
   double seconds = 0;             // wall time of the epoch, validation included
   double samples_per_second = 0;  // training examples per second of training
+  double lr = 0;                  // the optimizer's learning rate in this epoch (lr_schedule)
 
   // The metric named `name` (one of metric_names()); throws std::invalid_argument otherwise.
   double get(const std::string& name) const;

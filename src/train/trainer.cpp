@@ -206,7 +206,9 @@ TrainResult Trainer::fit(const Dataset& data) {
   while (progress.wants_epoch()) {
     EpochMetrics m;
     m.epoch = progress.next_epoch();
-    if (scheduled) scale_lr(base_lr, options_.lr_factor(m.epoch));
+    const double factor = options_.lr_factor(m.epoch);
+    if (scheduled) scale_lr(base_lr, factor);
+    m.lr = (base_lr.empty() ? 0.0 : base_lr[0]) * factor;  // the first group's, as reported
     auto start = Clock::now();
     if (!train_epoch(data.train, m)) {
       progress.interrupt();  // the unfinished epoch is not reported

@@ -117,9 +117,13 @@ TEST_F(FusedGroup, CosineScheduleMatchesAlone) {
     group[2]["lr_schedule"] = "cosine";
     group[2]["epochs"] = 3;  // leaves early: its frozen learning rate stays 0
     std::vector<TrainResult> together = fused(group).fit(data);
-    for (size_t k = 0; k < group.size(); ++k)
-      expect_same_curve(together[k], make_trainer(group[k]).fit(data), 1e-5,
-                        optimizer + " trial " + std::to_string(k));
+    for (size_t k = 0; k < group.size(); ++k) {
+      TrainResult alone = make_trainer(group[k]).fit(data);
+      expect_same_curve(together[k], alone, 1e-5, optimizer + " trial " + std::to_string(k));
+      ASSERT_EQ(together[k].history.size(), alone.history.size());
+      for (size_t e = 0; e < alone.history.size(); ++e)  // both report the epoch's lr
+        EXPECT_DOUBLE_EQ(together[k].history[e].lr, alone.history[e].lr) << optimizer << " " << k;
+    }
   }
 }
 

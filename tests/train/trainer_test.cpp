@@ -179,8 +179,11 @@ TEST(Trainer, CosineScheduleSetsEachEpochsLearningRate) {
     t.add_callback(std::move(recorder));
     TrainResult cosine = t.fit(data);
     ASSERT_EQ(seen->seen.size(), 4u) << optimizer;
-    for (int e = 1; e <= 4; ++e)
+    for (int e = 1; e <= 4; ++e) {
       EXPECT_DOUBLE_EQ(seen->seen[e - 1], 0.02 * o.lr_factor(e)) << optimizer << " epoch " << e;
+      EXPECT_DOUBLE_EQ(cosine.history[e - 1].lr, 0.02 * o.lr_factor(e)) << optimizer;
+      EXPECT_DOUBLE_EQ(constant.history[e - 1].lr, 0.02) << optimizer;
+    }
     EXPECT_DOUBLE_EQ(raw->param_groups()[0].options().get_lr(), 0.02) << optimizer;
     EXPECT_DOUBLE_EQ(cosine.history[0].train_loss, constant.history[0].train_loss) << optimizer;
     EXPECT_NE(cosine.history[3].train_loss, constant.history[3].train_loss) << optimizer;

@@ -215,6 +215,7 @@ std::vector<TrainResult> FusedTrainer::fit(const Dataset& data) {
       if (!run.active[k]) continue;
       EpochMetrics& m = run.metrics[k];
       m.epoch = epoch;
+      m.lr = optimizer_.initial_lr(k) * options_[k].lr_factor(epoch);
       m.val_loss = val[k].loss;
       m.val_accuracy = val[k].accuracy;
       m.seconds = seconds_since(start);
