@@ -200,12 +200,11 @@ std::vector<TrainResult> FusedTrainer::fit(const Dataset& data) {
     return o.lr_schedule != LrSchedule::Constant;
   });
   for (int epoch = 1; run.any_active(); ++epoch) {
-    if (scheduled) {  // trials that left keep their frozen 0
-      std::vector<double> lr(K, 0.0);
-      for (int64_t k = 0; k < K; ++k)
-        if (run.active[k]) lr[k] = optimizer_.initial_lr(k) * options_[k].lr_factor(epoch);
-      optimizer_.set_lrs(lr);
-    }
+    // This epoch's learning rates; trials that left keep their frozen 0.
+    std::vector<double> lr(K, 0.0);
+    for (int64_t k = 0; k < K; ++k)
+      if (run.active[k]) lr[k] = optimizer_.initial_lr(k) * options_[k].lr_factor(epoch);
+    if (scheduled) optimizer_.set_lrs(lr);
     auto start = Clock::now();
     train_epoch(data.train, run);
     keep_left_state(run);
@@ -215,7 +214,7 @@ std::vector<TrainResult> FusedTrainer::fit(const Dataset& data) {
       if (!run.active[k]) continue;
       EpochMetrics& m = run.metrics[k];
       m.epoch = epoch;
-      m.lr = optimizer_.initial_lr(k) * options_[k].lr_factor(epoch);
+      m.lr = lr[k];
       m.val_loss = val[k].loss;
       m.val_accuracy = val[k].accuracy;
       m.seconds = seconds_since(start);
