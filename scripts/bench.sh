@@ -19,13 +19,16 @@
 #   scripts/bench.sh sweep [ARGS]         Optuna's pytorch_simple example in Python against tune on
 #                                         configs/optuna_pytorch_simple.json (bench/sweep.sh), e.g.
 #                                         --device cpu --trials 20
+#   scripts/bench.sh pbt [ARGS]           population-based training against random, bayes and tpe
+#                                         at the same epochs on configs/fashion_mlp_pbt.json
+#                                         (bench/pbt.sh), each winner tested, e.g. --seeds "0 1 2"
 #   BUILD_DIR   build directory (default build)
 # Installs optuna with pip into the benchmark's Python when the strategies or sweep benchmark
 # needs it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 name=strategies
-case "${1:-}" in strategies | sched | train | report | storage | sweep) name=$1 && shift ;; esac
+case "${1:-}" in strategies | sched | train | report | storage | sweep | pbt) name=$1 && shift ;; esac
 build=${BUILD_DIR:-build}
 if [ ! -f "$build/CMakeCache.txt" ]; then
   generator=()
@@ -34,9 +37,9 @@ if [ ! -f "$build/CMakeCache.txt" ]; then
 fi
 python=$(sed -n 's/^TUNE_PYTHON:[A-Z]*=//p' "$build/CMakeCache.txt")
 python=${python:-python3}
-if [ "$name" = sweep ]; then
+if [ "$name" = sweep ] || [ "$name" = pbt ]; then
   cmake --build "$build" --target tune -j "$(nproc)" >&2
-  exec bash bench/sweep.sh "$build" "$python" "$@"
+  exec bash "bench/$name.sh" "$build" "$python" "$@"
 fi
 if [ "$name" = strategies ]; then
   # greenlet lets GPSampler refine its acquisition's starts as one batch (its fast path).

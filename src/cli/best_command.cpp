@@ -7,6 +7,7 @@
 #include "common/cpu.h"
 #include "common/error.h"
 #include "common/experiment.h"
+#include "common/pbt_segment.h"
 #include "data/cache.h"
 #include "run/slots.h"
 #include "run/worker_env.h"
@@ -38,7 +39,10 @@ void add_test(Json& out, const StudyFlags& flags, Storage& storage, const TrialS
   const std::string device = check_device(flags.parsed["device"].as<std::string>(), "--device");
   use_cpu_kernels(experiment.devices, experiment.where("devices"));  // as the study trained
   auto env = enter_worker(device, usable_cores());
-  const std::string weights = study_best_weights_path(flags.dir);
+  std::string weights = study_best_weights_path(flags.dir);
+  // A population-based stretch left its weights in its checkpoint.
+  if (best.params.contains(kPbtKey) && kept_weights_trial(weights) != best.number)
+    weights = study_checkpoint_path(flags.dir, best.number);
   DatasetCache cache;
   std::cerr << "tune: testing trial " << best.number << " on the test split...\n";
   Json test = test_best_trial(experiment, best, weights, device, cache);

@@ -56,12 +56,17 @@ int sample_command(const Args& args) {
   const std::string name = parsed["strategy"].as<std::string>();
   auto strategy =
       make_strategy(name, strategy_options(experiment, name), experiment.where("strategy"));
+  strategy->prepare(space, experiment);
   uint64_t seed = parsed.count("seed") ? parsed["seed"].as<uint64_t>() : experiment.seed;
   std::vector<Config> configs = preview_configs(*strategy, space, n, seed);
   for (const Config& c : configs) std::cout << c.dump() << "\n";
+  const std::optional<size_t> capacity = strategy->capacity(space);
   if (static_cast<int>(configs.size()) < n)
     std::cerr << "tune sample: the " << name << " strategy offers only " << configs.size()
-              << (configs.size() == 1 ? " config" : " configs") << " in this space\n";
+              << (configs.size() == 1 ? " config" : " configs")
+              << (capacity && *capacity > configs.size() ? " before the trials it proposed have run"
+                                                         : " in this space")
+              << "\n";
   return 0;
 }
 

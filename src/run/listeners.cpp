@@ -3,8 +3,11 @@
 #include <cstdio>
 #include <exception>
 #include <filesystem>
+#include <set>
 
+#include "common/pbt_segment.h"
 #include "run/run_loop.h"
+#include "strategy/pbt.h"
 #include "study/best_file.h"
 #include "study/leaderboard.h"
 #include "study/study_dir.h"
@@ -134,6 +137,30 @@ void BestWeightsListener::run_finished(const RunSummary&) {
   std::error_code ignored;  // kept while other processes' trials still leave files in it
   std::filesystem::remove(std::filesystem::path(study_trial_weights_path(dir_, 0)).parent_path(),
                           ignored);
+}
+
+void CheckpointListener::trial_finished(const WorkerSpec&, const TrialSnapshot& trial) {
+  if (trial.params.is_object() && trial.params.contains(kPbtKey)) tidy();
+}
+
+void CheckpointListener::tidy() {
+  namespace fs = std::filesystem;
+  const fs::path folder = fs::path(study_checkpoint_path(dir_, 0)).parent_path();
+  std::error_code error;
+  if (!fs::is_directory(folder, error)) return;
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::set<int> keep = pbt_live_checkpoints(study_.trials());
+  if (auto best = study_.best()) keep.insert(best->number);
+  for (fs::directory_iterator it(folder, error), end; !error && it != end; it.increment(error)) {
+    const std::string name = it->path().filename().string();
+    int number = -1;
+    if (std::sscanf(name.c_str(), "trial-%d.pt", &number) != 1 ||
+        name != fs::path(study_checkpoint_path(dir_, number)).filename().string() ||
+        keep.count(number))
+      continue;  // not a checkpoint (a temporary file), or one still needed
+    std::error_code ignored;
+    fs::remove(it->path(), ignored);
+  }
 }
 
 void LeaderboardListener::run_finished(const RunSummary& summary) {

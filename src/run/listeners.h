@@ -73,6 +73,23 @@ class BestWeightsListener : public RunListener {
   std::optional<double> best_;
 };
 
+// Population-based studies (strategy/pbt.h): after each stretch, and when the run ends,
+// deletes the checkpoints (study_checkpoint_path) that no later stretch can go on from
+// (pbt_live_checkpoints), except the best trial's, which `tune best --test` reloads. Other
+// processes' running stretches are in storage, so their parents stay.
+class CheckpointListener : public RunListener {
+ public:
+  CheckpointListener(Study& study, std::string dir) : study_(study), dir_(std::move(dir)) {}
+  void trial_finished(const WorkerSpec& worker, const TrialSnapshot& trial) override;
+  void run_finished(const RunSummary&) override { tidy(); }
+
+ private:
+  void tidy();
+  Study& study_;
+  std::string dir_;
+  std::mutex mutex_;
+};
+
 // Prints the leaderboard of the study's complete trials (and how many were pruned or failed)
 // and why the run stopped.
 class LeaderboardListener : public RunListener {

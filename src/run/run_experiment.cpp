@@ -50,8 +50,9 @@ int trial_budget(const Experiment& e, const Strategy& strategy, const Space& spa
   if (!e.trials && !capacity)
     log << "tune: no trial budget in the config or --trials: running " << budget << "\n";
   if (capacity && *capacity > static_cast<size_t>(budget))
-    log << "tune: warning: the grid has " << *capacity << " configs but the budget is " << budget
-        << " trials; the rest will not run\n";
+    log << "tune: warning: the " << e.strategy.value("name", "random") << " strategy has "
+        << *capacity << " trials to run but the budget is " << budget
+        << "; the rest will not run\n";
   return budget;
 }
 
@@ -193,6 +194,7 @@ ExperimentRun run_experiment(const Experiment& e, const ExperimentRunOptions& op
   std::string strategy_name = e.strategy.value("name", "random");
   std::unique_ptr<Strategy> strategy =
       make_strategy(strategy_name, e.strategy, e.where("strategy"));
+  strategy->prepare(space, e);
   std::shared_ptr<const Pruner> pruner = experiment_pruner(e);
   const ObjectiveSpec& objective_spec = e.objective_spec;
   int budget = trial_budget(e, *strategy, space, early_log);
@@ -272,6 +274,11 @@ ExperimentRun run_experiment(const Experiment& e, const ExperimentRunOptions& op
   if (objective_spec.keep_best_weights && !options.objective) {
     best_weights.emplace(study, run.study_dir);
     run_options.listeners.push_back(&*best_weights);
+  }
+  std::optional<CheckpointListener> checkpoints;
+  if (!options.objective) {
+    checkpoints.emplace(study, run.study_dir);
+    run_options.listeners.push_back(&*checkpoints);
   }
   for (RunListener* l : options.listeners) run_options.listeners.push_back(l);
   if (options.log) {

@@ -5,6 +5,7 @@
 #include "common/hparams.h"
 #include "strategy/bayes/bayes_strategy.h"
 #include "strategy/grid.h"
+#include "strategy/pbt.h"
 #include "strategy/random.h"
 #include "strategy/strategy.h"
 #include "strategy/tpe/tpe_strategy.h"
@@ -16,6 +17,7 @@ const std::vector<std::pair<std::string, StrategyFactory>>& registry() {
   static const std::vector<std::pair<std::string, StrategyFactory>> table = {
       {"bayes", bayes::make_bayes_strategy},
       {"grid", GridStrategy::create},
+      {"pbt", PbtStrategy::create},
       {"random", RandomStrategy::create},
       {"tpe", tpe::make_tpe_strategy},
   };

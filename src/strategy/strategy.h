@@ -16,6 +16,7 @@ namespace tune {
 
 class Space;
 class LearningCurves;
+struct Experiment;
 
 struct ProposalContext {
   const Space& space;
@@ -40,6 +41,10 @@ class Strategy {
   virtual std::optional<Config> propose(const ProposalContext& ctx) = 0;
   // How many configs the strategy can produce at most (grid size), or nullopt if unbounded.
   virtual std::optional<size_t> capacity(const Space&) const { return std::nullopt; }
+  // Called once before the first proposal with the space and the experiment it runs in: a
+  // strategy that needs more than the space (pbt reads params.epochs) checks and keeps it
+  // here; ConfigError naming the field when the experiment does not suit it.
+  virtual void prepare(const Space&, const Experiment&) {}
   // Up to n configs at once, for trials numbered ctx.trial_number, +1, ... (a fused group).
   // Fewer when the strategy runs out (a grid's last points). The default proposes one at a
   // time, each seeing the earlier ones of the batch as running trials (pending points), so a

@@ -25,6 +25,11 @@ std::string study_trial_weights_path(const std::string& dir, int number) {
       .string();
 }
 
+std::string study_checkpoint_path(const std::string& dir, int number) {
+  return (std::filesystem::path(dir) / "checkpoints" / ("trial-" + std::to_string(number) + ".pt"))
+      .string();
+}
+
 std::string study_name(const std::string& dir) {
   std::filesystem::path path(dir);
   if (!path.has_filename()) path = path.parent_path();  // "studies/mnist/"

@@ -20,6 +20,9 @@ std::string study_best_weights_path(const std::string& dir);
 // Where trial `number` leaves its weights for the run to keep as the best or delete
 // (DIR/weights/trial-N.pt).
 std::string study_trial_weights_path(const std::string& dir, int number);
+// Where trial `number` of a population-based study leaves its checkpoint (weights and optimizer
+// state) for later trials to go on from (DIR/checkpoints/trial-N.pt).
+std::string study_checkpoint_path(const std::string& dir, int number);
 // The study's name in a database that holds several: the last component of `dir`.
 std::string study_name(const std::string& dir);
 // Where the study's trials are, for the log: the storage URL with its password masked, or the

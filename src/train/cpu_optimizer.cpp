@@ -28,6 +28,41 @@ CpuOptimizer::CpuOptimizer(std::vector<torch::Tensor> parameters, const Optimize
   steps_.resize(n);
 }
 
+void CpuOptimizer::save(torch::serialize::OutputArchive& archive) const {
+  archive.write("cpu_optimizer", c10::IValue(static_cast<int64_t>(kind_)));
+  archive.write("parameters", c10::IValue(static_cast<int64_t>(first_.size())));
+  for (size_t i = 0; i < first_.size(); ++i) {
+    const std::string n = std::to_string(i);
+    if (first_[i].defined()) archive.write("first_" + n, first_[i], /*is_buffer=*/true);
+    if (second_[i].defined()) archive.write("second_" + n, second_[i], /*is_buffer=*/true);
+    if (steps_[i].defined()) archive.write("steps_" + n, steps_[i], /*is_buffer=*/true);
+  }
+}
+
+void CpuOptimizer::load(torch::serialize::InputArchive& archive) {
+  c10::IValue kind, count;
+  if (!archive.try_read("cpu_optimizer", kind) || !archive.try_read("parameters", count))
+    throw std::runtime_error(
+        "the saved optimizer state is torch::optim's, not the CPU optimizer's");
+  if (kind.toInt() != static_cast<int64_t>(kind_) ||
+      count.toInt() != static_cast<int64_t>(first_.size()))
+    throw std::runtime_error("the saved optimizer state is of another optimizer or model");
+  auto read = [&](const std::string& key, const torch::Tensor& like) {
+    torch::Tensor t;
+    if (!archive.try_read(key, t, /*is_buffer=*/true)) return torch::Tensor();
+    if (like.defined() && !t.sizes().equals(like.sizes()))
+      throw std::runtime_error("the saved optimizer state " + key + " has another shape");
+    return t.contiguous();
+  };
+  const auto& params = param_groups().at(0).params();
+  for (size_t i = 0; i < first_.size(); ++i) {
+    const std::string n = std::to_string(i);
+    first_[i] = read("first_" + n, params[i]);
+    second_[i] = read("second_" + n, params[i]);
+    steps_[i] = read("steps_" + n, torch::Tensor());
+  }
+}
+
 torch::Tensor CpuOptimizer::step(LossClosure closure) {
   torch::Tensor loss;
   if (closure) {

@@ -23,6 +23,11 @@ class CpuOptimizer : public torch::optim::Optimizer {
   // AdamWOptions or RMSpropOptions), read at each step: a changed lr takes effect at the next.
   CpuOptimizer(std::vector<torch::Tensor> parameters, const OptimizerSpec& spec);
   torch::Tensor step(LossClosure closure = nullptr) override;
+  // Its per-parameter state (not torch::optim's format): a checkpoint that training goes on
+  // from (train/weights_archive.h). load throws std::runtime_error for another optimizer's
+  // state or another number of parameters; the group's options stay as they are.
+  void save(torch::serialize::OutputArchive& archive) const override;
+  void load(torch::serialize::InputArchive& archive) override;
 
  private:
   enum class Kind { Sgd, Adam, AdamW, RmsProp };

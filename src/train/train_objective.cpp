@@ -4,11 +4,13 @@
 
 #include "common/error.h"
 #include "common/hparams.h"
+#include "common/pbt_segment.h"
 #include "common/trial.h"
 #include "data/cache.h"
 #include "models/builders.h"
 #include "run/slots.h"
 #include "run/worker_env.h"
+#include "space/rng.h"
 #include "study/study_dir.h"
 #include "train/check_experiment.h"
 #include "train/device.h"
@@ -55,17 +57,19 @@ ObjectiveResult result_of(const Json& out, TrialValue value) {
 class TrainObjective : public Objective {
  public:
   TrainObjective(Experiment e, bool retry_oom, const std::string& study_dir)
-      : experiment_(std::move(e)) {
+      : experiment_(std::move(e)), study_dir_(study_dir) {
     check_train_experiment(experiment_);
     retry_oom_ = retry_oom || experiment_.objective_spec.retry_oom;
-    if (experiment_.objective_spec.keep_best_weights) study_dir_ = study_dir;
+    if (experiment_.objective_spec.keep_best_weights) weights_dir_ = study_dir;
   }
 
   ObjectiveResult run(const Json& config, TrialContext& ctx) override {
     Json oom_retry;
     const std::string weights =
-        study_dir_.empty() ? "" : study_trial_weights_path(study_dir_, ctx.number);
-    auto train = [&](const Json& c) { return train_config(experiment_, c, ctx, cache_, weights); };
+        weights_dir_.empty() ? "" : study_trial_weights_path(weights_dir_, ctx.number);
+    auto train = [&](const Json& c) {
+      return train_config(experiment_, c, ctx, cache_, weights, study_dir_);
+    };
     Json out = retry_oom_ ? with_oom_retry(config, ctx.device, train, oom_retry) : train(config);
     ObjectiveResult r = result_of(out, experiment_.objective_spec.value);
     if (!oom_retry.is_null()) r.summary["oom_retry"] = oom_retry;
@@ -90,7 +94,7 @@ class TrainObjective : public Objective {
   // its trials with it.
   std::vector<GroupMemberResult> run_group(const std::vector<Json>& configs,
                                            const std::vector<TrialContext*>& contexts) override {
-    std::vector<Json> outs = train_group(experiment_, configs, contexts, cache_, study_dir_);
+    std::vector<Json> outs = train_group(experiment_, configs, contexts, cache_, weights_dir_);
     std::vector<GroupMemberResult> results(outs.size());
     for (size_t k = 0; k < outs.size(); ++k) {
       try {
@@ -117,7 +121,8 @@ class TrainObjective : public Objective {
 
   const Experiment experiment_;
   bool retry_oom_ = false;
-  std::string study_dir_;  // where trials leave their weights; "": they are not kept
+  std::string study_dir_;    // the study's directory (population-based checkpoints)
+  std::string weights_dir_;  // where trials leave their weights; "": they are not kept
   DatasetCache cache_;
 };
 
@@ -155,11 +160,28 @@ Json with_oom_retry(const Json& config, const std::string& device,
   }
 }
 
-Json train_config(const Experiment& experiment, const Config& config, TrialContext& ctx,
-                  DatasetCache& cache, const std::string& save_weights_to) {
+Json train_config(const Experiment& experiment, const Config& trial_config, TrialContext& ctx,
+                  DatasetCache& cache, const std::string& save_weights_to,
+                  const std::string& study_dir) {
   const std::string device = check_device(ctx.device, "device");
+  const std::optional<PbtSegment> segment =
+      PbtSegment::from_config(trial_config, experiment.where("params"));
+  if (segment && study_dir.empty())
+    throw ConfigError(experiment.where("params") + "." + kPbtKey,
+                      "a stretch of population-based training goes on from checkpoints in its "
+                      "study's directory; allowed: running it in a study (tune --config)");
+  const Config config = without_pbt(trial_config);
   Hyperparameters hp(config, experiment.where("params"));
   TrainOptions options = TrainOptions::from(hp);
+  if (segment) {
+    options.first_epoch = segment->from_epoch + 1;
+    options.last_epoch = segment->to_epoch;
+    // Initial weights differ from member to member, batch order and dropout masks from
+    // stretch to stretch: two members that hold the same weights and config do not stay twins.
+    const uint64_t stretch =
+        (static_cast<uint64_t>(segment->member) << 32) | static_cast<uint64_t>(segment->from_epoch);
+    options.seed = splitmix64(options.seed ^ splitmix64(stretch));
+  }
   const ObjectiveSpec& spec = experiment.objective_spec;
   options.tune_threads = ctx.tune_threads;
   options.monitor = spec.monitor;
@@ -175,8 +197,14 @@ Json train_config(const Experiment& experiment, const Config& config, TrialConte
   auto optimizer = make_optimizer(hp, model->parameters());
   int64_t parameters = count_parameters(*model);
 
+  if (segment && segment->parent)
+    load_checkpoint(study_checkpoint_path(study_dir, *segment->parent), torch::Device(device),
+                    *model, *optimizer);
+  torch::optim::Optimizer& state = *optimizer;  // for the checkpoint; the trainer owns it
+
   Trainer trainer(model, std::move(optimizer), options);
-  if (captures_steps(experiment))
+  // A captured step keeps its optimizer's state on the device, out of the checkpoint's reach.
+  if (captures_steps(experiment) && !segment)
     trainer.capture_steps(optimizer_spec(hp));  // on a GPU; ignored on the CPU
   for (auto& c : callbacks) trainer.add_callback(std::move(c));
   trainer.on_epoch([&ctx](const EpochMetrics& m) { ctx.report_epoch(m.to_json()); });
@@ -185,6 +213,9 @@ Json train_config(const Experiment& experiment, const Config& config, TrialConte
   const std::string reason = out.at("stop_reason");
   if (!save_weights_to.empty() && keeps_weights(reason))
     save_weights(*model, ctx.number, config, save_weights_to);
+  if (segment && keeps_weights(reason))
+    save_checkpoint(*model, state, ctx.number, trial_config,
+                    study_checkpoint_path(study_dir, ctx.number));
   out["parameters"] = parameters;
   out["device"] = device;
   return out;

@@ -22,8 +22,14 @@ class DatasetCache;
 // Bad config, data or device: ConfigError. A diverged run is a normal result here.
 // With `save_weights_to`, a run that ends on its own (not stopped, not diverged) leaves the
 // weights it was tested with there (train/weights.h).
+// A config with "pbt" (common/pbt_segment.h) is a stretch of a population-based member: it
+// trains epochs from_epoch + 1 to to_epoch of params.epochs (the schedule follows all of them),
+// from its parent's checkpoint in `study_dir` when it has one, eagerly (no captured steps), and
+// when it ends on its own leaves its checkpoint there for later stretches
+// (study_checkpoint_path). Without a `study_dir` such a config is a ConfigError.
 Json train_config(const Experiment& experiment, const Config& config, TrialContext& ctx,
-                  DatasetCache& cache, const std::string& save_weights_to = "");
+                  DatasetCache& cache, const std::string& save_weights_to = "",
+                  const std::string& study_dir = "");
 // The same with a dataset cache of its own (one run by hand).
 Json train_config(const Experiment& experiment, const Config& config, TrialContext& ctx);
 

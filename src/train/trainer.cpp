@@ -197,8 +197,11 @@ TrainResult Trainer::fit(const Dataset& data) {
   graphed_.reset();
   if (graph_optimizer_ && device_of(*model_).is_cuda()) start_graphs(data.train, dropout);
   cpu_step_ = device_of(*model_).is_cpu() ? CpuMlpStep::make(model_) : nullptr;
-  TrialProgress progress(options_.epochs, options_.monitor, options_.mode, hooks_,
+  const int last =
+      options_.last_epoch > 0 ? std::min(options_.last_epoch, options_.epochs) : options_.epochs;
+  TrialProgress progress(last, options_.monitor, options_.mode, hooks_,
                          TrainerControl(model_.ptr().get()));
+  progress.resume_after(std::clamp(options_.first_epoch - 1, 0, last));
   progress.begin();
   const bool scheduled = options_.lr_schedule != LrSchedule::Constant;
   std::vector<double> base_lr;

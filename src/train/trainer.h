@@ -35,6 +35,10 @@ enum class LrSchedule { Constant, Cosine };
 struct TrainOptions {
   int64_t batch_size = 128;
   int epochs = 10;
+  // A stretch of a longer run (population-based training): fit trains epochs first_epoch to
+  // last_epoch (0: to `epochs`), numbered so, while the schedule follows all `epochs`.
+  int first_epoch = 1;
+  int last_epoch = 0;
   uint64_t seed = 0;
   LrSchedule lr_schedule = LrSchedule::Constant;
   std::string monitor = "val_accuracy";  // what best_epoch / best_value follow

@@ -52,6 +52,8 @@ class TrialProgress {
 
   // Calls the callbacks' on_train_begin.
   void begin();
+  // A run that goes on from a checkpoint: `done` epochs are behind it, the next is done + 1.
+  void resume_after(int done) { epoch_ = done; }
   // Whether the trial trains another epoch, and its number.
   bool wants_epoch() const { return result_.stop_reason.empty() && epoch_ < epochs_; }
   int next_epoch() const { return epoch_ + 1; }

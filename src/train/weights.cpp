@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "common/hparams.h"
+#include "common/pbt_segment.h"
 #include "data/cache.h"
 #include "models/builders.h"
 #include "study/best_file.h"
@@ -18,6 +19,7 @@ namespace {
 
 const char* const kTrialKey = "tune_trial";
 const char* const kConfigKey = "tune_config";
+const char* const kOptimizerKey = "tune_optimizer";  // checkpoints only
 
 // The trial number and config an archive records, with the archive loaded on the CPU.
 struct Archive {
@@ -68,6 +70,22 @@ Json retrain(const Experiment& experiment, const Config& config, const std::stri
   return {{"test_accuracy", run.at("test_accuracy")}, {"test_loss", run.at("test_loss")}};
 }
 
+void save_archive(torch::nn::Module& model, const torch::optim::Optimizer* optimizer, int trial,
+                  const Config& config, const std::string& path) {
+  write_file_atomically(path, [&](const std::string& temporary) {
+    torch::serialize::OutputArchive archive;
+    model.save(archive);
+    archive.write(kTrialKey, c10::IValue(static_cast<int64_t>(trial)));
+    archive.write(kConfigKey, c10::IValue(config.dump()));
+    if (optimizer) {
+      torch::serialize::OutputArchive state;
+      optimizer->save(state);
+      archive.write(kOptimizerKey, state);
+    }
+    archive.save_to(temporary);
+  });
+}
+
 }  // namespace
 
 bool keeps_weights(const std::string& reason) {
@@ -76,13 +94,44 @@ bool keeps_weights(const std::string& reason) {
 
 void save_weights(torch::nn::Module& model, int trial, const Config& config,
                   const std::string& path) {
-  write_file_atomically(path, [&](const std::string& temporary) {
-    torch::serialize::OutputArchive archive;
-    model.save(archive);
-    archive.write(kTrialKey, c10::IValue(static_cast<int64_t>(trial)));
-    archive.write(kConfigKey, c10::IValue(config.dump()));
-    archive.save_to(temporary);
-  });
+  save_archive(model, nullptr, trial, config, path);
+}
+
+void save_checkpoint(torch::nn::Module& model, const torch::optim::Optimizer& optimizer, int trial,
+                     const Config& config, const std::string& path) {
+  save_archive(model, &optimizer, trial, config, path);
+}
+
+void load_checkpoint(const std::string& path, const torch::Device& device, torch::nn::Module& model,
+                     torch::optim::Optimizer& optimizer) {
+  std::error_code ignored;
+  if (!std::filesystem::is_regular_file(path, ignored))
+    throw std::runtime_error("the checkpoint " + path +
+                             " is missing (deleted, or written on another host: trials that "
+                             "go on from each other need one study directory)");
+  try {
+    torch::serialize::InputArchive archive;
+    archive.load_from(path, device);
+    // Module::load takes the saved tensors whatever their shapes: check them.
+    std::vector<std::pair<std::string, std::vector<int64_t>>> shapes;
+    for (const auto& p : model.named_parameters())
+      shapes.push_back({p.key(), p.value().sizes().vec()});
+    model.load(archive);
+    for (const auto& [name, shape] : shapes)
+      if (model.named_parameters()[name].sizes().vec() != shape)
+        throw std::runtime_error(name + " is saved with another shape");
+    torch::serialize::InputArchive state;
+    archive.read(kOptimizerKey, state);
+    std::vector<std::unique_ptr<torch::optim::OptimizerOptions>> own;
+    for (auto& group : optimizer.param_groups()) own.push_back(group.options().clone());
+    optimizer.load(state);
+    for (size_t i = 0; i < own.size(); ++i)
+      optimizer.param_groups()[i].set_options(std::move(own[i]));
+  } catch (const std::exception& e) {
+    const std::string what = e.what();
+    throw std::runtime_error("the checkpoint " + path + " does not fit this trial's model and " +
+                             "optimizer: " + what.substr(0, what.find('\n')));
+  }
 }
 
 std::optional<int> kept_weights_trial(const std::string& path) {
@@ -110,6 +159,13 @@ Json test_best_trial(const Experiment& experiment, const TrialSnapshot& best,
     out = test_kept(experiment, *kept, *data, checked);
     out["source"] = "kept weights";
     out["weights"] = weights_path;
+  } else if (auto segment = PbtSegment::from_config(best.params, "trial")) {
+    throw std::runtime_error(
+        "trial " + std::to_string(best.number) + " is a stretch of population-based training" +
+        (segment->parent
+             ? " that went on from trial " + std::to_string(*segment->parent) + "'s weights"
+             : "") +
+        ": it cannot be trained again alone, and " + weights_path + " does not hold its weights");
   } else {
     out = retrain(experiment, experiment.trial_config(best.params), checked, cache);
     out["source"] = "retrained";

@@ -21,7 +21,9 @@ std::optional<int> kept_weights_trial(const std::string& path);
 // from the weights at `weights_path` when that archive holds this trial, else by training the
 // trial's config again with its seed. Returns {"test_accuracy", "test_loss", "source":
 // "kept weights" | "retrained", "weights": the archive (kept weights only),
-// "recorded_test_accuracy" (when the trial recorded one)}. ConfigError when the experiment runs a
+// "recorded_test_accuracy" (when the trial recorded one)}. A stretch of population-based
+// training cannot be retrained alone: without its weights at `weights_path` (its checkpoint),
+// std::runtime_error. ConfigError when the experiment runs a
 // command or its data has no test split; the trial's config or data may throw ConfigError as
 // training does.
 Json test_best_trial(const Experiment& experiment, const TrialSnapshot& best,

@@ -17,12 +17,6 @@
 namespace tune {
 namespace {
 
-std::unique_ptr<Strategy> make(const std::string& name) {
-  Json options = Json::object();
-  if (name == "bayes") options["threads"] = 1;
-  return make_strategy(name, options, "strategy");
-}
-
 // `n` trials proposed one by one and completed with a made-up loss.
 std::vector<TrialSnapshot> finished_history(Strategy& strategy, const Space& space, int n) {
   std::vector<TrialSnapshot> history;
@@ -55,7 +49,7 @@ class BatchAsk : public ::testing::TestWithParam<std::string> {};
 TEST_P(BatchAsk, GivesDistinctValidConfigsWithAndWithoutHistory) {
   const Space space = Space::from_json(testing::mixed_space(), "space");
   for (int done : {0, 16}) {
-    auto strategy = make(GetParam());
+    auto strategy = testing::registered_strategy(GetParam(), space);
     const std::vector<TrialSnapshot> history = finished_history(*strategy, space, done);
     const std::vector<Config> batch =
         strategy->propose_batch({space, history, done, 5, Direction::Minimize}, 6);
@@ -68,7 +62,8 @@ TEST_P(BatchAsk, SmallDiscreteSpaceGetsDistinctConfigsUntilItIsSpent) {
   const Space space = Space::from_json(Json::parse(R"({"a": {"type": "int", "low": 1, "high": 3},
                      "b": {"type": "categorical", "choices": ["x", "y"]}})"),
                                        "space");
-  auto strategy = make(GetParam());
+  if (GetParam() == "pbt") GTEST_SKIP() << testing::kPbtRepeats;
+  auto strategy = testing::registered_strategy(GetParam(), space);
   const std::vector<TrialSnapshot> history = finished_history(*strategy, space, 2);
   const std::vector<Config> batch =
       strategy->propose_batch({space, history, 2, 5, Direction::Minimize}, 10);
@@ -84,7 +79,7 @@ INSTANTIATE_TEST_SUITE_P(Registered, BatchAsk, ::testing::ValuesIn(strategy_name
 TEST(GridBatch, GivesTheNextPointsInOrderAndStopsAtCapacity) {
   const Space space =
       Space::from_json(Json::parse(R"({"a": {"type": "int", "low": 1, "high": 5}})"), "space");
-  auto strategy = make("grid");
+  auto strategy = testing::registered_strategy("grid", space);
   const std::vector<TrialSnapshot> history = finished_history(*strategy, space, 1);
   std::vector<Config> batch =
       strategy->propose_batch({space, history, 1, 5, Direction::Minimize}, 3);
@@ -123,7 +118,7 @@ int off_key_members(const std::vector<Config>& batch, const FuseKeyFn& key) {
 
 TEST(RandomBatch, SharesTheFirstMembersKeyWhileTheSpaceHasConfigsOfIt) {
   const Space space = Space::from_json(kShapes, "space");
-  auto strategy = make("random");
+  auto strategy = testing::registered_strategy("random", space);
   std::vector<TrialSnapshot> history;
   std::map<std::string, int> left;  // configs of each key nobody has taken
   space.visit_grid([&](const Config& c) {
@@ -161,7 +156,7 @@ TEST(RandomBatch, LaterMembersKeepTheSpacesDistribution) {
     return x < 0.2 ? "a" : x < 0.5 ? "b" : "c";
   };
   const std::map<std::string, double> p = {{"a", 0.2}, {"b", 0.3}, {"c", 0.5}};
-  auto strategy = make("random");
+  auto strategy = testing::registered_strategy("random", space);
   const int batches = 3000, n = 4;
   std::vector<std::map<std::string, int>> counts(n);  // per position in the batch
   std::vector<double> x_sum(n, 0.0);
@@ -193,7 +188,7 @@ TEST(RandomBatch, LaterMembersKeepTheSpacesDistribution) {
 
 TEST(RandomBatch, WithoutAKeyIsTheSequentialProposalsAndAKeyKeepsTheFirst) {
   const Space space = Space::from_json(testing::mixed_space(), "space");
-  auto strategy = make("random");
+  auto strategy = testing::registered_strategy("random", space);
   const std::vector<TrialSnapshot> history = finished_history(*strategy, space, 5);
   const std::vector<Config> batch =
       strategy->propose_batch({space, history, 5, 9, Direction::Minimize}, 6);

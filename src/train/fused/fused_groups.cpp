@@ -5,6 +5,7 @@
 #include <map>
 
 #include "common/hparams.h"
+#include "common/pbt_segment.h"
 #include "models/builders.h"
 #include "train/optimizer.h"
 #include "train/trainer.h"
@@ -34,6 +35,8 @@ std::optional<std::string> model_key(const Hyperparameters& hp, const InputShape
 }  // namespace
 
 std::optional<std::string> fuse_key(const Json& config, const std::vector<int64_t>& input_shape) {
+  // A population-based stretch goes on from a checkpoint of one trial's optimizer: alone.
+  if (config.is_object() && config.contains(kPbtKey)) return std::nullopt;
   try {
     Hyperparameters hp(config, "params");
     std::optional<std::string> model = model_key(hp, input_shape);

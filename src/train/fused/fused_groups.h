@@ -16,8 +16,8 @@ namespace tune {
 
 // What trials must share to fuse ("mlp layers=2 batch_size=128 optimizer=adam"), or nullopt
 // for a config that runs alone (another model, mlp batch norm, a cnn without a dense layer but
-// with dropout, or a config that does not parse for `input_shape`: it fails alone, with its
-// own error).
+// with dropout, a stretch of population-based training, or a config that does not parse for
+// `input_shape`: it fails alone, with its own error).
 std::optional<std::string> fuse_key(const Json& config, const std::vector<int64_t>& input_shape);
 
 // Groups of at most `largest` (indices into `configs`, each once, in the order the configs come;
