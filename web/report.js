@@ -132,14 +132,26 @@
 
   // --- learning curves --------------------------------------------------------------------
   // One polyline series per state (not one series per trial): a thousand trials draw at once.
+  // A stretch of population-based training (params.pbt) draws on from its parent's last epoch:
+  // each member's line runs on across its stretches, and a member that copied another branches
+  // off the line it copied.
+  function drawnCurve(t, byNumber) {
+    var pbt = t.params && t.params.pbt;
+    var parent = pbt && pbt.parent !== undefined ? byNumber[pbt.parent] : undefined;
+    if (!parent || !parent.curve.length || !t.curve.length) return t.curve;
+    return [parent.curve[parent.curve.length - 1]].concat(t.curve);
+  }
+
   function drawCurves(data) {
     var groups = { complete: [], pruned: [], failed: [], running: [] }, points = [];
-    var lo = Infinity, hi = -Infinity, epochs = 1;
+    var lo = Infinity, hi = -Infinity, epochs = 1, byNumber = {};
+    data.trials.forEach(function (t) { byNumber[t.number] = t; });
     data.trials.forEach(function (t) {
       if (!t.curve.length) return;
       t.curve.forEach(function (p) { lo = Math.min(lo, p[1]); hi = Math.max(hi, p[1]); epochs = Math.max(epochs, p[0]); });
-      if (t.curve.length > 1) groups[t.state].push({ coords: t.curve, trial: t });
-      if (t.curve.length === 1 || t.state === 'pruned')
+      var curve = drawnCurve(t, byNumber);
+      if (curve.length > 1) groups[t.state].push({ coords: curve, trial: t });
+      if (curve.length === 1 || t.state === 'pruned')
         points.push({ value: t.curve[t.curve.length - 1], trial: t, itemStyle: { color: COLORS[t.state] } });
     });
     var series = Object.keys(groups).map(function (state) {

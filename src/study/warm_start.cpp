@@ -3,6 +3,7 @@
 #include <map>
 
 #include "common/error.h"
+#include "common/pbt_segment.h"
 
 namespace tune {
 namespace {
@@ -12,7 +13,9 @@ void copy_trial(Storage& target, int number, const TrialSnapshot& trial,
                 const std::vector<const StoredEpoch*>& epochs, const Json& origin) {
   ClaimRequest request;
   request.number = number;
-  request.params = trial.params;
+  // A stretch of population-based training comes as its config: its member, epochs and parent
+  // checkpoint belong to the old study (trial numbers change, checkpoints stay there).
+  request.params = without_pbt(trial.params);
   request.device = trial.device;
   request.worker = trial.worker;
   if (target.claim(request).status != ClaimStatus::Claimed)

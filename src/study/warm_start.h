@@ -7,7 +7,8 @@
 // - Each is written to the target as a complete trial, in the old order, with its params, its
 //   value, its per-epoch metrics and their objective values, and its summary plus
 //   {"warm_start": {"study": OLD, "trial": N}}. It is not run again. Its times are those of the
-//   copy (claim, report and finish write "now").
+//   copy (claim, report and finish write "now"). A stretch of population-based training comes
+//   without its "pbt" entry (its parent's number and checkpoint belong to the old study).
 // - Only into a study with no trials: ConfigError otherwise.
 #include <string>
 

@@ -64,6 +64,21 @@ TEST(WarmStart, CopiesTheCompleteTrialsInsideTheSpaceWithTheirCurves) {
   EXPECT_EQ(target->best(Direction::Minimize)->number, 0);
 }
 
+TEST(WarmStart, AStretchOfPopulationBasedTrainingComesAsItsConfig) {
+  TempDir dir;
+  auto old = testing::small_study(dir.file("old"), 0);
+  ClaimRequest stretch;
+  stretch.number = 0;
+  stretch.params = {{"x", 1.0},
+                    {"pbt", {{"member", 2}, {"from_epoch", 2}, {"to_epoch", 4}, {"parent", 7}}}};
+  ASSERT_EQ(old->claim(stretch).status, ClaimStatus::Claimed);
+  old->finish(0, TrialState::Complete, 0.5, "");
+  auto target = open_study_dir(dir.file("new"));
+  Space space = space_of({{"x", {{"type", "float"}, {"low", 0.0}, {"high", 2.0}}}});
+  EXPECT_EQ(warm_start(*old, *target, space, "OLD", "new", "--warm-start").copied, 1);
+  EXPECT_EQ(target->trials().at(0).params, Json({{"x", 1.0}}));
+}
+
 TEST(WarmStart, RefusesATargetThatHasTrials) {
   TempDir dir;
   auto old = testing::small_study(dir.file("old"), 2);
