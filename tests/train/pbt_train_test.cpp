@@ -3,8 +3,11 @@
 // stopped; and whole pbt studies through the run engine, down to `tune best --test`'s reload.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
+#include <map>
 #include <set>
+#include <thread>
 
 #include "../store/temp_dir.h"
 #include "../support/studies.h"
@@ -226,6 +229,62 @@ TEST(PbtStudy, EveryMemberTrainsAllEpochsCopyingBetterOnesAndTheBestReloads) {
   EXPECT_THROW(
       test_best_trial(e, *best, study_checkpoint_path(dir.path(), best->number), "cpu", cache),
       std::runtime_error);
+}
+
+TEST(PbtStudy, AStretchADeadProcessLeftRunsAgainWhenTheStudyResumes) {
+  TempDir dir;
+  Json json = experiment_json();
+  json["trials"] = 6;  // half of the 3 members' 4 stretches
+  ExperimentRunOptions options;
+  options.study_dir = dir.path();
+  options.threads = 1;
+  options.stale_after = 1;
+  EXPECT_EQ(run_experiment(parse_experiment(json, "pbt.json"), options).summary.reason,
+            RunControl::Reason::BudgetSpent);
+
+  // A process claimed member 0's next stretch and died (kill -9) before it ended.
+  PbtSegment dead;
+  {
+    auto storage = open_study_dir(dir.path());
+    const std::vector<TrialSnapshot> trials = storage->trials();
+    const TrialSnapshot* newest = nullptr;
+    for (const TrialSnapshot& t : trials)
+      if (PbtSegment::from_config(t.params, "trial")->member == 0) newest = &t;
+    ASSERT_TRUE(newest);
+    dead = *PbtSegment::from_config(newest->params, "trial");
+    dead.parent = newest->number;
+    dead.exploited.reset();
+    dead.from_epoch = dead.to_epoch;
+    dead.to_epoch += 1;
+    ClaimRequest claim;
+    claim.number = static_cast<int>(trials.size());
+    claim.params = without_pbt(newest->params);
+    claim.params[kPbtKey] = dead.to_json();
+    claim.worker = "dead:1/0";
+    ASSERT_EQ(storage->claim(claim).status, ClaimStatus::Claimed);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1300));  // past stale_after
+
+  json["trials"] = 12;
+  EXPECT_EQ(run_experiment(parse_experiment(json, "pbt.json"), options).summary.reason,
+            RunControl::Reason::StrategyDone);
+  const std::vector<TrialSnapshot> trials = open_existing_study(dir.path(), "test")->trials();
+  std::map<int, int> reached;
+  int failed = 0, retried = 0;
+  for (const TrialSnapshot& t : trials) {
+    const PbtSegment s = *PbtSegment::from_config(t.params, "trial");
+    if (t.state == TrialState::Failed) {
+      ++failed;
+      EXPECT_EQ(t.error.rfind(kWorkerDiedError, 0), 0u) << t.error;
+      continue;
+    }
+    ASSERT_EQ(t.state, TrialState::Complete) << t.number;
+    reached[s.member] = std::max(reached[s.member], s.to_epoch);
+    retried += s.member == 0 && s.parent == dead.parent && s.from_epoch == dead.from_epoch;
+  }
+  EXPECT_EQ(failed, 1);
+  EXPECT_EQ(retried, 1) << "the dead stretch ran again from its parent's checkpoint";
+  EXPECT_EQ(reached, (std::map<int, int>{{0, 4}, {1, 4}, {2, 4}}));
 }
 
 }  // namespace
