@@ -181,6 +181,70 @@
     });
   }
 
+  // --- population-based training: each parameter's schedule ----------------------------------
+  // Shown only for a study whose trials are stretches of population-based training
+  // (params.pbt: member, from_epoch, to_epoch, parent).
+  function drawSchedules(data) {
+    var section = $('schedules-section'), el = $('chart-schedules');
+    var stretches = data.trials.filter(function (t) { return t.params && t.params.pbt; });
+    section.hidden = !stretches.length;
+    if (!stretches.length) {
+      if (page.charts.schedules) { page.charts.schedules.dispose(); delete page.charts.schedules; }
+      delete page.drawn.schedules;
+      return;
+    }
+    var byNumber = {}, minimize = data.study.direction === 'minimize', best = null;
+    data.trials.forEach(function (t) { byNumber[t.number] = t; });
+    completeTrials(data).forEach(function (t) { if (!best || better(t.value, best.value, minimize)) best = t; });
+    var line = {};  // the best trial and the stretches it went on from
+    for (var t = best; t && t.params.pbt && !line[t.number]; t = byNumber[t.params.pbt.parent]) line[t.number] = true;
+    var width = el.clientWidth || 1200;
+    var cols = Math.max(1, Math.floor(width / 400));
+    var rows = Math.max(1, Math.ceil(data.params.length / cols));
+    var cellW = width / cols, cellH = 250, epochs = 1;
+    stretches.forEach(function (t) { epochs = Math.max(epochs, t.params.pbt.to_epoch); });
+    el.style.height = rows * cellH + 'px';
+    if (page.charts.schedules) page.charts.schedules.resize();
+    var option = { grid: [], xAxis: [], yAxis: [], series: [],
+      tooltip: { trigger: 'item', formatter: function (q) {
+        var t = q.data.trial, pbt = t.params.pbt;
+        return trialTitle(t) + '<br>member ' + esc(pbt.member) + ', epochs ' + (pbt.from_epoch + 1) + '-' +
+          pbt.to_epoch + (pbt.exploited !== undefined ? ', copied member ' + esc(pbt.exploited) : '') +
+          '<br>' + configText(t);
+      } } };
+    data.params.forEach(function (p, i) {
+      var r = Math.floor(i / cols), c = i % cols;
+      option.grid.push({ left: c * cellW + 70, width: cellW - 90, top: r * cellH + 30, height: cellH - 86 });
+      var values = [], others = [], ours = [];
+      stretches.forEach(function (t) {
+        var v = paramAxisValue(p, t.params[p.name]);
+        if (v === null) return;
+        var pbt = t.params.pbt, parent = pbt.parent !== undefined ? byNumber[pbt.parent] : undefined;
+        var coords = [[pbt.from_epoch, v], [pbt.to_epoch, v]];
+        var before = parent ? paramAxisValue(p, parent.params[p.name]) : null;
+        if (before !== null) coords.unshift([pbt.from_epoch, before]);
+        values.push(v);
+        (line[t.number] ? ours : others).push({ coords: coords, trial: t });
+      });
+      var y = axisFor(p, values);
+      y.gridIndex = i; y.name = p.name; y.nameTextStyle = { fontSize: 11 };
+      if (y.type !== 'category') y.scale = true;
+      option.yAxis.push(y);
+      option.xAxis.push({ gridIndex: i, type: 'value', min: 0, max: epochs, minInterval: 1,
+        name: 'epoch', nameLocation: 'middle', nameGap: 26 });
+      [[others, '#6b9bd8', 1.2, 0.6], [ours, '#1d2330', 2.5, 1]].forEach(function (s) {
+        option.series.push({ type: 'lines', coordinateSystem: 'cartesian2d', polyline: true,
+          xAxisIndex: i, yAxisIndex: i, data: s[0],
+          lineStyle: { color: s[1], width: s[2], opacity: s[3] }, emphasis: { lineStyle: { width: 3, opacity: 1 } } });
+      });
+      // Polylines do not size the axes: invisible points at each value span them.
+      option.series.push({ type: 'scatter', xAxisIndex: i, yAxisIndex: i, symbolSize: 0, silent: true,
+        tooltip: { show: false }, data: values.map(function (v) { return [0, v]; }) });
+    });
+    if (!data.params.length) option.title = emptyTitle('No searched parameter');
+    draw('schedules', el, option);
+  }
+
   // --- parallel coordinates and slices ----------------------------------------------------
   function paramAxisValue(p, v) {
     if (v === undefined || v === null) return null;
@@ -428,7 +492,8 @@
     page.data = data;
     page.timings = {};
     [['summary', drawSummary], ['workers', function (d) { drawWorkers(d, live); }],
-     ['history', drawHistory], ['curves', drawCurves], ['parallel', drawParallel],
+     ['history', drawHistory], ['curves', drawCurves], ['schedules', drawSchedules],
+     ['parallel', drawParallel],
      ['slices', drawSlices], ['importance', drawImportance], ['timeline', drawTimeline],
      ['table', drawTable]].forEach(function (view) {
       var start = performance.now();

@@ -59,6 +59,7 @@ export async function checkCharts(page, { minTrials = 1, timeout = 20000 } = {})
   const charts = await page.evaluate(() => {
     const out = [];
     for (const el of document.querySelectorAll('[data-chart]')) {
+      if (el.closest('[hidden]')) continue;  // a view the study has nothing for
       const canvas = el.querySelector('canvas');
       let inked = 0, colours = 0, total = 0;
       if (canvas) {

@@ -41,6 +41,42 @@ try {
     if (l.pbt.exploited !== undefined) copies += 1;
   }
   if (joined === 0 || copies === 0) fail(`${joined} stretches joined to their parents, ${copies} of them copies: expected some of each`);
+  // The schedules: one step line per stretch and parameter, from its parent's value at its
+  // first epoch; the dark lines are the best trial's and the stretches it went on from.
+  const charts = await checkCharts(page, { minTrials: trials });
+  if (!charts.some((c) => c.name === 'schedules')) fail('no schedules chart');
+  const schedules = await page.evaluate(() => {
+    const r = window.tuneReport, byNumber = {};
+    r.data.trials.forEach((t) => { byNumber[t.number] = t; });
+    const option = r.charts.schedules.getOption();
+    const out = { params: r.data.params.map((p) => p.name), grids: option.grid.length, lines: [] };
+    option.series.forEach((s) => {
+      if (s.type !== 'lines') return;
+      const param = out.params[s.xAxisIndex];
+      for (const d of s.data) {
+        const t = byNumber[d.trial.number], pbt = t.params.pbt;
+        const parent = pbt.parent !== undefined ? byNumber[pbt.parent] : null;
+        out.lines.push({ number: t.number, dark: s.lineStyle.width > 2, coords: d.coords, pbt,
+                         value: t.params[param], before: parent ? parent.params[param] : null });
+      }
+    });
+    return out;
+  });
+  if (schedules.grids !== schedules.params.length) fail(`${schedules.grids} schedule plots for ${schedules.params.length} parameters`);
+  if (schedules.lines.length !== schedules.params.length * trials)
+    fail(`${schedules.lines.length} schedule lines, expected one per stretch and parameter`);
+  for (const l of schedules.lines) {
+    const want = [[l.pbt.from_epoch, l.value], [l.pbt.to_epoch, l.value]];
+    if (l.before !== null) want.unshift([l.pbt.from_epoch, l.before]);
+    if (JSON.stringify(l.coords) !== JSON.stringify(want))
+      fail(`trial ${l.number}'s schedule ${JSON.stringify(l.coords)}, expected ${JSON.stringify(want)}`);
+  }
+  const dark = schedules.lines.filter((l) => l.dark);
+  const epochsCovered = new Set(dark.map((l) => l.pbt.to_epoch));
+  const last = Math.max(...schedules.lines.map((l) => l.pbt.to_epoch));
+  if (!dark.length || !epochsCovered.has(last) || !dark.some((l) => l.pbt.from_epoch === 0))
+    fail('the best line does not run from epoch 0 to the last: ' + JSON.stringify(dark.map((l) => l.number)));
+
   expectNoErrors(errors, url);
   const shot = await screenshot(page, a.out, 'pbt-report');
   console.log(`pbt report ok: ${lines.length} lines, ${joined} joined to their parents (${copies} copies); screenshot ${shot}`);

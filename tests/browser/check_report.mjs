@@ -14,6 +14,8 @@ try {
   const names = charts.map((c) => c.name);
   for (const want of ['history', 'curves', 'parallel', 'slices', 'importance', 'timeline'])
     if (!names.includes(want)) fail('no ' + want + ' chart; charts: ' + names.join(', '));
+  if (names.includes('schedules') || !(await page.$eval('#schedules-section', (e) => e.hidden)))
+    fail('a study without population-based training shows schedules');
   const slices = await page.evaluate(() => window.tuneReport.charts.slices.getOption().grid.length);
   const params = await page.evaluate(() => window.tuneReport.data.params.length);
   if (slices !== params) fail(`${slices} slice plots for ${params} parameters`);
