@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include "common/pbt_segment.h"
+
 namespace tune {
 namespace {
 
@@ -42,7 +44,20 @@ Progress::Progress(std::ostream& out, int slots, Options options)
 
 std::string Progress::short_config(const Config& params, size_t width) {
   std::string out;
+  // A stretch of population-based training: which member, which epochs, whose weights.
+  if (params.is_object() && params.contains(kPbtKey)) {
+    try {
+      const PbtSegment s = *PbtSegment::from_config(params, "params");
+      out = "[member " + std::to_string(s.member) + ", epochs " + std::to_string(s.from_epoch + 1) +
+            "-" + std::to_string(s.to_epoch) +
+            (s.exploited ? ", copied member " + std::to_string(*s.exploited) : "") + "]";
+      width += out.size() + 1;
+    } catch (const std::exception&) {
+      // not one of ours: shown as it is
+    }
+  }
   for (const auto& [k, v] : params.items()) {
+    if (k == kPbtKey && !out.empty()) continue;
     std::string item = k + "=" + format_json_value(v);
     if (!out.empty() && out.size() + 1 + item.size() > width) return out + " ...";
     out += (out.empty() ? "" : " ") + item;

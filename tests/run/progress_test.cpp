@@ -100,6 +100,11 @@ TEST(Progress, FormatsDurationsAndShortConfigs) {
   Json c = {{"a", 1}, {"b", "x"}, {"c", 0.5}};
   EXPECT_EQ(Progress::short_config(c), "a=1 b=x c=0.5");
   EXPECT_EQ(Progress::short_config(c, 7), "a=1 b=x ...");
+  // A stretch of population-based training says its member, epochs and whom it copied first.
+  c["pbt"] = {{"member", 3}, {"from_epoch", 4}, {"to_epoch", 6}, {"parent", 11}, {"exploited", 0}};
+  EXPECT_EQ(Progress::short_config(c), "[member 3, epochs 5-6, copied member 0] a=1 b=x c=0.5");
+  c["pbt"].erase("exploited");
+  EXPECT_EQ(Progress::short_config(c, 7), "[member 3, epochs 5-6] a=1 b=x ...");
 }
 
 }  // namespace
