@@ -11,6 +11,7 @@
 #include "data/cache.h"
 #include "run/slots.h"
 #include "run/worker_env.h"
+#include "strategy/pbt.h"
 #include "study/best_file.h"
 #include "study/study.h"
 #include "study/study_dir.h"
@@ -85,6 +86,9 @@ int best_command(const Args& args) {
     return 1;
   }
   Json out = best_trial_json(*best, direction, base);
+  // A stretch of population-based training: the schedule its weights were trained with.
+  if (best->params.contains(kPbtKey))
+    out["pbt_schedule"] = pbt_schedule(storage->trials(), best->number);
   if (test) add_test(out, *flags, *storage, *best);
   std::cout << out.dump(2) << "\n";
   return 0;

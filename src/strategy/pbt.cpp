@@ -47,15 +47,19 @@ struct Member {
   }
 };
 
+// The stretch a trial ran, nullopt for a trial that is none (or whose "pbt" is not ours).
+std::optional<PbtSegment> segment_of(const TrialSnapshot& t) {
+  try {
+    return PbtSegment::from_config(t.params, "trial " + std::to_string(t.number));
+  } catch (const ConfigError&) {
+    return std::nullopt;
+  }
+}
+
 std::map<int, Member> members_of(const std::vector<TrialSnapshot>& history) {
   std::map<int, Member> members;
   for (const TrialSnapshot& t : history) {
-    std::optional<PbtSegment> segment;
-    try {
-      segment = PbtSegment::from_config(t.params, "trial " + std::to_string(t.number));
-    } catch (const ConfigError&) {
-      continue;  // not one of ours
-    }
+    const std::optional<PbtSegment> segment = segment_of(t);
     if (!segment) continue;
     Member& m = members[segment->member];
     m.id = segment->member;
@@ -339,6 +343,26 @@ std::set<int> pbt_live_checkpoints(const std::vector<TrialSnapshot>& trials) {
       live.insert(*m.latest_segment().parent);
   }
   return live;
+}
+
+Json pbt_schedule(const std::vector<TrialSnapshot>& trials, int number) {
+  std::map<int, const TrialSnapshot*> by_number;
+  for (const TrialSnapshot& t : trials) by_number[t.number] = &t;
+  Json schedule = Json::array();
+  std::set<int> seen;  // a damaged study could make a loop
+  for (int next = number; seen.insert(next).second;) {
+    auto it = by_number.find(next);
+    if (it == by_number.end()) break;
+    const std::optional<PbtSegment> s = segment_of(*it->second);
+    if (!s) break;
+    schedule.insert(schedule.begin(), Json{{"epochs", {s->from_epoch + 1, s->to_epoch}},
+                                           {"member", s->member},
+                                           {"trial", next},
+                                           {"params", without_pbt(it->second->params)}});
+    if (!s->parent) break;
+    next = *s->parent;
+  }
+  return schedule;
 }
 
 }  // namespace tune

@@ -75,4 +75,10 @@ bool pbt_can_mutate(const std::string& name);
 // each member's newest stretch when it was stopped from outside (it runs again).
 std::set<int> pbt_live_checkpoints(const std::vector<TrialSnapshot>& trials);
 
+// The schedule that trial `number` of a PBT study ends: its stretch and those it went on from,
+// first to last, each as {"epochs": [from_epoch + 1, to_epoch], "member", "trial", "params"
+// (its config, without "pbt")}. Empty when the trial is not a stretch; it stops where a parent
+// is missing.
+Json pbt_schedule(const std::vector<TrialSnapshot>& trials, int number);
+
 }  // namespace tune

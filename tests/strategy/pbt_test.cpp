@@ -220,6 +220,16 @@ TEST(PbtStrategy, LiveCheckpointsAreEachMembersNewestAndTheParentsOfRunningOnes)
       stretch(0, TrialState::Complete, 0, 0, {}), stretch(1, TrialState::Complete, 1, 0, {}),
       stretch(2, TrialState::Failed, 1, 2, 0), stretch(3, TrialState::Complete, 0, 2, 0)};
   EXPECT_EQ(pbt_live_checkpoints(trials), (std::set<int>{0, 1, 3}));
+
+  // The schedule trial 3 ends: trial 0 (epochs 1-2) then itself (epochs 3-4).
+  const Json schedule = pbt_schedule(trials, 3);
+  ASSERT_EQ(schedule.size(), 2u);
+  EXPECT_EQ(schedule[0]["trial"], 0);
+  EXPECT_EQ(schedule[0]["epochs"], Json({1, 2}));
+  EXPECT_EQ(schedule[1]["trial"], 3);
+  EXPECT_EQ(schedule[1]["epochs"], Json({3, 4}));
+  EXPECT_EQ(schedule[1]["params"], Json({{"lr", 0.01}}));
+  EXPECT_TRUE(pbt_schedule(trials, 9).empty());
 }
 
 TEST(PbtStrategy, PrepareAndOptionsRefuseWhatCannotWork) {
