@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# scripts/bench.sh pbt [--seeds "0 1 2"] [--strategies "pbt random bayes tpe"] [--device cpu|cuda:N]
+# scripts/bench.sh pbt [--seeds "0 1 2"] [--strategies "pbt pb2 random bayes tpe"] [--device cpu|cuda:N]
 # [--workers N] [--config FILE]: population-based training against searches that train whole
 # trials, at the same epochs. The config (default configs/fashion_mlp_pbt.json, a pbt study of
 # `population` members trained params.epochs each) runs once per strategy and seed: pbt as
-# written, the others with --strategy S --trials <population> (each trial trains all epochs, so
+# written, pb2 as written with "explore": "pb2", the others with --strategy S --trials
+# <population> (each trial trains all epochs, so
 # the epochs match pbt's at most; pbt trains fewer, since a member that copies a better one
 # skips to its epoch). Each winner is tested on the test split with the weights the run kept
 # (--keep-best-weights; pbt's best stretch reloads its checkpoint). One table row per run, then
@@ -12,7 +13,7 @@
 set -euo pipefail
 build=$1 python=$2
 shift 2
-seeds="0 1 2" strategies="pbt random bayes tpe" device=cpu workers=2
+seeds="0 1 2" strategies="pbt pb2 random bayes tpe" device=cpu workers=2
 config=configs/fashion_mlp_pbt.json
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -21,7 +22,7 @@ while [ $# -gt 0 ]; do
     --device) device=$2 && shift 2 ;;
     --workers) workers=$2 && shift 2 ;;
     --config) config=$2 && shift 2 ;;
-    *) echo "bench pbt: unknown argument $1; allowed: --seeds \"S ...\", --strategies \"pbt random bayes tpe\", --device cpu|cuda:N, --workers N, --config FILE" >&2 && exit 2 ;;
+    *) echo "bench pbt: unknown argument $1; allowed: --seeds \"S ...\", --strategies \"pbt pb2 random bayes tpe\", --device cpu|cuda:N, --workers N, --config FILE" >&2 && exit 2 ;;
   esac
 done
 case "$device" in
@@ -37,9 +38,16 @@ for seed in $seeds; do
   for strategy in $strategies; do
     study=$out/$strategy-$seed
     flags=()
-    [ "$strategy" = pbt ] || flags=(--strategy "$strategy" --trials "$population")
+    run_config=$config
+    case "$strategy" in
+      pbt) ;;
+      pb2)  # pbt exploring by population-based bandits
+        run_config=$out/pb2.json
+        "$python" -c 'import json,sys; e=json.load(open(sys.argv[1])); e["strategy"]["explore"]="pb2"; json.dump(e, open(sys.argv[2], "w"))' "$config" "$run_config" ;;
+      *) flags=(--strategy "$strategy" --trials "$population") ;;
+    esac
     start=$(date +%s.%N)
-    "$build/tune" --config "$config" --seed "$seed" "${flags[@]}" "${devices[@]}" \
+    "$build/tune" --config "$run_config" --seed "$seed" "${flags[@]}" "${devices[@]}" \
       --keep-best-weights --study "$study" >"$study.log" 2>&1 || {
       echo "bench pbt: $strategy seed $seed failed; its log:" >&2 && tail -5 "$study.log" >&2 && exit 1
     }

@@ -149,15 +149,21 @@ void CheckpointListener::tidy() {
   std::error_code error;
   if (!fs::is_directory(folder, error)) return;
   std::lock_guard<std::mutex> lock(mutex_);
-  std::set<int> keep = pbt_live_checkpoints(study_.trials());
+  const std::vector<TrialSnapshot> trials = study_.trials();
+  std::set<int> keep = pbt_live_checkpoints(trials);
   if (auto best = study_.best()) keep.insert(best->number);
+  // A stretch writes its checkpoint before storage records it as finished: only the files of
+  // trials this reading already shows finished may go.
+  std::set<int> finished;
+  for (const TrialSnapshot& t : trials)
+    if (t.finished()) finished.insert(t.number);
   for (fs::directory_iterator it(folder, error), end; !error && it != end; it.increment(error)) {
     const std::string name = it->path().filename().string();
     int number = -1;
     if (std::sscanf(name.c_str(), "trial-%d.pt", &number) != 1 ||
         name != fs::path(study_checkpoint_path(dir_, number)).filename().string() ||
-        keep.count(number))
-      continue;  // not a checkpoint (a temporary file), or one still needed
+        keep.count(number) || !finished.count(number))
+      continue;  // not a checkpoint (a temporary file), one still needed, or one just written
     std::error_code ignored;
     fs::remove(it->path(), ignored);
   }

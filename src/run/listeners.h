@@ -76,7 +76,8 @@ class BestWeightsListener : public RunListener {
 // Population-based studies (strategy/pbt.h): after each stretch, and when the run ends,
 // deletes the checkpoints (study_checkpoint_path) that no later stretch can go on from
 // (pbt_live_checkpoints), except the best trial's, which `tune best --test` reloads. Other
-// processes' running stretches are in storage, so their parents stay.
+// processes' running stretches are in storage, so their parents stay; a checkpoint is deleted
+// only once storage shows its trial finished (a stretch writes it just before).
 class CheckpointListener : public RunListener {
  public:
   CheckpointListener(Study& study, std::string dir) : study_(study), dir_(std::move(dir)) {}

@@ -10,6 +10,8 @@
 #include "common/pbt_segment.h"
 #include "space/rng.h"
 #include "space/space.h"
+#include "strategy/bayes/gp.h"
+#include "strategy/bayes/gp_fit.h"
 #include "strategy/options.h"
 
 namespace tune {
@@ -97,13 +99,93 @@ Json next_level(const Param& p, double value, bool up) {
   return p.level(i);
 }
 
+// PB2's bandit: the numeric parameters of `names` (active or not) on the unit cube, after the
+// stretch's time in [0, 1].
+struct Pb2Inputs {
+  std::vector<const Param*> params;
+  int epochs = 1;
+  std::vector<double> point(const Config& config, int to_epoch) const {
+    std::vector<double> x = {std::min(1.0, static_cast<double>(to_epoch) / epochs)};
+    for (const Param* p : params)
+      x.push_back(config.contains(p->name) ? p->to_unit(config.at(p->name)) : 0.5);
+    return x;
+  }
+};
+
+bayes::Matrix matrix_of(const std::vector<std::vector<double>>& rows, size_t cols) {
+  bayes::Matrix m(rows.size(), cols);
+  for (size_t i = 0; i < rows.size(); ++i) std::copy(rows[i].begin(), rows[i].end(), m.row(i));
+  return m;
+}
+
+// The numeric knobs PB2 picks for a copy of `donor` going on to `to_epoch`, or nullopt while
+// fewer than 4 stretches have a parent to compare with (see pbt.h).
+std::optional<Config> pb2_explore(const ProposalContext& ctx, const std::vector<std::string>& names,
+                                  int epochs, const Config& donor, int to_epoch,
+                                  std::mt19937_64& rng) {
+  Pb2Inputs in;
+  in.epochs = epochs;
+  for (const std::string& name : names)
+    if (const Param* p = ctx.space.find(name); p && p->kind != ParamKind::Categorical)
+      in.params.push_back(p);
+  if (in.params.empty()) return std::nullopt;
+  std::map<int, const TrialSnapshot*> by_number;
+  for (const TrialSnapshot& t : ctx.history) by_number[t.number] = &t;
+  const double sign = ctx.direction == Direction::Maximize ? 1.0 : -1.0;
+  std::vector<std::vector<double>> xs, pending;
+  std::vector<double> ys;
+  for (const TrialSnapshot& t : ctx.history) {
+    const std::optional<PbtSegment> s = segment_of(t);
+    if (!s) continue;
+    const Config config = without_pbt(t.params);
+    if (t.state == TrialState::Running) {
+      pending.push_back(in.point(config, s->to_epoch));
+      continue;
+    }
+    if (t.state != TrialState::Complete || !t.value || !s->parent) continue;
+    auto parent = by_number.find(*s->parent);
+    if (parent == by_number.end() || parent->second->state != TrialState::Complete ||
+        !parent->second->value)
+      continue;
+    xs.push_back(in.point(config, s->to_epoch));
+    ys.push_back(sign * (*t.value - *parent->second->value));
+  }
+  if (xs.size() < 4) return std::nullopt;
+  const size_t d = xs[0].size();
+  const bayes::Matrix x = matrix_of(xs, d);
+  bayes::GpFitOptions fit;
+  fit.seed = static_cast<uint64_t>(ctx.trial_number);
+  bayes::GaussianProcess gp(x, ys, bayes::fit_hyper(x, ys, fit));
+  if (!pending.empty()) gp = gp.with_fantasies(matrix_of(pending, d));
+  constexpr int kCandidates = 1000;
+  constexpr double kUcbSds = 2.0;
+  std::vector<std::vector<double>> rows = {in.point(donor, to_epoch)};
+  for (int i = 0; i < kCandidates; ++i) {
+    std::vector<double> row = rows[0];
+    for (size_t j = 1; j < d; ++j) row[j] = unit_double(rng);
+    rows.push_back(std::move(row));
+  }
+  const std::vector<bayes::Posterior> post = gp.predict_many(matrix_of(rows, d));
+  auto ucb = [&](size_t i) {
+    return post[i].mean + kUcbSds * std::sqrt(std::max(post[i].var, 0.0));
+  };
+  size_t best = 0;
+  for (size_t i = 1; i < post.size(); ++i)
+    if (ucb(i) > ucb(best)) best = i;
+  Config out = donor;
+  for (size_t j = 0; j < in.params.size(); ++j)
+    if (out.contains(in.params[j]->name))
+      out[in.params[j]->name] = in.params[j]->from_unit(rows[best][j + 1]);
+  return out;
+}
+
 }  // namespace
 
 PbtOptions PbtOptions::from_json(const Json& options, const std::string& where) {
-  check_strategy_options(
-      options,
-      {"population", "interval", "quantile", "resample_probability", "factors", "mutate", "seed"},
-      where);
+  check_strategy_options(options,
+                         {"population", "interval", "quantile", "resample_probability", "factors",
+                          "mutate", "explore", "seed"},
+                         where);
   PbtOptions o;
   auto integer = [&](const char* key, int& out, int low, int high) {
     if (!options.contains(key)) return;
@@ -148,6 +230,13 @@ PbtOptions PbtOptions::from_json(const Json& options, const std::string& where) 
     if (!m.is_array() || m.empty() || o.mutate.size() != m.size())
       throw ConfigError(where + ".mutate",
                         "expected a non-empty list of parameter names, got " + m.dump());
+  }
+  if (options.contains("explore")) {
+    const Json& e = options.at("explore");
+    if (e != "perturb" && e != "pb2")
+      throw ConfigError(where + ".explore",
+                        "unknown value " + e.dump() + "; allowed: \"perturb\", \"pb2\"");
+    o.pb2 = e == "pb2";
   }
   o.seed = seed_option(options, "seed", where);
   return o;
@@ -295,7 +384,14 @@ std::optional<Config> PbtStrategy::propose(const ProposalContext& ctx) {
 
   if (bottom && !donors.empty()) {  // exploit, then explore
     const Standing& donor = *donors[uniform_index(rng, donors.size())];
+    PbtSegment s = stretch(next->id, donor.epoch);
+    s.parent = donor.trial->number;
+    s.exploited = donor.member->id;
     Config config = without_pbt(donor.trial->params);
+    if (options_.pb2)
+      if (std::optional<Config> chosen =
+              pb2_explore(ctx, options_.mutate, epochs_, config, s.to_epoch, rng))
+        return with_segment(std::move(*chosen), s);
     for (const std::string& name : options_.mutate) {
       const Param* p = ctx.space.find(name);
       if (!p || !config.contains(name)) continue;  // inactive in this config
@@ -316,9 +412,6 @@ std::optional<Config> PbtStrategy::propose(const ProposalContext& ctx) {
         config[name] = std::clamp(config[name].get<double>() * factor, p->low, p->high);
       }
     }
-    PbtSegment s = stretch(next->id, donor.epoch);
-    s.parent = donor.trial->number;
-    s.exploited = donor.member->id;
     return with_segment(std::move(config), s);
   }
   if (own == ranking.end())  // broken, or never completed a stretch, and nobody to copy

@@ -20,8 +20,16 @@
 //   random config while no member has a value); a stretch stopped from outside (Ctrl-C, a
 //   timeout) runs again as it was;
 // - a member is done at params.epochs; the study when every member is.
+// With "explore": "pb2" (Parker-Holder et al., NeurIPS 2020, population-based bandits) a copy's
+// numeric mutable parameters come instead from a Gaussian process over (epoch, those parameters
+// on the unit cube) fitted to each complete stretch's change in value from its parent's: the
+// point of the largest upper confidence bound (mean + 2 sd) at the copy's next stretch, among
+// random candidates and the donor's own point, with running stretches as pending points
+// (their variance collapsed) so that copies made at once spread out. Categorical ones keep the
+// donor's values. Until 4 such stretches exist it explores as "perturb" does.
 // Config: "strategy": {"name": "pbt", "population": 8, "interval": 2, "quantile": 0.25,
-// "resample_probability": 0.25, "factors": [0.8, 1.2], "mutate": ["lr", "dropout"], "seed": 1}.
+// "resample_probability": 0.25, "factors": [0.8, 1.2], "mutate": ["lr", "dropout"],
+// "explore": "perturb" | "pb2", "seed": 1}.
 // "mutate" defaults to every parameter of the space that training can change between epochs
 // without changing the weights' shapes (pbt_can_mutate). Needs params.epochs, a training
 // objective and no pruner.
@@ -42,6 +50,7 @@ struct PbtOptions {
   double resample_probability = 0.25;
   std::vector<double> factors = {0.8, 1.2};
   std::vector<std::string> mutate;  // empty: every mutable parameter of the space
+  bool pb2 = false;                 // "explore": "pb2" (else "perturb")
   std::optional<uint64_t> seed;     // overrides the study's seed
   static PbtOptions from_json(const Json& options, const std::string& where);
 };

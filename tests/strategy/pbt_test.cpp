@@ -232,6 +232,52 @@ TEST(PbtStrategy, LiveCheckpointsAreEachMembersNewestAndTheParentsOfRunningOnes)
   EXPECT_TRUE(pbt_schedule(trials, 9).empty());
 }
 
+TEST(PbtStrategy, Pb2PicksWhereTheModelExpectsTheLargestGain) {
+  Json e = experiment_json({{"explore", "pb2"}});
+  e["params"]["epochs"] = 8;
+  Fixture f(e);
+  const Param& lr = *f.space.find("lr");
+  // Four members, three stretches each; a stretch gains u (lr's unit coordinate) over its
+  // parent: the larger the learning rate, the larger the gain.
+  const std::vector<double> u = {0.1, 0.4, 0.7, 0.95};
+  for (int stretch = 0; stretch < 3; ++stretch)
+    for (int m = 0; m < 4; ++m) {
+      TrialSnapshot t;
+      t.number = static_cast<int>(f.history.size());
+      t.state = TrialState::Complete;
+      PbtSegment s;
+      s.member = m;
+      s.from_epoch = 2 * stretch;
+      s.to_epoch = s.from_epoch + 2;
+      if (stretch > 0) s.parent = t.number - 4;
+      // Dropout and batch size vary too, unrelated to the gain.
+      const int k = (3 * m + 5 * stretch) % 6;
+      t.params = {{"lr", lr.from_unit(u[m])},
+                  {"dropout", 0.08 * k},
+                  {"batch_size", 32 << (k % 4)},
+                  {"units", 16},
+                  {kPbtKey, s.to_json()}};
+      t.value = 0.3 + u[m] * stretch;
+      f.history.push_back(t);
+    }
+  PbtSegment copy = f.start();  // member 0, the worst, copies member 3 at epoch 6
+  EXPECT_EQ(copy.member, 0);
+  EXPECT_EQ(copy.exploited, 3);
+  const Config chosen = without_pbt(f.history.back().params);
+  testing::expect_valid_proposal(f.space, chosen);
+  EXPECT_GT(lr.to_unit(chosen["lr"]), 0.8) << chosen.dump();
+  EXPECT_EQ(chosen["units"], 16);  // not mutable: the donor's
+
+  // Fewer than four stretches with a parent: it explores by perturbing, as "perturb" does.
+  Fixture early(
+      experiment_json({{"explore", "pb2"}, {"resample_probability", 0.0}, {"factors", {1.25}}}));
+  for (int m = 0; m < 4; ++m) early.start();
+  for (int m = 0; m < 4; ++m) early.finish(m, 0.5 + 0.1 * m);
+  early.start();
+  EXPECT_NEAR(without_pbt(early.history[4].params)["lr"].get<double>(),
+              std::min(0.1, early.history[3].params["lr"].get<double>() * 1.25), 1e-12);
+}
+
 TEST(PbtStrategy, PrepareAndOptionsRefuseWhatCannotWork) {
   auto refuses = [](Json experiment, const std::string& field) {
     try {
@@ -257,6 +303,7 @@ TEST(PbtStrategy, PrepareAndOptionsRefuseWhatCannotWork) {
   refuses(experiment_json({{"quantile", 0.7}}), "strategy.quantile");
   refuses(experiment_json({{"factors", {1.0}}}), "strategy.factors");
   refuses(experiment_json({{"intervals", 2}}), "strategy.intervals");
+  refuses(experiment_json({{"explore", "bandit"}}), "strategy.explore");
   e = experiment_json({{"mutate", {"activation"}}});
   e["space"]["activation"] = {{"type", "categorical"}, {"choices", {"relu", "tanh"}}};
   e["space"]["units"]["when"] = {{"activation", "relu"}};
