@@ -238,7 +238,7 @@ TEST(PbtStudy, AStretchADeadProcessLeftRunsAgainWhenTheStudyResumes) {
   ExperimentRunOptions options;
   options.study_dir = dir.path();
   options.threads = 1;
-  options.stale_after = 1;
+  options.stale_after = 2;  // the dead claim goes stale; live trials' heartbeats keep theirs
   EXPECT_EQ(run_experiment(parse_experiment(json, "pbt.json"), options).summary.reason,
             RunControl::Reason::BudgetSpent);
 
@@ -263,7 +263,7 @@ TEST(PbtStudy, AStretchADeadProcessLeftRunsAgainWhenTheStudyResumes) {
     claim.worker = "dead:1/0";
     ASSERT_EQ(storage->claim(claim).status, ClaimStatus::Claimed);
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(1300));  // past stale_after
+  std::this_thread::sleep_for(std::chrono::milliseconds(2300));  // past stale_after
 
   json["trials"] = 12;
   EXPECT_EQ(run_experiment(parse_experiment(json, "pbt.json"), options).summary.reason,
