@@ -66,9 +66,6 @@ class PbtStrategy : public Strategy {
   // ceil(epochs / interval) trials that do not fail (an exploiting member skips stretches).
   std::optional<size_t> capacity(const Space& space) const override;
 
-  int epochs() const { return epochs_; }
-  const std::vector<std::string>& mutated() const { return options_.mutate; }
-
  private:
   PbtOptions options_;
   int epochs_ = 0;  // params.epochs, from prepare

@@ -113,13 +113,14 @@ void load_checkpoint(const std::string& path, const torch::Device& device, torch
     torch::serialize::InputArchive archive;
     archive.load_from(path, device);
     // Module::load takes the saved tensors whatever their shapes: check them.
-    std::vector<std::pair<std::string, std::vector<int64_t>>> shapes;
-    for (const auto& p : model.named_parameters())
-      shapes.push_back({p.key(), p.value().sizes().vec()});
+    // (It fills the same tensors, so `named` sees what it loaded.)
+    const auto named = model.named_parameters();
+    std::vector<std::vector<int64_t>> shapes;
+    for (const auto& p : named) shapes.push_back(p.value().sizes().vec());
     model.load(archive);
-    for (const auto& [name, shape] : shapes)
-      if (model.named_parameters()[name].sizes().vec() != shape)
-        throw std::runtime_error(name + " is saved with another shape");
+    for (size_t i = 0; i < named.size(); ++i)
+      if (named[i].value().sizes().vec() != shapes[i])
+        throw std::runtime_error(named[i].key() + " is saved with another shape");
     torch::serialize::InputArchive state;
     archive.read(kOptimizerKey, state);
     std::vector<std::unique_ptr<torch::optim::OptimizerOptions>> own;
